@@ -1,0 +1,65 @@
+// BatchLayout: how a token range is cut into minibatches for truncated backpropagation through time.
+//
+// The layout of char-rnn, torch-rnn and llm.c's loader: the N tokens are inputs x = t[0..<N-1] and targets
+// y = t[1..<N]. K = ⌊(N - 1) / (B·T)⌋ batches fit in an epoch; the first B·K·T inputs are cut into B streams of
+// K·T consecutive tokens, and batch k takes the k-th T-token window of every stream. So row i of batch k + 1
+// continues row i of batch k, and a hidden state carried from one batch to the next stays on the same text.
+// The last (N - 1) - B·K·T inputs are not used in that epoch.
+//
+// Shapes: a batch is time-major, `(T, B)` with element `[t * B + i]` = row i at step t, the order the recurrent
+// layers consume it.
+
+/// The minibatch layout of one token range.
+public struct BatchLayout: Sendable, Equatable {
+    /// B: parallel streams.
+    public let batchSize: Int
+    /// T: time steps per batch.
+    public let sequenceLength: Int
+    /// K: batches in an epoch.
+    public let batchesPerEpoch: Int
+    /// The token range being laid out (indices into the corpus).
+    public let tokens: Range<Int>
+
+    /// - Throws: `CorpusError.invalidSetting` for B or T < 1; `.tooShort` when not even one batch fits
+    ///   (it needs B·T + 1 tokens).
+    public init(tokens: Range<Int>, batchSize: Int, sequenceLength: Int) throws(CorpusError) {
+        guard batchSize >= 1 else { throw .invalidSetting("--batch-size must be at least 1, got \(batchSize)") }
+        guard sequenceLength >= 1 else {
+            throw .invalidSetting("--seq-length must be at least 1, got \(sequenceLength)")
+        }
+        let (needed, overflow) = batchSize.multipliedReportingOverflow(by: sequenceLength)
+        guard !overflow, tokens.count - 1 >= needed else {
+            throw .tooShort(
+                "the training split has \(tokens.count) tokens, and --batch-size \(batchSize) × --seq-length \(sequenceLength) needs at least \(overflow ? "more than Int.max" : String(needed + 1)); give more text or lower them"
+            )
+        }
+        self.batchSize = batchSize
+        self.sequenceLength = sequenceLength
+        self.batchesPerEpoch = (tokens.count - 1) / needed
+        self.tokens = tokens
+    }
+
+    /// Corpus index of the first input token of row `row` in batch `batch` (its targets start one later).
+    public func start(row: Int, batch: Int) -> Int {
+        precondition(row >= 0 && row < batchSize && batch >= 0 && batch < batchesPerEpoch, "batch or row out of range")
+        return tokens.lowerBound + row * batchesPerEpoch * sequenceLength + batch * sequenceLength
+    }
+
+    /// Fills time-major `(T, B)` inputs and targets for batch `batch`.
+    ///
+    /// - Parameters:
+    ///   - inputs: receives `T·B` ids; `inputs[t * B + i]` is row i's token at step t.
+    ///   - targets: receives `T·B` ids, each the token after the corresponding input.
+    public func fill(batch: Int, from ids: TokenIDs, inputs: inout [Int32], targets: inout [Int32]) {
+        let (b, t) = (batchSize, sequenceLength)
+        if inputs.count != b * t { inputs = [Int32](repeating: 0, count: b * t) }
+        if targets.count != b * t { targets = [Int32](repeating: 0, count: b * t) }
+        for row in 0..<b {
+            let start = start(row: row, batch: batch)
+            for step in 0..<t {
+                inputs[step * b + row] = Int32(ids[start + step])
+                targets[step * b + row] = Int32(ids[start + step + 1])
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+// Errors a user can cause with the corpus they give: each names what is wrong, where, and what to do.
+
+/// A corpus that cannot be read or used.
+public enum CorpusError: Error, CustomStringConvertible, Sendable, Equatable {
+    case missing(path: String)
+    case unreadable(path: String, reason: String)
+    case noTextFiles(directory: String, skipped: Int)
+    case empty(source: String)
+    case invalidUTF8(source: String, offset: Int, count: Int)
+    case noInput
+    case tooShort(String)
+    case invalidSetting(String)
+
+    public var description: String {
+        switch self {
+        case .missing(let path):
+            return "\(path): no such file or directory; check the path"
+        case .unreadable(let path, let reason):
+            return "\(path): cannot read (\(reason)); check its permissions"
+        case .noTextFiles(let directory, let skipped):
+            let why = skipped > 0 ? " (\(skipped) binary or hidden files skipped)" : ""
+            return "\(directory): directory holds no text files\(why); give a directory of UTF-8 text files"
+        case .empty(let source):
+            return "\(source): the input is empty; give a corpus with some text in it"
+        case .invalidUTF8(let source, let offset, let count):
+            return "\(source): ill-formed UTF-8 at byte offset \(offset) (\(count) ill-formed sequence\(count == 1 ? "" : "s") in this chunk); "
+                + "convert the file to UTF-8 (iconv), or drop --strict-utf8 to replace them with U+FFFD"
+        case .noInput:
+            return "no input: give corpus files or a directory, or pipe text through stdin"
+        case .tooShort(let why):
+            return "corpus too short: \(why)"
+        case .invalidSetting(let why):
+            return why
+        }
+    }
+}

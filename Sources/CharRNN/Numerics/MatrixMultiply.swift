@@ -1,0 +1,104 @@
+// Matrix multiplication: one generic entry point over OpenBLAS's sgemm/dgemm, and its naive twin.
+//
+// Every matrix is row-major with an explicit leading dimension (the distance between rows), as in CBLAS.
+// Generic over Float and Double so the gradient checks run in Double through exactly the code training runs.
+import COpenBLAS
+
+/// Whether a matrix operand is used as stored or transposed.
+public enum Transpose: Sendable {
+    case none
+    case transposed
+}
+
+/// A floating-point type with a BLAS matrix multiply: Float (sgemm) and Double (dgemm).
+public protocol BLASScalar: BinaryFloatingPoint, Sendable {
+    /// CBLAS gemm in row-major order; see `matrixMultiply`.
+    static func gemm(
+        _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Self,
+        _ a: UnsafePointer<Self>, _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int, _ beta: Self,
+        _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+}
+
+@inline(__always)
+private func cblasTranspose(_ t: Transpose) -> CBLAS_TRANSPOSE { t == .none ? CblasNoTrans : CblasTrans }
+
+extension Float: BLASScalar {
+    @inline(__always)
+    public static func gemm(
+        _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, cblasTranspose(transA), cblasTranspose(transB), blasint(m), blasint(n), blasint(k),
+            alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+}
+
+extension Double: BLASScalar {
+    @inline(__always)
+    public static func gemm(
+        _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Double,
+        _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int, _ beta: Double,
+        _ c: UnsafeMutablePointer<Double>, _ ldc: Int
+    ) {
+        cblas_dgemm(
+            CblasRowMajor, cblasTranspose(transA), cblasTranspose(transB), blasint(m), blasint(n), blasint(k),
+            alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+}
+
+/// Checks the operand shapes shared by `matrixMultiply` and `naiveMatrixMultiply`.
+@inline(__always)
+private func checkShapes(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int) {
+    precondition(m >= 0 && n >= 0 && k >= 0, "gemm sizes must be non-negative: m=\(m) n=\(n) k=\(k)")
+    precondition(lda >= max(1, transA == .none ? k : m), "gemm: lda \(lda) too small for op(A) \(m)×\(k)")
+    precondition(ldb >= max(1, transB == .none ? n : k), "gemm: ldb \(ldb) too small for op(B) \(k)×\(n)")
+    precondition(ldc >= max(1, n), "gemm: ldc \(ldc) too small for C \(m)×\(n)")
+}
+
+/// C ← α·op(A)·op(B) + β·C through OpenBLAS.
+///
+/// Shapes (row-major): op(A) is `(m, k)`, op(B) is `(k, n)`, C is `(m, n)`. A stored untransposed is `(m, k)`
+/// with row stride `lda`; stored for `.transposed` it is `(k, m)`. Likewise B. With β = 0, C's prior contents
+/// are ignored (BLAS semantics: NaNs in C do not propagate).
+@inline(__always)
+public func matrixMultiply<T: BLASScalar>(
+    _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: T = 1,
+    a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, beta: T = 0,
+    c: UnsafeMutablePointer<T>, ldc: Int
+) {
+    checkShapes(transA, transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
+    if m == 0 || n == 0 { return }
+    T.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+/// The naive twin of `matrixMultiply`: the same contract as three plain loops, for tests to compare against.
+public func naiveMatrixMultiply<T: BinaryFloatingPoint>(
+    _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: T = 1,
+    a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, beta: T = 0,
+    c: UnsafeMutablePointer<T>, ldc: Int
+) {
+    checkShapes(transA, transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
+    for i in 0..<m {
+        for j in 0..<n {
+            var sum: T = 0
+            for p in 0..<k {
+                let x = transA == .none ? a[i * lda + p] : a[p * lda + i]
+                let y = transB == .none ? b[p * ldb + j] : b[j * ldb + p]
+                sum += x * y
+            }
+            c[i * ldc + j] = alpha * sum + (beta == 0 ? 0 : beta * c[i * ldc + j])
+        }
+    }
+}
+
+/// OpenBLAS's own threading.
+public enum BLASThreads {
+    /// Sets how many threads OpenBLAS may use for one call. charrnn's kernels call it with M = B rows, where
+    /// OpenBLAS's threading does not pay off, so the trainer sets 1 and parallelizes on its own.
+    public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+
+    /// The current OpenBLAS thread count.
+    public static var count: Int { Int(openblas_get_num_threads()) }
+}

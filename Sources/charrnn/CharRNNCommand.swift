@@ -1,0 +1,62 @@
+// charrnn: the command-line front end. It parses flags, maps them onto the library's config structs, calls
+// CharRNN, and turns every failure into one line on stderr with a non-zero exit.
+import ArgumentParser
+import CharRNN
+import Foundation
+
+@main
+struct CharRNNCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "charrnn",
+        abstract: "Character-level RNN language models: build vocabularies, train, sample, evaluate.",
+        subcommands: [VocabCommand.self]
+    )
+
+    /// Runs the command; errors become `charrnn: error: …` on one line (help and --version print as usual).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            let text: String
+            if let failure = error as? CommandFailure {
+                text = failure.message
+            } else {
+                // Argument errors: ArgumentParser's short message and where the options are listed.
+                text = message(for: error) + " (see '\(helpCommand)')"
+            }
+            Terminal.error(text)
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
+
+/// `charrnn SUBCOMMAND --help` when the arguments name a subcommand, else `charrnn --help`.
+private var helpCommand: String {
+    let names = CharRNNCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
+    let arguments = CommandLine.arguments.dropFirst()
+    if let first = arguments.first, names.contains(first) { return "charrnn \(first) --help" }
+    return "charrnn --help"
+}
+
+/// A failure already described for the user; `main` prints `message` and exits with status 1.
+struct CommandFailure: Error {
+    let message: String
+
+    init(_ error: any Error) {
+        message = String(describing: error)
+    }
+}
+
+/// Runs `body`, turning any error into a `CommandFailure` that prints as one line.
+func reportingFailures<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let failure as CommandFailure {
+        throw failure
+    } catch {
+        throw CommandFailure(error)
+    }
+}
