@@ -1,0 +1,117 @@
+// Helpers shared by the tests: tokenizing strings, random text, temporary files, running the built binary.
+import Foundation
+import Testing
+
+@testable import CharRNN
+
+/// The tokens of `text` as strings (UTF-16 units decoded), in order.
+func tokens(_ text: String, _ config: TokenizerConfig = TokenizerConfig()) throws -> [String] {
+    let tokenizer = try Tokenizer(config: config)
+    var out: [String] = []
+    try tokenizer.tokenize(text) { out.append(String(decoding: $0, as: UTF16.self)) }
+    return out
+}
+
+/// The tokens of raw bytes, each as the byte sequence it stands for (UTF-8 of its units, or the byte itself).
+func tokenBytes(_ bytes: [UInt8], _ config: TokenizerConfig) throws -> [[UInt8]] {
+    let tokenizer = try Tokenizer(config: config)
+    var out: [[UInt8]] = []
+    try bytes.withUnsafeBufferPointer { (buffer) throws(ICUError) in
+        try tokenizer.tokenize(buffer) { units in
+            if config.unit == .byte {
+                out.append([UInt8(units[0])])
+            } else {
+                var b: [UInt8] = []
+                encodeUTF8(units, appendingTo: &b)
+                out.append(b)
+            }
+        }
+    }
+    return out
+}
+
+/// Code points that exercise every grapheme rule: CR/LF/controls, combining marks, ZWJ and emoji, regional
+/// indicators, Hangul jamo and syllables, Devanagari consonants, virama and vowel signs, Prepend, CJK, kana.
+let trickyScalars: [UInt32] = [
+    0x61, 0x62, 0x20, 0x0D, 0x0A, 0x09, 0x00, 0x7F, 0xE9, 0x301, 0x308, 0x200D, 0x200C, 0xFE0F, 0x20E3,
+    0x1F600, 0x1F468, 0x1F469, 0x1F467, 0x1F3FB, 0x2764, 0x1F1EF, 0x1F1F5, 0x1F1E8, 0x1F1F3, 0x1100, 0x1161,
+    0x11A8, 0xAC00, 0xAC01, 0x0915, 0x094D, 0x0937, 0x093F, 0x0924, 0x0930, 0x0600, 0x4E2D, 0x6587, 0xFF0C,
+    0x3002, 0x3042, 0x3099, 0x0E01, 0x0E33, 0x05D0, 0x05B7, 0x0627, 0x0644, 0xAD, 0x2028, 0x0041, 0x1F3F3,
+]
+
+/// A random string of `length` scalars drawn from `trickyScalars`.
+func randomTrickyString(length: Int, using rng: inout SplitMix64) -> String {
+    var s = String.UnicodeScalarView()
+    for _ in 0..<length {
+        s.append(Unicode.Scalar(trickyScalars[Int(rng.next() % UInt64(trickyScalars.count))])!)
+    }
+    return String(s)
+}
+
+/// A fresh temporary directory, removed by the caller with `removeItem`.
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("charrnn-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Loads `text` as a corpus (through a temporary file) with the given settings.
+func loadCorpus(
+    bytes: [UInt8], _ config: TokenizerConfig = TokenizerConfig(), limits: VocabularyLimits = VocabularyLimits(),
+    chunkSize: Int = TextSource.defaultChunkSize
+) throws -> Corpus {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("corpus.txt")
+    try Data(bytes).write(to: file)
+    return try Corpus.load(
+        from: TextSource(paths: [file.path]), tokenizer: config, limits: limits, chunkSize: chunkSize)
+}
+
+/// The result of running the built `charrnn` binary.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the `charrnn` executable built next to the test bundle.
+func runCharRNN(_ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil) throws -> CommandResult {
+    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        .appendingPathComponent("charrnn")
+    let process = Process()
+    process.executableURL = exe
+    process.arguments = arguments
+    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+    let out = Pipe()
+    let err = Pipe()
+    let input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = input
+    try process.run()
+    // Feed stdin from another thread so a large input cannot deadlock against a full stdout pipe.
+    let writer = Thread {
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try? input.fileHandleForWriting.close()
+    }
+    writer.start()
+    let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+    let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandResult(
+        status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+        stderr: String(decoding: stderrData, as: UTF8.self))
+}
+
+/// tiny-shakespeare from ../shared/corpora when this checkout sits beside it; nil (tests skip) otherwise.
+let tinyShakespeare: URL? = {
+    let here = URL(fileURLWithPath: #filePath)
+    for up in 3...5 {
+        var url = here
+        for _ in 0..<up { url.deleteLastPathComponent() }
+        let candidate = url.appendingPathComponent("shared/corpora/tinyshakespeare.txt")
+        if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+    }
+    return nil
+}()
