@@ -115,3 +115,51 @@ let tinyShakespeare: URL? = {
     }
     return nil
 }()
+
+// MARK: Gradient checking
+
+/// A buffer of `count` uniform values in [-scale, scale).
+func randomBuffer<T: RNNScalar>(_ count: Int, scale: Double = 1, using rng: inout SplitMix64) -> Buffer<T> {
+    Buffer((0..<count).map { _ in T((rng.nextUnitDouble() * 2 - 1) * scale) })
+}
+
+/// Central differences of `loss` with respect to every element of `values`.
+func numericalGradient(_ values: Buffer<Double>, epsilon: Double = 1e-6, _ loss: () -> Double) -> [Double] {
+    (0..<values.count).map { i in
+        let saved = values[i]
+        values[i] = saved + epsilon
+        let plus = loss()
+        values[i] = saved - epsilon
+        let minus = loss()
+        values[i] = saved
+        return (plus - minus) / (2 * epsilon)
+    }
+}
+
+/// Expects analytic and numerical gradients to agree to `tolerance`, relative to their size (with a floor so
+/// values near zero are compared absolutely).
+func expectGradientsMatch(
+    _ analytic: [Double], _ numeric: [Double], _ name: String, tolerance: Double = 1e-6,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(analytic.count == numeric.count, "\(name): sizes differ", sourceLocation: sourceLocation)
+    var worst = 0.0
+    var worstIndex = -1
+    for (i, (a, n)) in zip(analytic, numeric).enumerated() {
+        let error = abs(a - n) / max(1e-3, abs(a) + abs(n))
+        if error > worst {
+            worst = error
+            worstIndex = i
+        }
+    }
+    #expect(worst <= tolerance, "\(name)[\(worstIndex)]: analytic \(worstIndex >= 0 ? analytic[worstIndex] : 0) vs numeric \(worstIndex >= 0 ? numeric[worstIndex] : 0), relative error \(worst)", sourceLocation: sourceLocation)
+    // A gradient check that compares zeros proves nothing.
+    #expect(analytic.contains { abs($0) > 1e-6 }, "\(name): gradient is all zero", sourceLocation: sourceLocation)
+}
+
+/// Σ a ⊙ b over `count` elements.
+func dot<T: RNNScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ count: Int) -> T {
+    var s: T = 0
+    for i in 0..<count { s += a[i] * b[i] }
+    return s
+}

@@ -1,0 +1,208 @@
+// One recurrent layer (LSTM, GRU or RNN) unrolled over T time steps, forward and backward, laid out the way fast
+// RNN libraries do it (cuDNN, torch-rnn):
+//
+//   forward   P = X · W_ihᵀ + biases          one GEMM over all T·B positions        (T·B, G·H)
+//             for t: P_t += h_{t-1} · W_hhᵀ    the only per-step GEMM, M = B           (B, G·H)
+//                    fused gate math          LSTMCell / GRUCell / RNNCell
+//   backward  for t = T−1 … 0: gate math backward, dh_{t-1} = dP_t · W_hh (M = B)
+//             then dW_ih += dPᵀ · X and dW_hh += dPᵀ · [h_{-1} … h_{T-2}], one GEMM each over all steps;
+//             dX = dP · W_ih, one GEMM.
+//
+// Shapes (time-major, row-major): input X (T, B, D); h0, c0 (B, H); outputs (T, B, H); G = 4 (LSTM), 3 (GRU),
+// 1 (RNN). All buffers live in a Cache made once per (T, B): nothing is allocated inside the time loop.
+// Backward accumulates (+=) into the gradients; the caller zeroes them once per step.
+
+/// A recurrent layer's sizes and cell type; the parameters live in a flat buffer (see `RecurrentParameters`).
+public struct RecurrentLayer<T: RNNScalar>: Sendable {
+    public let cell: CellKind
+    /// D: input features.
+    public let inputSize: Int
+    /// H: hidden units.
+    public let hiddenSize: Int
+
+    public init(cell: CellKind, inputSize: Int, hiddenSize: Int) {
+        precondition(inputSize > 0 && hiddenSize > 0, "layer sizes must be positive: D=\(inputSize) H=\(hiddenSize)")
+        self.cell = cell
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+    }
+
+    /// G·H: rows of W_ih and W_hh.
+    public var gateRows: Int { cell.gateCount * hiddenSize }
+
+    /// Parameters in this layer: W_ih, W_hh, b_ih, b_hh.
+    public var parameterCount: Int { gateRows * (inputSize + hiddenSize + 2) }
+
+    /// Activations saved by `forward` for `backward`, and backward's workspaces, for one (T, B).
+    public final class Cache {
+        public let steps: Int
+        public let batch: Int
+        /// (T, B, G·H): activated gates (LSTM i f g o, GRU r z n; the RNN keeps h_t here).
+        let gates: Buffer<T>
+        /// LSTM: c_t; GRU: W_hn h_{t-1} + b_hn; (T, B, H). Empty for the RNN.
+        let states: Buffer<T>
+        /// (T, B, H): h_t, the layer's output.
+        public let outputs: Buffer<T>
+        /// h0 and c0 as given to forward, (B, H) each.
+        let initialHidden: Buffer<T>
+        let initialCell: Buffer<T>
+        /// (T, B, G·H): ∂L/∂(input projection).
+        let dPre: Buffer<T>
+        /// GRU only: (T, B, 3H) ∂L/∂(hidden projection); (B, 3H) the hidden projection of one step; (B, H) the
+        /// direct part of ∂L/∂h_{t-1}.
+        let dPreHidden: Buffer<T>
+        let hiddenProjection: Buffer<T>
+        let dHiddenDirect: Buffer<T>
+        /// (B, H) running ∂L/∂h and ∂L/∂c during backward.
+        let dHidden: Buffer<T>
+        let dCell: Buffer<T>
+
+        init(layer: RecurrentLayer, steps: Int, batch: Int) {
+            let (h, g) = (layer.hiddenSize, layer.gateRows)
+            let isGRU = layer.cell == .gru
+            self.steps = steps
+            self.batch = batch
+            gates = Buffer(count: steps * batch * g)
+            states = Buffer(count: layer.cell == .rnn ? 0 : steps * batch * h)
+            outputs = Buffer(count: steps * batch * h)
+            initialHidden = Buffer(count: batch * h)
+            initialCell = Buffer(count: layer.cell.hasCellState ? batch * h : 0)
+            dPre = Buffer(count: steps * batch * g)
+            dPreHidden = Buffer(count: isGRU ? steps * batch * g : 0)
+            hiddenProjection = Buffer(count: isGRU ? batch * g : 0)
+            dHiddenDirect = Buffer(count: isGRU ? batch * h : 0)
+            dHidden = Buffer(count: batch * h)
+            dCell = Buffer(count: batch * h)
+        }
+    }
+
+    public func makeCache(steps: Int, batch: Int) -> Cache {
+        precondition(steps > 0 && batch > 0, "need at least one step and one row: T=\(steps) B=\(batch)")
+        return Cache(layer: self, steps: steps, batch: batch)
+    }
+
+    /// Runs the layer over `cache.steps` steps.
+    ///
+    /// - Parameters:
+    ///   - input: X, (T, B, D).
+    ///   - initialHidden: h0, (B, H).  initialCell: c0, (B, H), LSTM only (nil otherwise).
+    ///   - cache: receives the outputs (`cache.outputs`) and what backward needs.
+    public func forward(
+        input: UnsafePointer<T>, initialHidden: UnsafePointer<T>, initialCell: UnsafePointer<T>?,
+        parameters p: RecurrentParameters<T>, cache: Cache
+    ) {
+        let (steps, batch, d, h, g) = (cache.steps, cache.batch, inputSize, hiddenSize, gateRows)
+        let rows = steps * batch
+        cache.initialHidden.pointer.update(from: initialHidden, count: batch * h)
+        if cell.hasCellState {
+            precondition(initialCell != nil, "an LSTM layer needs an initial cell state")
+            cache.initialCell.pointer.update(from: initialCell!, count: batch * h)
+        }
+        // P = biases, then P += X · W_ihᵀ. The GRU keeps b_hh for its hidden projection.
+        let gates = cache.gates.pointer
+        for r in 0..<rows {
+            let row = gates + r * g
+            for k in 0..<g { row[k] = cell == .gru ? p.biasIH[k] : p.biasIH[k] + p.biasHH[k] }
+        }
+        matrixMultiply(.none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 1, c: gates, ldc: g)
+
+        for t in 0..<steps {
+            let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
+            let gt = gates + t * batch * g
+            let out = cache.outputs.pointer + t * batch * h
+            switch cell {
+            case .lstm:
+                matrixMultiply(.none, .transposed, m: batch, n: g, k: h, a: hPrev, lda: h, b: p.weightHH, ldb: h, beta: 1, c: gt, ldc: g)
+                let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
+                lstmForwardStep(gates: gt, cellPrevious: cPrev, cell: cache.states.pointer + t * batch * h, hidden: out, batch: batch, hiddenSize: h)
+            case .gru:
+                let hp = cache.hiddenProjection.pointer
+                for b in 0..<batch { (hp + b * g).update(from: p.biasHH, count: g) }
+                matrixMultiply(.none, .transposed, m: batch, n: g, k: h, a: hPrev, lda: h, b: p.weightHH, ldb: h, beta: 1, c: hp, ldc: g)
+                gruForwardStep(gates: gt, hiddenProjection: hp, hiddenN: cache.states.pointer + t * batch * h, hiddenPrevious: hPrev, hidden: out, batch: batch, hiddenSize: h)
+            case .rnn:
+                matrixMultiply(.none, .transposed, m: batch, n: g, k: h, a: hPrev, lda: h, b: p.weightHH, ldb: h, beta: 1, c: gt, ldc: g)
+                rnnForwardStep(pre: gt, hidden: gt, count: batch * h)
+                out.update(from: gt, count: batch * h)
+            }
+        }
+    }
+
+    /// The final cell state c_{T-1} after `forward` (LSTM only), (B, H).
+    public func finalCell(_ cache: Cache) -> UnsafeMutablePointer<T> {
+        precondition(cell.hasCellState, "only the LSTM has a cell state")
+        return cache.states.pointer + (cache.steps - 1) * cache.batch * hiddenSize
+    }
+
+    /// The final hidden state h_{T-1} after `forward`, (B, H).
+    public func finalHidden(_ cache: Cache) -> UnsafeMutablePointer<T> {
+        cache.outputs.pointer + (cache.steps - 1) * cache.batch * hiddenSize
+    }
+
+    /// Backpropagates through the steps of the last `forward`.
+    ///
+    /// - Parameters:
+    ///   - dOutput: ∂L/∂outputs, (T, B, H).
+    ///   - dFinalHidden, dFinalCell: ∂L/∂h_{T-1} and ∂L/∂c_{T-1} from beyond the chunk, (B, H), or nil for zero.
+    ///   - gradients: accumulated into (+=).
+    ///   - dInput: receives ∂L/∂X, (T, B, D), or nil when not needed (the embedding's input is ids).
+    ///   - dInitialHidden, dInitialCell: receive ∂L/∂h0 and ∂L/∂c0, (B, H), or nil.
+    public func backward(
+        dOutput: UnsafePointer<T>, dFinalHidden: UnsafePointer<T>?, dFinalCell: UnsafePointer<T>?,
+        input: UnsafePointer<T>, parameters p: RecurrentParameters<T>, gradients dp: RecurrentParameters<T>,
+        dInput: UnsafeMutablePointer<T>?, dInitialHidden: UnsafeMutablePointer<T>?,
+        dInitialCell: UnsafeMutablePointer<T>?, cache: Cache
+    ) {
+        let (steps, batch, d, h, g) = (cache.steps, cache.batch, inputSize, hiddenSize, gateRows)
+        let (dh, dc) = (cache.dHidden.pointer, cache.dCell.pointer)
+        if let dFinalHidden { dh.update(from: dFinalHidden, count: batch * h) } else { dh.update(repeating: 0, count: batch * h) }
+        if let dFinalCell { dc.update(from: dFinalCell, count: batch * h) } else { dc.update(repeating: 0, count: batch * h) }
+        // dPHidden: the gradient of the hidden projection, which W_hh and b_hh see (separate only for the GRU).
+        let dPHidden = cell == .gru ? cache.dPreHidden.pointer : cache.dPre.pointer
+
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            // dh ← ∂L/∂h_t: the output's gradient plus what came back from step t + 1.
+            let dOut = dOutput + t * batch * h
+            for k in 0..<(batch * h) { dh[k] += dOut[k] }
+            let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
+            let gt = UnsafePointer(cache.gates.pointer + t * batch * g)
+            let dPt = cache.dPre.pointer + t * batch * g
+            switch cell {
+            case .lstm:
+                let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
+                lstmBackwardStep(gates: gt, cell: cache.states.pointer + t * batch * h, cellPrevious: cPrev, dHidden: dh, dCell: dc, dGates: dPt, batch: batch, hiddenSize: h)
+                matrixMultiply(.none, .none, m: batch, n: h, k: g, a: dPt, lda: g, b: p.weightHH, ldb: h, c: dh, ldc: h)
+            case .gru:
+                let dPHt = dPHidden + t * batch * g
+                gruBackwardStep(gates: gt, hiddenN: cache.states.pointer + t * batch * h, hiddenPrevious: hPrev, dHidden: dh, dInputProjection: dPt, dHiddenProjection: dPHt, dHiddenPrevious: cache.dHiddenDirect.pointer, batch: batch, hiddenSize: h)
+                dh.update(from: cache.dHiddenDirect.pointer, count: batch * h)
+                matrixMultiply(.none, .none, m: batch, n: h, k: g, a: dPHt, lda: g, b: p.weightHH, ldb: h, beta: 1, c: dh, ldc: h)
+            case .rnn:
+                rnnBackwardStep(hidden: gt, dHidden: dh, dPre: dPt, count: batch * h)
+                matrixMultiply(.none, .none, m: batch, n: h, k: g, a: dPt, lda: g, b: p.weightHH, ldb: h, c: dh, ldc: h)
+            }
+        }
+        if let dInitialHidden { dInitialHidden.update(from: dh, count: batch * h) }
+        if let dInitialCell, cell.hasCellState { dInitialCell.update(from: dc, count: batch * h) }
+
+        // Weight gradients: one GEMM each over all steps.
+        let rows = steps * batch
+        let dP = UnsafePointer(cache.dPre.pointer)
+        matrixMultiply(.transposed, .none, m: g, n: d, k: rows, a: dP, lda: g, b: input, ldb: d, beta: 1, c: dp.weightIH, ldc: d)
+        // dW_hh += dP_Hᵀ · [h0; h_0 … h_{T-2}]: the first step against h0, the rest against the outputs.
+        matrixMultiply(.transposed, .none, m: g, n: h, k: batch, a: dPHidden, lda: g, b: cache.initialHidden.pointer, ldb: h, beta: 1, c: dp.weightHH, ldc: h)
+        if steps > 1 {
+            matrixMultiply(.transposed, .none, m: g, n: h, k: (steps - 1) * batch, a: dPHidden + batch * g, lda: g, b: cache.outputs.pointer, ldb: h, beta: 1, c: dp.weightHH, ldc: h)
+        }
+        for r in 0..<rows {
+            let (a, b) = (dP + r * g, dPHidden + r * g)
+            for k in 0..<g {
+                dp.biasIH[k] += a[k]
+                dp.biasHH[k] += b[k]
+            }
+        }
+        if let dInput {
+            matrixMultiply(.none, .none, m: rows, n: d, k: g, a: dP, lda: g, b: p.weightIH, ldb: d, c: dInput, ldc: d)
+        }
+    }
+}
