@@ -37,7 +37,9 @@ extension Float: RNNScalar {
         // Clamp so 2^k stays a normal float: e^88.7 ≈ 3.3e38, e^-87.3 ≈ 1.2e-38.
         var v = x.replacing(with: 88.7, where: x .> 88.7)
         v = v.replacing(with: -87.3, where: v .< -87.3)
-        let k = (v * 1.442_695_04).rounded(.toNearestOrEven)  // x / ln 2
+        var k = (v * 1.442_695_04).rounded(.toNearestOrEven)  // x / ln 2
+        // NaN must come out as NaN (the NaN guard needs to see it), not trap in the Int32 conversion below.
+        k = k.replacing(with: 0, where: k .!= k)
         // r = x − k·ln2, with ln2 split in two so the product is exact in the high part.
         let r = v - k * 0.693_359_375 + k * 2.121_944_4e-4
         // e^r ≈ 1 + r + r²/2! + … + r⁶/6! (Horner).

@@ -1,0 +1,152 @@
+// CharRNNModel: embedding → L recurrent layers (dropout between them) → linear decoder → softmax cross-entropy,
+// forward and backward over one time-major batch, with the hidden state carried in a RecurrentState.
+//
+// The loss reported is the mean over the T·B positions of −log p(target) in nats, and the gradients computed are
+// exactly the gradients of that number (a whole-model gradient check enforces it; char-rnn divides its loss by
+// seq_length but not its gradients).
+//
+// Shapes: inputs and targets (T, B) time-major; embedded (N, E) with N = T·B; layer outputs (N, H); logits (N, V).
+
+/// A character-level RNN language model and its workspaces.
+public final class CharRNNModel<T: RNNScalar> {
+    public let config: ModelConfig
+    public let parameters: ParameterStore<T>
+    let layers: [RecurrentLayer<T>]
+    private var workspace: Workspace?
+
+    /// Activations and gradient buffers for one (T, B), allocated on first use and reused.
+    final class Workspace {
+        let steps: Int
+        let batch: Int
+        let inputs: UnsafeMutablePointer<Int32>
+        let targets: UnsafeMutablePointer<Int32>
+        let embedded: Buffer<T>  // (N, E)
+        let caches: [RecurrentLayer<T>.Cache]
+        let masks: [Buffer<T>]  // dropout masks after layers 0 … L−2, (N, H)
+        let dropped: [Buffer<T>]  // the inputs of layers 1 … L−1 after dropout, (N, H)
+        let logits: Buffer<T>  // (N, V); after backward, ∂L/∂logits
+        let dHidden: [Buffer<T>]  // two (N, H) buffers, used in turn going down the layers
+        let dEmbedded: Buffer<T>  // (N, E)
+
+        init(model: CharRNNModel, steps: Int, batch: Int) {
+            let (n, c) = (steps * batch, model.config)
+            let dropoutLayers = c.dropout > 0 ? c.layers - 1 : 0
+            self.steps = steps
+            self.batch = batch
+            inputs = .allocate(capacity: n)
+            targets = .allocate(capacity: n)
+            embedded = Buffer(count: n * c.embeddingSize)
+            caches = model.layers.map { $0.makeCache(steps: steps, batch: batch) }
+            masks = (0..<dropoutLayers).map { _ in Buffer(count: n * c.hiddenSize) }
+            dropped = (0..<dropoutLayers).map { _ in Buffer(count: n * c.hiddenSize) }
+            logits = Buffer(count: n * c.vocabularySize)
+            dHidden = [Buffer(count: n * c.hiddenSize), Buffer(count: n * c.hiddenSize)]
+            dEmbedded = Buffer(count: n * c.embeddingSize)
+        }
+
+        deinit {
+            inputs.deallocate()
+            targets.deallocate()
+        }
+    }
+
+    public init(config: ModelConfig) {
+        precondition(config.problem == nil, config.problem ?? "")
+        self.config = config
+        parameters = ParameterStore(config: config)
+        layers = (0..<config.layers).map {
+            RecurrentLayer(cell: config.cell, inputSize: $0 == 0 ? config.embeddingSize : config.hiddenSize, hiddenSize: config.hiddenSize)
+        }
+    }
+
+    /// PyTorch's default initialization, plus a forget-gate bias of 1 (Jozefowicz et al. 2015; torch-rnn):
+    /// embedding N(0, 1); recurrent weights and biases U(−1/√H, 1/√H); decoder U(−1/√H, 1/√H); then for LSTMs
+    /// bias_ih's forget block = 1 and bias_hh's forget block = 0, so the forget gate starts mostly open.
+    public func initialize(using rng: inout SplitMix64) {
+        let h = config.hiddenSize
+        let bound = 1 / Double(h).squareRoot()
+        for view in parameters.views {
+            let p = parameters.values.pointer + view.offset
+            for i in 0..<view.count {
+                p[i] = view.name == "embedding.weight" ? T(rng.nextNormal()) : T((rng.nextUnitDouble() * 2 - 1) * bound)
+            }
+        }
+        if config.cell == .lstm {
+            for k in 0..<config.layers {
+                let (bih, bhh) = (parameters.value("rnn.bias_ih_l\(k)"), parameters.value("rnn.bias_hh_l\(k)"))
+                for j in h..<(2 * h) {
+                    bih[j] = 1
+                    bhh[j] = 0
+                }
+            }
+        }
+    }
+
+    private func workspace(steps: Int, batch: Int) -> Workspace {
+        if let w = workspace, w.steps == steps, w.batch == batch { return w }
+        let w = Workspace(model: self, steps: steps, batch: batch)
+        workspace = w
+        return w
+    }
+
+    /// Runs one batch forward and, when `train` is true, backward, accumulating into `parameters.gradients`.
+    ///
+    /// - Parameters:
+    ///   - inputs, targets: token ids, (T, B) time-major, `steps · batch` each.
+    ///   - state: the carried hidden state, read as the initial state and replaced by the final one.
+    ///   - train: compute gradients (and apply dropout).
+    ///   - rng: draws the dropout masks (used only when training with dropout > 0).
+    /// - Returns: the mean loss over the T·B positions, in nats.
+    @discardableResult
+    public func run(
+        inputs: [Int32], targets: [Int32], steps: Int, batch: Int, state: RecurrentState<T>, train: Bool,
+        rng: inout SplitMix64
+    ) -> Double {
+        let n = steps * batch
+        precondition(inputs.count == n && targets.count == n, "inputs and targets need T·B = \(n) ids")
+        precondition(state.batch == batch, "state holds \(state.batch) streams, the batch has \(batch)")
+        let (v, e, h) = (config.vocabularySize, config.embeddingSize, config.hiddenSize)
+        precondition(inputs.allSatisfy { $0 >= 0 && Int($0) < v } && targets.allSatisfy { $0 >= 0 && Int($0) < v }, "token id outside the vocabulary of \(v)")
+        let w = workspace(steps: steps, batch: batch)
+        w.inputs.update(from: inputs, count: n)
+        w.targets.update(from: targets, count: n)
+        let p = parameters
+
+        embeddingForward(output: w.embedded.pointer, ids: w.inputs, table: p.value("embedding.weight"), count: n, width: e)
+        var layerInputs: [UnsafePointer<T>] = []
+        for (k, layer) in layers.enumerated() {
+            var input = UnsafePointer(w.embedded.pointer)
+            if k > 0 {
+                input = UnsafePointer(w.caches[k - 1].outputs.pointer)
+                if config.dropout > 0 && train {
+                    w.dropped[k - 1].pointer.update(from: input, count: n * h)
+                    dropoutForward(values: w.dropped[k - 1].pointer, mask: w.masks[k - 1].pointer, count: n * h, probability: config.dropout, using: &rng)
+                    input = UnsafePointer(w.dropped[k - 1].pointer)
+                }
+            }
+            layerInputs.append(input)
+            layer.forward(input: input, initialHidden: state.hidden[k].pointer, initialCell: config.cell.hasCellState ? state.cell[k].pointer : nil, parameters: p.recurrent(k), cache: w.caches[k])
+        }
+        let top = w.caches[layers.count - 1].outputs.pointer
+        linearForward(output: w.logits.pointer, input: top, weight: p.value("decoder.weight"), bias: p.value("decoder.bias"), rows: n, inputSize: h, outputSize: v)
+        let total = softmaxCrossEntropy(logits: w.logits.pointer, targets: w.targets, rows: n, classes: v, gradientScale: train ? T(1) / T(n) : nil)
+
+        // Carry the final states (detached) to the next batch.
+        for (k, layer) in layers.enumerated() {
+            state.hidden[k].pointer.update(from: layer.finalHidden(w.caches[k]), count: batch * h)
+            if config.cell.hasCellState { state.cell[k].pointer.update(from: layer.finalCell(w.caches[k]), count: batch * h) }
+        }
+        guard train else { return total / Double(n) }
+
+        var dCurrent = w.dHidden[0].pointer
+        linearBackward(dInput: dCurrent, dWeight: p.gradient("decoder.weight"), dBias: p.gradient("decoder.bias"), dOutput: w.logits.pointer, input: top, weight: p.value("decoder.weight"), rows: n, inputSize: h, outputSize: v)
+        for k in stride(from: layers.count - 1, through: 0, by: -1) {
+            let dInput = k > 0 ? w.dHidden[(layers.count - k) % 2].pointer : w.dEmbedded.pointer
+            layers[k].backward(dOutput: dCurrent, dFinalHidden: nil, dFinalCell: nil, input: layerInputs[k], parameters: p.recurrent(k), gradients: p.recurrent(k, gradient: true), dInput: dInput, dInitialHidden: nil, dInitialCell: nil, cache: w.caches[k])
+            if k > 0 && config.dropout > 0 { dropoutBackward(dValues: dInput, mask: w.masks[k - 1].pointer, count: n * h) }
+            dCurrent = dInput
+        }
+        embeddingBackward(dTable: p.gradient("embedding.weight"), dOutput: w.dEmbedded.pointer, ids: w.inputs, count: n, width: e)
+        return total / Double(n)
+    }
+}

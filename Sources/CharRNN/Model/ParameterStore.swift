@@ -1,0 +1,76 @@
+// ParameterStore: every trainable number of a model in one flat buffer, with named views, and a gradient buffer of
+// the same layout. The optimizer, gradient clipping, the gradient norm and checkpoint I/O are each one loop over
+// one buffer (llm.c's malloc_and_point_parameters, torch-rnn's getParameters).
+//
+// Names and shapes follow PyTorch (an nn.Embedding, an nn.LSTM/GRU/RNN named `rnn`, an nn.Linear named `decoder`):
+//   embedding.weight (V, E)
+//   rnn.weight_ih_l{k} (G·H, D_k), rnn.weight_hh_l{k} (G·H, H), rnn.bias_ih_l{k} (G·H), rnn.bias_hh_l{k} (G·H)
+//   decoder.weight (V, H), decoder.bias (V)
+// with D_0 = E and D_k = H above the first layer; G = 4, 3, 1 for LSTM, GRU, RNN.
+
+/// A named tensor inside a flat buffer.
+public struct ParameterView: Sendable, Equatable {
+    public let name: String
+    public let shape: [Int]
+    /// Offset of the first element in the flat buffer.
+    public let offset: Int
+    public var count: Int { shape.reduce(1, *) }
+}
+
+/// A model's parameters and gradients, flat, with named views.
+public final class ParameterStore<T: RNNScalar> {
+    /// The views in PyTorch's state_dict order.
+    public let views: [ParameterView]
+    public let values: Buffer<T>
+    public let gradients: Buffer<T>
+    private let index: [String: Int]
+
+    /// Lays out the parameters of `config`.
+    public init(config: ModelConfig) {
+        let (v, e, h, g) = (config.vocabularySize, config.embeddingSize, config.hiddenSize, config.cell.gateCount)
+        var shapes: [(String, [Int])] = [("embedding.weight", [v, e])]
+        for k in 0..<config.layers {
+            shapes += [
+                ("rnn.weight_ih_l\(k)", [g * h, k == 0 ? e : h]), ("rnn.weight_hh_l\(k)", [g * h, h]),
+                ("rnn.bias_ih_l\(k)", [g * h]), ("rnn.bias_hh_l\(k)", [g * h]),
+            ]
+        }
+        shapes += [("decoder.weight", [v, h]), ("decoder.bias", [v])]
+        var views: [ParameterView] = []
+        var offset = 0
+        for (name, shape) in shapes {
+            views.append(ParameterView(name: name, shape: shape, offset: offset))
+            offset += shape.reduce(1, *)
+        }
+        self.views = views
+        values = Buffer(count: offset)
+        gradients = Buffer(count: offset)
+        index = Dictionary(uniqueKeysWithValues: views.enumerated().map { ($1.name, $0) })
+    }
+
+    /// Total number of parameters.
+    public var count: Int { values.count }
+
+    /// The view named `name` (a programmer error if absent).
+    public func view(_ name: String) -> ParameterView {
+        guard let i = index[name] else { preconditionFailure("no parameter named \(name)") }
+        return views[i]
+    }
+
+    /// Pointer to the values of `name`.
+    public func value(_ name: String) -> UnsafeMutablePointer<T> { values.pointer + view(name).offset }
+
+    /// Pointer to the gradient of `name`.
+    public func gradient(_ name: String) -> UnsafeMutablePointer<T> { gradients.pointer + view(name).offset }
+
+    /// Layer k's parameters (in `values`, or in `gradients` when `gradient` is true).
+    public func recurrent(_ k: Int, gradient: Bool = false) -> RecurrentParameters<T> {
+        let at = gradient ? self.gradient : self.value
+        return RecurrentParameters(
+            weightIH: at("rnn.weight_ih_l\(k)"), weightHH: at("rnn.weight_hh_l\(k)"), biasIH: at("rnn.bias_ih_l\(k)"),
+            biasHH: at("rnn.bias_hh_l\(k)"))
+    }
+
+    /// Sets every gradient to zero (once per training step; backward passes accumulate).
+    public func zeroGradients() { gradients.zero() }
+}

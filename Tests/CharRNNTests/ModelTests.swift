@@ -1,0 +1,114 @@
+// The whole model: the gradient training uses is the gradient of the loss training reports (finite differences
+// in Double over every parameter, for every cell, with and without dropout), plus the layer pieces' own checks.
+import Foundation
+import Testing
+
+@testable import CharRNN
+
+@Suite struct ModelGradientTests {
+    @Test(arguments: CellKind.allCases, [0.0, 0.3])
+    func gradientOfTheReportedLossMatchesFiniteDifferences(cell: CellKind, dropout: Double) {
+        // V=7, E=4, H=5, L=2, T=3, B=2: all different, so a transposed shape cannot hide.
+        let config = ModelConfig(vocabularySize: 7, cell: cell, layers: 2, hiddenSize: 5, embeddingSize: 4, dropout: dropout)
+        let model = CharRNNModel<Double>(config: config)
+        var rng = SplitMix64(seed: 21)
+        model.initialize(using: &rng)
+        let (steps, batch) = (3, 2)
+        let inputs = (0..<6).map { _ in Int32(rng.next() % 7) }
+        let targets = (0..<6).map { _ in Int32(rng.next() % 7) }
+        let state = RecurrentState<Double>(config: config, batch: batch)
+        let h0: [[Double]] = state.hidden.map { _ in (0..<10).map { _ in rng.nextUnitDouble() - 0.5 } }
+        let c0: [[Double]] = state.cell.map { b in (0..<b.count).map { _ in rng.nextUnitDouble() - 0.5 } }
+        func loss(train: Bool) -> Double {
+            for k in 0..<2 {
+                for i in 0..<10 { state.hidden[k][i] = h0[k][i] }
+                for i in 0..<c0[k].count { state.cell[k][i] = c0[k][i] }
+            }
+            var maskRNG = SplitMix64(seed: 99)  // the same dropout masks every time
+            return model.run(inputs: inputs, targets: targets, steps: steps, batch: batch, state: state, train: train, rng: &maskRNG)
+        }
+        model.parameters.zeroGradients()
+        let reported = loss(train: true)
+        let analytic = model.parameters.gradients.array
+        if dropout == 0 { #expect(abs(reported - loss(train: false)) < 1e-12) }  // evaluation reports the same loss
+        let numeric = numericalGradient(model.parameters.values) {
+            model.parameters.zeroGradients()
+            return loss(train: dropout > 0)  // dropout is part of the training loss
+        }
+        for view in model.parameters.views {
+            let range = view.offset..<(view.offset + view.count)
+            if view.name == "embedding.weight" {
+                // Rows of tokens that never appear as inputs have zero gradient on both sides.
+                let used = Set(inputs.map(Int.init))
+                let rows = used.flatMap { ($0 * 4)..<($0 * 4 + 4) }.map { $0 + view.offset }
+                expectGradientsMatch(rows.map { analytic[$0] }, rows.map { numeric[$0] }, "\(cell) \(view.name)")
+                continue
+            }
+            expectGradientsMatch(Array(analytic[range]), Array(numeric[range]), "\(cell) dropout \(dropout) \(view.name)")
+        }
+    }
+
+    @Test func untrainedModelPredictsRoughlyUniformly() {
+        let config = ModelConfig(vocabularySize: 65, hiddenSize: 32, embeddingSize: 16)
+        let model = CharRNNModel<Float>(config: config)
+        var rng = SplitMix64(seed: 1)
+        model.initialize(using: &rng)
+        let ids = (0..<100).map { _ in Int32(rng.next() % 65) }
+        let loss = model.run(inputs: ids, targets: ids.reversed(), steps: 10, batch: 10, state: RecurrentState(config: config, batch: 10), train: false, rng: &rng)
+        #expect(abs(loss - log(65.0)) < 0.3)  // ln 65 ≈ 4.17 nats
+    }
+
+    @Test func parameterLayoutFollowsPyTorchNamesAndShapes() {
+        let store = ParameterStore<Float>(config: ModelConfig(vocabularySize: 65, cell: .gru, layers: 2, hiddenSize: 512, embeddingSize: 64))
+        #expect(store.views.map(\.name) == [
+            "embedding.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+            "rnn.weight_ih_l1", "rnn.weight_hh_l1", "rnn.bias_ih_l1", "rnn.bias_hh_l1", "decoder.weight", "decoder.bias",
+        ])
+        #expect(store.view("rnn.weight_ih_l0").shape == [1536, 64])
+        #expect(store.view("rnn.weight_ih_l1").shape == [1536, 512])
+        #expect(store.view("decoder.weight").shape == [65, 512])
+        // 65·64 + 1536·(64+512+2) + 1536·(512+512+2) + 65·512 + 65
+        #expect(store.count == 4160 + 887_808 + 1_575_936 + 33_280 + 65)
+    }
+}
+
+@Suite struct SoftmaxCrossEntropyTests {
+    @Test func lossAndGradientAgainstHandComputedValues() {
+        // logits [0, ln 2, ln 3]: softmax = [1, 2, 3] / 6; target 2 → loss = ln 6 − ln 3 = ln 2.
+        let logits = Buffer<Double>([0, log(2), log(3)])
+        var target: Int32 = 2
+        let loss = softmaxCrossEntropy(logits: logits.pointer, targets: &target, rows: 1, classes: 3, gradientScale: 1)
+        #expect(abs(loss - log(2)) < 1e-15)
+        #expect(zip(logits.array, [1.0 / 6, 2.0 / 6, 3.0 / 6 - 1]).allSatisfy { abs($0 - $1) < 1e-15 })
+    }
+
+    @Test func stableForHugeLogits() {
+        let logits = Buffer<Float>([1000, 0, -1000])
+        var target: Int32 = 0
+        #expect(softmaxCrossEntropy(logits: logits.pointer, targets: &target, rows: 1, classes: 3, gradientScale: nil) == 0)
+    }
+}
+
+@Suite struct ActivationTests {
+    @Test func floatPolynomialExpMatchesLibm() {
+        var worst: Float = 0
+        var x: Float = -87
+        while x < 88 {
+            let v = SIMD8<Float>(x, x + 0.011, x + 0.023, x + 0.037, x + 0.041, x + 0.053, x + 0.067, x + 0.071)
+            let fast = Float.exp(v)
+            for i in 0..<8 { worst = max(worst, abs(fast[i] - Foundation.exp(v[i])) / Foundation.exp(v[i])) }
+            x += 0.0917
+        }
+        #expect(worst < 1e-6)
+    }
+
+    @Test func sigmoidAndTanhAtTheExtremes() {
+        let v = SIMD8<Float>(-1000, -20, -1, 0, 1, 20, 1000, .nan)
+        let s = Float.sigmoid(v)
+        let t = Float.tanh(v)
+        #expect(s[0] == 0 && s[3] == 0.5 && s[6] == 1)
+        #expect(t[0] == -1 && t[3] == 0 && t[6] == 1)
+        #expect(s[7].isNaN && t[7].isNaN)  // NaN propagates: the trainer's guard must see it
+        #expect(abs(t[2] - Foundation.tanh(-1)) < 1e-6 && abs(s[4] - 1 / (1 + Foundation.exp(-1))) < 1e-6)
+    }
+}
