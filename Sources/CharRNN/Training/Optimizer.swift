@@ -1,0 +1,92 @@
+// Optimizers over the flat parameter buffer: one pass over all parameters per step (llm.c's gpt2_update).
+//
+//   adam     m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p − lr·(m/(1−β1^t)) / (√(v/(1−β2^t)) + ε)
+//   rmsprop  v ← α·v + (1−α)·g²;  p ← p − lr·g / (√v + ε)                       (char-rnn's, α = 0.95)
+//   sgd      b ← μ·b + g;  p ← p − lr·b                                          (momentum μ)
+// Weight decay is decoupled (AdamW, Loshchilov & Hutter 2019) for every optimizer: p ← p − lr·λ·p before the
+// step, so it does not interact with Adam's per-parameter scaling.
+import Foundation
+
+/// Which update rule training uses.
+public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
+    case adam
+    case rmsprop
+    case sgd
+}
+
+/// Optimizer hyperparameters, with the defaults char-rnn and torch-rnn users expect.
+public struct OptimizerConfig: Codable, Sendable, Equatable {
+    /// Default Adam (torch-rnn's choice; fastest to a good loss on character data).
+    public var kind: OptimizerKind = .adam
+    /// Base learning rate. Default 2e-3, char-rnn's and torch-rnn's.
+    public var learningRate: Double = 2e-3
+    /// Adam's moment decays. Defaults 0.9 and 0.999 (Kingma & Ba).
+    public var beta1: Double = 0.9
+    public var beta2: Double = 0.999
+    /// Added to the denominator. Default 1e-8.
+    public var epsilon: Double = 1e-8
+    /// RMSprop's decay of the squared-gradient average. Default 0.95, char-rnn's `decay_rate`.
+    public var rmsDecay: Double = 0.95
+    /// SGD's momentum. Default 0.9.
+    public var momentum: Double = 0.9
+    /// Decoupled weight decay λ. Default 0: character models rarely need it.
+    public var weightDecay: Double = 0
+
+    public init() {}
+}
+
+/// Optimizer state: the step count and the moment buffers, laid out like the parameters.
+public final class Optimizer<T: RNNScalar> {
+    public let config: OptimizerConfig
+    /// Updates applied so far (Adam's t).
+    public var step = 0
+    /// First moment (Adam) or momentum buffer (SGD); empty for RMSprop.
+    public let first: Buffer<T>
+    /// Second moment (Adam, RMSprop); empty for SGD.
+    public let second: Buffer<T>
+
+    public init(config: OptimizerConfig, parameterCount: Int) {
+        self.config = config
+        first = Buffer(count: config.kind == .rmsprop ? 0 : parameterCount)
+        second = Buffer(count: config.kind == .sgd ? 0 : parameterCount)
+    }
+
+    /// Applies one update to `parameters` from `gradients` at learning rate `learningRate`.
+    public func update(parameters: Buffer<T>, gradients: Buffer<T>, learningRate: Double) {
+        precondition(parameters.count == gradients.count, "parameters and gradients differ in size")
+        step += 1
+        let (p, g, n) = (parameters.pointer, gradients.pointer, parameters.count)
+        let lr = T(learningRate)
+        if config.weightDecay > 0 {
+            let keep = 1 - lr * T(config.weightDecay)
+            for i in 0..<n { p[i] *= keep }
+        }
+        let eps = T(config.epsilon)
+        switch config.kind {
+        case .adam:
+            let (b1, b2) = (T(config.beta1), T(config.beta2))
+            let correction1 = 1 - T(pow(config.beta1, Double(step)))
+            let correction2 = 1 - T(pow(config.beta2, Double(step)))
+            let (m, v) = (first.pointer, second.pointer)
+            for i in 0..<n {
+                m[i] = b1 * m[i] + (1 - b1) * g[i]
+                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                p[i] -= lr * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + eps)
+            }
+        case .rmsprop:
+            let alpha = T(config.rmsDecay)
+            let v = second.pointer
+            for i in 0..<n {
+                v[i] = alpha * v[i] + (1 - alpha) * g[i] * g[i]
+                p[i] -= lr * g[i] / (v[i].squareRoot() + eps)
+            }
+        case .sgd:
+            let mu = T(config.momentum)
+            let b = first.pointer
+            for i in 0..<n {
+                b[i] = mu * b[i] + g[i]
+                p[i] -= lr * b[i]
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+// Optimizers, clipping and schedules against hand-computed numbers (the arithmetic is in the comments).
+import Foundation
+import Testing
+
+@testable import CharRNN
+
+@Suite struct OptimizerTests {
+    func run(_ kind: OptimizerKind, steps: Int, gradient: Double = 0.5, decay: Double = 0) -> Double {
+        var config = OptimizerConfig()
+        config.kind = kind
+        config.learningRate = 0.1
+        config.weightDecay = decay
+        let optimizer = Optimizer<Double>(config: config, parameterCount: 1)
+        let p = Buffer<Double>([1])
+        let g = Buffer<Double>([gradient])
+        for _ in 0..<steps { optimizer.update(parameters: p, gradients: g, learningRate: 0.1) }
+        return p[0]
+    }
+
+    @Test func adamFirstStepMovesByTheLearningRate() {
+        // Bias-corrected m̂ = g and v̂ = g², so the step is lr · g/|g| = 0.1 (less ε).
+        #expect(abs(run(.adam, steps: 1) - 0.9) < 1e-7)
+        // A constant gradient keeps m̂ = g and v̂ = g²: three steps move 0.3.
+        #expect(abs(run(.adam, steps: 3) - 0.7) < 1e-6)
+    }
+
+    @Test func rmspropFollowsCharRNN() {
+        // v = 0.05 · 0.25 = 0.0125; step = 0.1 · 0.5 / √0.0125 = 0.44721…
+        #expect(abs(run(.rmsprop, steps: 1) - (1 - 0.1 * 0.5 / 0.0125.squareRoot())) < 1e-7)
+    }
+
+    @Test func sgdWithMomentum() {
+        // b1 = 0.5 → p = 0.95; b2 = 0.9·0.5 + 0.5 = 0.95 → p = 0.95 − 0.095 = 0.855
+        #expect(abs(run(.sgd, steps: 2) - 0.855) < 1e-12)
+    }
+
+    @Test func decoupledWeightDecay() {
+        // p ← 1 · (1 − 0.1·0.5) = 0.95, then the SGD step: 0.95 − 0.1·0.5 = 0.9
+        #expect(abs(run(.sgd, steps: 1, decay: 0.5) - 0.9) < 1e-12)
+    }
+}
+
+@Suite struct ClippingTests {
+    @Test func normClippingScalesToTheThresholdAndReportsThePreClipNorm() {
+        let g = Buffer<Double>([3, 4])
+        #expect(clipGradients(g, threshold: 1, mode: .norm) == 5)  // √(9 + 16)
+        #expect(abs(g[0] - 0.6) < 1e-12 && abs(g[1] - 0.8) < 1e-12)
+        let small = Buffer<Double>([0.3, 0.4])
+        #expect(clipGradients(small, threshold: 1, mode: .norm) == 0.5)
+        #expect(small.array == [0.3, 0.4])  // under the threshold: untouched
+    }
+
+    @Test func valueClippingClampsEachElement() {
+        let g = Buffer<Float>([-7, 2, 9])
+        _ = clipGradients(g, threshold: 5, mode: .value)
+        #expect(g.array == [-5, 2, 5])
+    }
+}
+
+@Suite struct ScheduleTests {
+    @Test func stepDecay() {
+        let s = LearningRateSchedule.step(every: 10, factor: 0.5)
+        #expect(s.factor(at: 9) == 1 && s.factor(at: 10) == 0.5 && s.factor(at: 25) == 0.25)  // 0.5^2
+    }
+
+    @Test func cosineWithWarmup() {
+        let s = LearningRateSchedule.cosine(warmup: 10, total: 110, minimumFactor: 0.1)
+        #expect(s.factor(at: 0) == 0.1)  // (0 + 1) / 10
+        #expect(s.factor(at: 9) == 1)
+        #expect(abs(s.factor(at: 10) - 1) < 1e-12)  // cos 0
+        #expect(abs(s.factor(at: 60) - 0.55) < 1e-12)  // 0.1 + 0.5 · 0.9 · (1 + cos π/2)
+        #expect(s.factor(at: 200) == 0.1)
+        #expect(LearningRateSchedule.constant.factor(at: 1000) == 1)
+    }
+}
