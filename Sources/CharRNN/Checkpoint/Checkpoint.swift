@@ -1,0 +1,127 @@
+// A charrnn checkpoint: one safetensors file with the model's tensors under PyTorch's names, the optimizer's
+// moments under `optimizer.first.` / `optimizer.second.`, the carried hidden state under `state.`, and in
+// `__metadata__` (strings, JSON-encoded) the format version, model config, vocabulary (with its tokenizer
+// settings), training config and training state. PyTorch users load it with
+// `safetensors.torch.load_file(path)` and pass the tensors without a dot-prefix of optimizer/state to
+// `load_state_dict`.
+import Foundation
+
+/// Everything a checkpoint holds, in memory.
+public struct Checkpoint {
+    /// The format this build writes; it reads this and older.
+    public static let formatVersion = 1
+
+    public var model: ModelConfig
+    public var vocabulary: Vocabulary
+    public var training: TrainingConfig
+    public var state: TrainingState
+    /// Values by tensor name: parameters, `optimizer.first.<name>`, `optimizer.second.<name>`, `state.hidden_l<k>`,
+    /// `state.cell_l<k>`.
+    public var tensors: [String: [Float]]
+    /// Shapes by tensor name.
+    public var shapes: [String: [Int]]
+    /// Tensor names in file order.
+    public var order: [String]
+    /// Optimizer updates applied (Adam's t).
+    public var optimizerStep: Int
+
+    public init(
+        model: ModelConfig, vocabulary: Vocabulary, training: TrainingConfig, state: TrainingState, optimizerStep: Int
+    ) {
+        self.model = model
+        self.vocabulary = vocabulary
+        self.training = training
+        self.state = state
+        self.optimizerStep = optimizerStep
+        tensors = [:]
+        shapes = [:]
+        order = []
+    }
+
+    /// Adds a tensor (kept in insertion order).
+    public mutating func add(_ name: String, shape: [Int], values: [Float]) {
+        precondition(shape.reduce(1, *) == values.count, "tensor \(name): shape \(shape) does not hold \(values.count) values")
+        if tensors[name] == nil { order.append(name) }
+        tensors[name] = values
+        shapes[name] = shape
+    }
+
+    /// Writes the checkpoint atomically (temporary file, fsync, rename): the file at `path` is always a whole
+    /// checkpoint, the old one or the new one.
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func json<V: Encodable>(_ v: V) throws -> String { String(decoding: try encoder.encode(v), as: UTF8.self) }
+        let metadata = [
+            "format": "charrnn", "format_version": String(Self.formatVersion), "model": try json(model),
+            "vocabulary": String(decoding: try vocabulary.jsonData(), as: UTF8.self), "training_config": try json(training),
+            "training_state": try json(state), "optimizer_step": String(optimizerStep),
+        ]
+        let arrays = order.map { tensors[$0]! }
+        let bytes = try withBuffers(arrays) { buffers in
+            try Safetensors.encode(zip(order, buffers).map { SafetensorsEntry(name: $0, shape: shapes[$0]!, values: $1) }, metadata: metadata)
+        }
+        try AtomicFile.write(bytes, to: path)
+    }
+
+    /// Reads and validates a checkpoint: the container, the metadata, and every tensor's presence and shape
+    /// against the model config. Nothing is used before everything has been checked.
+    public static func read(from path: String) throws(CheckpointError) -> Checkpoint {
+        guard FileManager.default.fileExists(atPath: path) else { throw .missing(path: path) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path: path, reason: "permission denied or not a file") }
+        let file = try Safetensors.decode(Array(data), path: path)
+        func bad(_ reason: String) -> CheckpointError { .inconsistent(path: path, reason: reason) }
+        let m = file.metadata
+        guard m["format"] == "charrnn" else { throw bad("its metadata does not say format \"charrnn\"") }
+        guard let versionText = m["format_version"], let version = Int(versionText) else { throw bad("no format_version in its metadata") }
+        guard version <= formatVersion else { throw .unsupportedVersion(path: path, found: version, supported: formatVersion) }
+        func decode<V: Decodable>(_ type: V.Type, _ key: String) throws(CheckpointError) -> V {
+            guard let text = m[key] else { throw bad("no \(key) in its metadata") }
+            do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch { throw bad("its \(key) metadata is invalid (\(error))") }
+        }
+        let model = try decode(ModelConfig.self, "model")
+        if let problem = model.problem { throw bad("its model config is invalid: \(problem)") }
+        let vocabulary = try decode(Vocabulary.self, "vocabulary")
+        guard vocabulary.count == model.vocabularySize else {
+            throw bad("its vocabulary has \(vocabulary.count) entries but the model expects \(model.vocabularySize)")
+        }
+        var checkpoint = Checkpoint(
+            model: model, vocabulary: vocabulary, training: try decode(TrainingConfig.self, "training_config"),
+            state: try decode(TrainingState.self, "training_state"), optimizerStep: Int(m["optimizer_step"] ?? "0") ?? 0)
+        // Every tensor the model needs, with its shape; optional optimizer and state tensors must match too.
+        let store = ParameterStore<Float>(config: model)
+        var expected: [String: [Int]] = [:]
+        var required: Set<String> = []
+        for view in store.views {
+            expected[view.name] = view.shape
+            expected["optimizer.first." + view.name] = view.shape
+            expected["optimizer.second." + view.name] = view.shape
+            required.insert(view.name)
+        }
+        let streams = checkpoint.training.batchSize
+        for k in 0..<model.layers {
+            expected["state.hidden_l\(k)"] = [streams, model.hiddenSize]
+            expected["state.cell_l\(k)"] = [streams, model.hiddenSize]
+        }
+        for name in required where file.tensors[name] == nil { throw bad("tensor \(name) is missing") }
+        for (name, tensor) in file.tensors.sorted(by: { $0.value.range.lowerBound < $1.value.range.lowerBound }) {
+            guard let shape = expected[name] else { throw bad("unexpected tensor \(name) for a \(model.layers)-layer \(model.cell.rawValue) model") }
+            guard tensor.shape == shape else { throw bad("tensor \(name) has shape \(tensor.shape), expected \(shape)") }
+            checkpoint.add(name, shape: shape, values: file.floats(name))
+        }
+        return checkpoint
+    }
+}
+
+/// Runs `body` with buffer pointers over each array.
+private func withBuffers<R>(_ arrays: [[Float]], _ body: ([UnsafeBufferPointer<Float>]) throws -> R) rethrows -> R {
+    var pointers: [UnsafeBufferPointer<Float>] = []
+    func go(_ i: Int) throws -> R {
+        if i == arrays.count { return try body(pointers) }
+        return try arrays[i].withUnsafeBufferPointer { p in
+            pointers.append(p)
+            return try go(i + 1)
+        }
+    }
+    return try go(0)
+}

@@ -1,0 +1,238 @@
+// Trainer: truncated BPTT over the batch layout, clipping, the optimizer and schedule, validation, metrics and
+// checkpoints. The hidden state is carried from batch to batch (detached) and reset only at an epoch boundary,
+// when every stream jumps back to its start; validation uses its own state, so it never disturbs training's.
+import Foundation
+
+/// What the trainer reports as it goes.
+public struct TrainingEvent: Sendable {
+    public enum Kind: Sendable {
+        case step
+        case evaluation
+    }
+
+    public var kind: Kind
+    public var step: Int
+    /// Updates the run will make if it runs to its step or epoch limit (nil when only time limits it).
+    public var totalSteps: Int?
+    /// Fractional epochs done.
+    public var epoch: Double
+    /// Mean training loss (nats per token) since the last event of this kind.
+    public var trainLoss: Double
+    public var validationLoss: Double?
+    public var learningRate: Double
+    /// Gradient norm before clipping, at the last update.
+    public var gradientNorm: Double
+    public var tokensPerSecond: Double
+    public var elapsedSeconds: Double
+}
+
+/// Trains a model on an encoded corpus, writing checkpoints and metrics to a run directory.
+public final class Trainer {
+    public let corpus: Corpus
+    public let config: TrainingConfig
+    public let model: CharRNNModel<Float>
+    public let optimizer: Optimizer<Float>
+    public private(set) var state: TrainingState
+    public let runDirectory: String
+    let split: CorpusSplit
+    let layout: BatchLayout
+    let hidden: RecurrentState<Float>
+    private var rng: SplitMix64
+
+    /// Sets up a new run (or continues `resume`), validating every size before allocating the model.
+    public init(corpus: Corpus, model modelConfig: ModelConfig, training: TrainingConfig, runDirectory: String, resume: Checkpoint? = nil) throws {
+        if let problem = training.problem { throw CorpusError.invalidSetting(problem) }
+        if let problem = modelConfig.problem { throw CorpusError.invalidSetting(problem) }
+        split = try CorpusSplit(tokenCount: corpus.ids.count, validationFraction: training.validationFraction)
+        layout = try BatchLayout(tokens: split.training, batchSize: training.batchSize, sequenceLength: training.sequenceLength)
+        self.corpus = corpus
+        self.config = training
+        self.runDirectory = runDirectory
+        model = CharRNNModel(config: modelConfig)
+        optimizer = Optimizer(config: training.optimizer, parameterCount: model.parameters.count)
+        hidden = RecurrentState(config: modelConfig, batch: training.batchSize)
+        state = TrainingState()
+        rng = SplitMix64(seed: training.seed)
+        if let resume {
+            try restore(resume)
+        } else {
+            model.initialize(using: &rng)
+            state.rngState = rng.state
+        }
+    }
+
+    /// Number of updates this run is limited to by steps or epochs, if any.
+    public var totalSteps: Int? {
+        let byEpochs = config.maxEpochs.map { $0 * layout.batchesPerEpoch }
+        switch (config.maxSteps, byEpochs) {
+        case let (s?, e?): return min(s, e)
+        case let (s?, nil): return s
+        case let (nil, e?): return e
+        case (nil, nil): return nil
+        }
+    }
+
+    /// Trains until a limit is reached, then validates, checkpoints and returns the final state.
+    public func run(report: (TrainingEvent) -> Void) throws -> TrainingState {
+        try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+        var inputs: [Int32] = []
+        var targets: [Int32] = []
+        let (b, t) = (config.batchSize, config.sequenceLength)
+        let start = Date()
+        let elapsedBefore = state.elapsedSeconds
+        var sinceEval = (loss: 0.0, steps: 0)
+        var sinceReport = (loss: 0.0, steps: 0, time: Date())
+        var lastNorm = 0.0
+        var faults = 0
+        func elapsed() -> Double { elapsedBefore + Date().timeIntervalSince(start) }
+        func done() -> Bool {
+            if let n = totalSteps, state.step >= n { return true }
+            if let s = config.maxSeconds, elapsed() >= s { return true }
+            return false
+        }
+        while !done() {
+            layout.fill(batch: state.batchInEpoch, from: corpus.ids, inputs: &inputs, targets: &targets)
+            model.parameters.zeroGradients()
+            let loss = model.run(inputs: inputs, targets: targets, steps: t, batch: b, state: hidden, train: true, rng: &rng)
+            let norm = clipGradients(model.parameters.gradients, threshold: config.gradientClip, mode: config.clipMode)
+            let rate = config.optimizer.learningRate * config.schedule.factor(at: state.step)
+            guard loss.isFinite && norm.isFinite else {
+                // A non-finite loss or gradient never reaches the weights or a checkpoint.
+                faults += 1
+                if faults >= 5 {
+                    throw CorpusError.invalidSetting("training diverged: \(faults) updates in a row had a non-finite loss or gradient at step \(state.step); lower --learning-rate or --grad-clip")
+                }
+                hidden.reset()
+                continue
+            }
+            faults = 0
+            optimizer.update(parameters: model.parameters.values, gradients: model.parameters.gradients, learningRate: rate)
+            lastNorm = norm
+            state.step += 1
+            state.tokensSeen += b * t
+            state.batchInEpoch += 1
+            if state.batchInEpoch == layout.batchesPerEpoch {
+                state.batchInEpoch = 0
+                state.epoch += 1
+                hidden.reset()  // every stream starts over from its beginning
+            }
+            state.rngState = rng.state
+            sinceEval.loss += loss
+            sinceEval.steps += 1
+            sinceReport.loss += loss
+            sinceReport.steps += 1
+            let now = Date()
+            if now.timeIntervalSince(sinceReport.time) >= 0.5 || done() {
+                let seconds = now.timeIntervalSince(sinceReport.time)
+                report(event(.step, trainLoss: sinceReport.loss / Double(sinceReport.steps), validation: state.lastValidationLoss, rate: rate, norm: norm, tokensPerSecond: Double(sinceReport.steps * b * t) / max(seconds, 1e-9), elapsed: elapsed()))
+                sinceReport = (0, 0, now)
+            }
+            if state.step % config.evaluateEvery == 0 || done() {
+                state.elapsedSeconds = elapsed()
+                try evaluateAndSave(trainLoss: sinceEval.loss / Double(max(1, sinceEval.steps)), rate: rate, norm: lastNorm, report: report)
+                sinceEval = (0, 0)
+            }
+        }
+        return state
+    }
+
+    /// Mean loss (nats per token) over the validation split (or its first `evaluationTokens`), from a zero state.
+    public func validationLoss() -> Double? {
+        var range = split.validation
+        if let n = config.evaluationTokens { range = range.lowerBound..<min(range.upperBound, range.lowerBound + n) }
+        guard range.count >= 2 else { return nil }
+        let t = min(config.sequenceLength, range.count - 1)
+        let b = max(1, min(config.batchSize, (range.count - 1) / t))
+        guard let layout = try? BatchLayout(tokens: range, batchSize: b, sequenceLength: t) else { return nil }
+        let fresh = RecurrentState<Float>(config: model.config, batch: b)
+        var inputs: [Int32] = []
+        var targets: [Int32] = []
+        var total = 0.0
+        var unused = SplitMix64(seed: 0)
+        for k in 0..<layout.batchesPerEpoch {
+            layout.fill(batch: k, from: corpus.ids, inputs: &inputs, targets: &targets)
+            total += model.run(inputs: inputs, targets: targets, steps: t, batch: b, state: fresh, train: false, rng: &unused)
+        }
+        return total / Double(layout.batchesPerEpoch)
+    }
+
+    private func evaluateAndSave(trainLoss: Double, rate: Double, norm: Double, report: (TrainingEvent) -> Void) throws {
+        let started = Date()
+        let validation = validationLoss()
+        state.lastValidationLoss = validation
+        let improved = validation.map { v in state.bestValidationLoss.map { v < $0 } ?? true } ?? false
+        if improved { state.bestValidationLoss = validation }
+        let checkpoint = makeCheckpoint()
+        try checkpoint.write(to: runDirectory + "/latest.safetensors")
+        if improved || validation == nil { try checkpoint.write(to: runDirectory + "/best.safetensors") }
+        let e = event(.evaluation, trainLoss: trainLoss, validation: validation, rate: rate, norm: norm, tokensPerSecond: Double(state.tokensSeen) / max(state.elapsedSeconds, 1e-9), elapsed: state.elapsedSeconds)
+        try appendMetrics(e)
+        report(e)
+        _ = started
+    }
+
+    private func event(_ kind: TrainingEvent.Kind, trainLoss: Double, validation: Double?, rate: Double, norm: Double, tokensPerSecond: Double, elapsed: Double) -> TrainingEvent {
+        TrainingEvent(
+            kind: kind, step: state.step, totalSteps: totalSteps,
+            epoch: Double(state.epoch) + Double(state.batchInEpoch) / Double(layout.batchesPerEpoch), trainLoss: trainLoss,
+            validationLoss: validation, learningRate: rate, gradientNorm: norm, tokensPerSecond: tokensPerSecond, elapsedSeconds: elapsed)
+    }
+
+    /// One JSON line per evaluation in RUN_DIR/metrics.jsonl.
+    private func appendMetrics(_ e: TrainingEvent) throws {
+        var fields: [String: Any] = [
+            "step": e.step, "epoch": e.epoch, "tokens": state.tokensSeen, "train_loss": e.trainLoss, "learning_rate": e.learningRate,
+            "grad_norm": e.gradientNorm, "tokens_per_second": e.tokensPerSecond, "elapsed_seconds": e.elapsedSeconds,
+        ]
+        if let v = e.validationLoss {
+            fields["val_loss"] = v
+            fields["val_bits_per_token"] = v / log(2)
+        }
+        var line = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+        line.append(0x0A)
+        let path = runDirectory + "/metrics.jsonl"
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw FileWriteError(path: path, reason: "cannot open for appending") }
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(line)
+    }
+
+    /// The complete state of this run as a checkpoint.
+    public func makeCheckpoint() -> Checkpoint {
+        var c = Checkpoint(model: model.config, vocabulary: corpus.vocabulary, training: config, state: state, optimizerStep: optimizer.step)
+        let p = model.parameters
+        for view in p.views {
+            c.add(view.name, shape: view.shape, values: Array(UnsafeBufferPointer(start: p.values.pointer + view.offset, count: view.count)))
+        }
+        for (prefix, buffer) in [("optimizer.first.", optimizer.first), ("optimizer.second.", optimizer.second)] where buffer.count > 0 {
+            for view in p.views {
+                c.add(prefix + view.name, shape: view.shape, values: Array(UnsafeBufferPointer(start: buffer.pointer + view.offset, count: view.count)))
+            }
+        }
+        for k in 0..<model.config.layers {
+            c.add("state.hidden_l\(k)", shape: [hidden.batch, hidden.hiddenSize], values: hidden.hidden[k].array)
+            if model.config.cell.hasCellState { c.add("state.cell_l\(k)", shape: [hidden.batch, hidden.hiddenSize], values: hidden.cell[k].array) }
+        }
+        return c
+    }
+
+    private func restore(_ c: Checkpoint) throws {
+        guard c.model == model.config else { throw CorpusError.invalidSetting("the model flags differ from the checkpoint's (\(c.model)); drop them when resuming") }
+        guard c.vocabulary == corpus.vocabulary else { throw CorpusError.invalidSetting("the corpus's vocabulary differs from the checkpoint's; resume on the same corpus") }
+        let p = model.parameters
+        for view in p.views {
+            (p.values.pointer + view.offset).update(from: c.tensors[view.name]!, count: view.count)
+            if optimizer.first.count > 0, let m = c.tensors["optimizer.first." + view.name] { (optimizer.first.pointer + view.offset).update(from: m, count: view.count) }
+            if optimizer.second.count > 0, let v = c.tensors["optimizer.second." + view.name] { (optimizer.second.pointer + view.offset).update(from: v, count: view.count) }
+        }
+        for k in 0..<model.config.layers {
+            if let h = c.tensors["state.hidden_l\(k)"], h.count == hidden.hidden[k].count { hidden.hidden[k].pointer.update(from: h, count: h.count) }
+            if let s = c.tensors["state.cell_l\(k)"], s.count == hidden.cell[k].count { hidden.cell[k].pointer.update(from: s, count: s.count) }
+        }
+        optimizer.step = c.optimizerStep
+        state = c.state
+        rng = SplitMix64(seed: 0)
+        rng.state = c.state.rngState
+    }
+}

@@ -1,0 +1,69 @@
+// Training settings and the training state a checkpoint carries so a run can continue exactly.
+
+/// How a model is trained. The CLI's flags map onto these fields; each default is the documented one.
+public struct TrainingConfig: Codable, Sendable, Equatable {
+    /// B: parallel streams per batch. Default 50 (char-rnn, torch-rnn).
+    public var batchSize = 50
+    /// T: time steps per update (truncated BPTT length). Default 50 (char-rnn, torch-rnn).
+    public var sequenceLength = 50
+    public var optimizer = OptimizerConfig()
+    public var schedule = LearningRateSchedule.constant
+    /// Clipping threshold; 0 disables. Default 5 (char-rnn's value, applied here to the global norm).
+    public var gradientClip = 5.0
+    /// Default `.norm`; `.value` gives char-rnn's per-element clamp.
+    public var clipMode = ClipMode.norm
+    /// Fraction of the token stream held out for validation (the last part). Default 0.1, nanoGPT's.
+    public var validationFraction = 0.1
+    /// Validate every this many updates (and at the end). Default 500.
+    public var evaluateEvery = 500
+    /// Validate on at most this many tokens (nil: the whole split).
+    public var evaluationTokens: Int? = nil
+    /// Stop after this many updates (nil: no limit).
+    public var maxSteps: Int? = nil
+    /// Stop after this many epochs. Default 10 when no other limit is given.
+    public var maxEpochs: Int? = nil
+    /// Stop after this many seconds of wall-clock time (nil: no limit).
+    public var maxSeconds: Double? = nil
+    /// Seeds initialization and dropout. Default 1.
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    /// Why the settings cannot be used, or nil.
+    public var problem: String? {
+        if batchSize < 1 { return "--batch-size must be at least 1, got \(batchSize)" }
+        if sequenceLength < 1 { return "--seq-length must be at least 1, got \(sequenceLength)" }
+        if !(optimizer.learningRate > 0 && optimizer.learningRate.isFinite) { return "--learning-rate must be positive, got \(optimizer.learningRate)" }
+        if !(gradientClip >= 0) { return "--grad-clip must be 0 (off) or positive, got \(gradientClip)" }
+        if !(validationFraction >= 0 && validationFraction < 1) { return "--val-frac must be in [0, 1), got \(validationFraction)" }
+        if evaluateEvery < 1 { return "--eval-every must be at least 1, got \(evaluateEvery)" }
+        if let n = evaluationTokens, n < 2 { return "--eval-tokens must be at least 2, got \(n)" }
+        if let n = maxSteps, n < 1 { return "--max-steps must be at least 1, got \(n)" }
+        if let n = maxEpochs, n < 1 { return "--max-epochs must be at least 1, got \(n)" }
+        if let s = maxSeconds, !(s > 0) { return "--max-time must be positive, got \(s)" }
+        if !(optimizer.weightDecay >= 0) { return "--weight-decay must be 0 or positive, got \(optimizer.weightDecay)" }
+        return nil
+    }
+}
+
+/// Where a training run is: everything besides weights, moments and hidden state that resuming needs.
+public struct TrainingState: Codable, Sendable, Equatable {
+    /// Updates applied.
+    public var step = 0
+    /// Completed epochs.
+    public var epoch = 0
+    /// The next batch within the epoch.
+    public var batchInEpoch = 0
+    /// Training tokens consumed.
+    public var tokensSeen = 0
+    /// State of the generator that draws dropout masks.
+    public var rngState: UInt64 = 0
+    /// Best validation loss so far (nats per token), if any evaluation has run.
+    public var bestValidationLoss: Double? = nil
+    /// The latest validation loss.
+    public var lastValidationLoss: Double? = nil
+    /// Training time so far, in seconds.
+    public var elapsedSeconds = 0.0
+
+    public init() {}
+}

@@ -1,0 +1,162 @@
+// `charrnn train`: flags → ModelConfig / TrainingConfig, then the library's Trainer; progress on stderr.
+import ArgumentParser
+import CharRNN
+import Foundation
+
+extension CellKind: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}
+extension ClipMode: ExpressibleByArgument {}
+
+enum ScheduleKind: String, ExpressibleByArgument, CaseIterable {
+    case constant, step, cosine
+}
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a character-level language model on a corpus.",
+        discussion: """
+            Writes RUN_DIR/latest.safetensors (every evaluation), RUN_DIR/best.safetensors (lowest validation \
+            loss) and RUN_DIR/metrics.jsonl (one JSON line per evaluation). With no limit given, trains 10 epochs.
+
+            Examples:
+              charrnn train corpora/tang-song.txt -o runs/poems --max-time 120
+              cat corpus.txt | charrnn train -o runs/mine --hidden 512 --max-steps 2000
+            """)
+
+    @OptionGroup(title: "Input") var input: CorpusInputOptions
+    @OptionGroup(title: "Tokenizer") var tokenizer: TokenizerOptions
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Run directory for checkpoints and metrics.", valueName: "dir"))
+    var runDirectory = "runs/run"
+    @Option(help: ArgumentHelp("Continue training from this checkpoint (its model and settings are used).", valueName: "checkpoint"))
+    var resume: String?
+
+    @Option(help: "Recurrent cell: lstm, gru or rnn.") var cell: CellKind = .lstm
+    @Option(help: "Stacked recurrent layers.") var layers = 2
+    @Option(help: "Hidden units per layer.") var hidden = 256
+    @Option(help: "Embedding width.") var embedding = 64
+    @Option(help: "Dropout between recurrent layers, in [0, 1).") var dropout = 0.0
+    @Option(help: "Largest vocabulary, <unk> included (default: no limit).") var maxVocab: Int?
+    @Option(help: "Map tokens seen fewer times to <unk>.") var minCount = 1
+
+    @Option(help: "Parallel streams per batch.") var batchSize = 50
+    @Option(help: "Time steps per update (truncated BPTT length).") var seqLength = 50
+    @Option(help: "Optimizer: adam, rmsprop or sgd.") var optimizer: OptimizerKind = .adam
+    @Option(help: "Base learning rate.") var learningRate = 2e-3
+    @Option(help: "Decoupled weight decay.") var weightDecay = 0.0
+    @Option(help: "Learning-rate schedule: constant, step or cosine.") var lrSchedule: ScheduleKind = .constant
+    @Option(help: "step schedule: decay every n updates.") var lrStepEvery = 1000
+    @Option(help: "step schedule: multiply the rate by this.") var lrDecay = 0.5
+    @Option(help: "cosine schedule: warm-up updates.") var warmupSteps = 100
+    @Option(help: "cosine schedule: final rate as a fraction of the base.") var minLrFactor = 0.1
+    @Option(help: "Gradient clipping threshold (0 disables).") var gradClip = 5.0
+    @Option(help: "Clip the global norm (norm) or each element (value, as char-rnn).") var clipMode: ClipMode = .norm
+
+    @Option(help: "Fraction of the text held out for validation (the end).") var valFrac = 0.1
+    @Option(help: "Validate and checkpoint every n updates.") var evalEvery = 500
+    @Option(help: "Validate on at most n tokens (default: the whole split).") var evalTokens: Int?
+    @Option(help: "Stop after n updates.") var maxSteps: Int?
+    @Option(help: "Stop after n epochs.") var maxEpochs: Int?
+    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var maxTime: Double?
+    @Option(help: "Random seed (initialization, dropout).") var seed: UInt64 = 1
+    @Option(help: "OpenBLAS threads (default: all cores).") var threads: Int?
+    @Flag(help: "Print nothing while training.") var quiet = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let maxVocab, maxVocab < 2 { throw ValidationError("--max-vocab must be at least 2, got \(maxVocab)") }
+        if minCount < 1 { throw ValidationError("--min-count must be at least 1, got \(minCount)") }
+        if let problem = trainingConfig.problem { throw ValidationError(problem) }
+        if let problem = ModelConfig(vocabularySize: 2, cell: cell, layers: layers, hiddenSize: hidden, embeddingSize: embedding, dropout: dropout).problem {
+            throw ValidationError(problem)
+        }
+    }
+
+    var trainingConfig: TrainingConfig {
+        var c = TrainingConfig()
+        c.batchSize = batchSize
+        c.sequenceLength = seqLength
+        c.optimizer.kind = optimizer
+        c.optimizer.learningRate = learningRate
+        c.optimizer.weightDecay = weightDecay
+        switch lrSchedule {
+        case .constant: c.schedule = .constant
+        case .step: c.schedule = .step(every: lrStepEvery, factor: lrDecay)
+        case .cosine: c.schedule = .cosine(warmup: warmupSteps, total: maxSteps ?? 10_000, minimumFactor: minLrFactor)
+        }
+        c.gradientClip = gradClip
+        c.clipMode = clipMode
+        c.validationFraction = valFrac
+        c.evaluateEvery = evalEvery
+        c.evaluationTokens = evalTokens
+        c.maxSteps = maxSteps
+        c.maxEpochs = maxEpochs ?? (maxSteps == nil && maxTime == nil ? 10 : nil)
+        c.maxSeconds = maxTime
+        c.seed = seed
+        return c
+    }
+
+    func run() throws {
+        BLASThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let source = try input.source()
+        let checkpoint = try resume.map { path in try reportingFailures { try Checkpoint.read(from: path) } }
+        let corpus = try reportingFailures {
+            if let checkpoint { return try Corpus.load(from: source, vocabulary: checkpoint.vocabulary) }
+            return try Corpus.load(from: source, tokenizer: tokenizer.config, limits: VocabularyLimits(maxSize: maxVocab, minCount: minCount))
+        }
+        warnAboutInvalidUTF8(corpus.statistics)
+        let model = checkpoint?.model ?? ModelConfig(vocabularySize: corpus.vocabulary.count, cell: cell, layers: layers, hiddenSize: hidden, embeddingSize: embedding, dropout: dropout)
+        var training = trainingConfig
+        if let checkpoint {
+            // Resume with the checkpoint's settings; the stopping limits come from this command line.
+            let limits = training
+            training = checkpoint.training
+            (training.maxSteps, training.maxEpochs, training.maxSeconds) = (limits.maxSteps, limits.maxEpochs, limits.maxSeconds)
+        }
+        let trainer = try reportingFailures { try Trainer(corpus: corpus, model: model, training: training, runDirectory: runDirectory, resume: checkpoint) }
+        let progress = Progress(quiet: quiet)
+        if !quiet {
+            Terminal.writeError("charrnn: \(corpus.statistics.tokens.grouped) tokens, vocabulary \(corpus.vocabulary.count), \(trainer.model.parameters.count.grouped) parameters (\(model.layers)×\(model.hiddenSize) \(model.cell.rawValue)); writing to \(runDirectory)\n")
+        }
+        let final = try reportingFailures { try trainer.run(report: progress.show) }
+        progress.finish()
+        if !quiet {
+            let best = final.bestValidationLoss.map { String(format: "%.4f nats (%.4f bits) per token", $0, $0 / log(2)) } ?? "no validation split"
+            Terminal.writeError("charrnn: trained \(final.step) steps in \(String(format: "%.1f", final.elapsedSeconds)) s; best validation loss \(best)\n")
+            Terminal.writeError("charrnn: checkpoints \(runDirectory)/best.safetensors and latest.safetensors, metrics \(runDirectory)/metrics.jsonl\n")
+        }
+    }
+}
+
+/// The progress display: one live line on a terminal, plain lines at each evaluation otherwise.
+final class Progress {
+    let quiet: Bool
+    let live = isatty(2) == 1
+    var drawn = false
+
+    init(quiet: Bool) { self.quiet = quiet }
+
+    func show(_ e: TrainingEvent) {
+        guard !quiet else { return }
+        let total = e.totalSteps.map { "/\($0)" } ?? ""
+        let validation = e.validationLoss.map { String(format: "%.4f", $0) } ?? "—"
+        var eta = ""
+        if let total = e.totalSteps, e.step > 0 {
+            let seconds = e.elapsedSeconds / Double(e.step) * Double(total - e.step)
+            eta = String(format: "  ETA %dm%02ds", Int(seconds) / 60, Int(seconds) % 60)
+        }
+        let line = String(format: "step %d%@  epoch %.2f  train %.4f  val %@  %.0f tok/s  |g| %.2f%@", e.step, total, e.epoch, e.trainLoss, validation, e.tokensPerSecond, e.gradientNorm, eta)
+        if live {
+            Terminal.writeError("\r\u{1B}[K" + line)
+            drawn = true
+            if e.kind == .evaluation { Terminal.writeError("\n"); drawn = false }
+        } else if e.kind == .evaluation {
+            Terminal.writeError(line + "\n")
+        }
+    }
+
+    func finish() {
+        if drawn { Terminal.writeError("\n") }
+    }
+}
