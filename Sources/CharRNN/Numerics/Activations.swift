@@ -37,9 +37,11 @@ extension Float: RNNScalar {
         // Clamp so 2^k stays a normal float: e^88.7 ≈ 3.3e38, e^-87.3 ≈ 1.2e-38.
         var v = x.replacing(with: 88.7, where: x .> 88.7)
         v = v.replacing(with: -87.3, where: v .< -87.3)
-        var k = (v * 1.442_695_04).rounded(.toNearestOrEven)  // x / ln 2
-        // NaN must come out as NaN (the NaN guard needs to see it), not trap in the Int32 conversion below.
-        k = k.replacing(with: 0, where: k .!= k)
+        // k = round(x / ln 2) by the magic-number trick: adding 1.5·2^23 leaves the rounded integer in the low
+        // mantissa bits. (SIMD's own rounding and Float→Int32 conversion compile to per-lane calls, and the
+        // conversion traps on NaN; this has neither: a NaN input just comes out NaN.)
+        let shifted = v * 1.442_695_04 + 12_582_912
+        let k = shifted - 12_582_912
         // r = x − k·ln2, with ln2 split in two so the product is exact in the high part.
         let r = v - k * 0.693_359_375 + k * 2.121_944_4e-4
         // e^r ≈ 1 + r + r²/2! + … + r⁶/6! (Horner).
@@ -50,7 +52,7 @@ extension Float: RNNScalar {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let exponent = (SIMD8<Int32>(k, rounding: .toNearestOrEven) &+ 127) &<< 23
+        let exponent = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         return p * unsafeBitCast(exponent, to: SIMD8<Float>.self)
     }
 
