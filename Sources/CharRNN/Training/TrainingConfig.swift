@@ -62,8 +62,13 @@ public struct TrainingState: Codable, Sendable, Equatable {
     public var bestValidationLoss: Double? = nil
     /// The latest validation loss.
     public var lastValidationLoss: Double? = nil
-    /// Training time so far, in seconds.
+    /// Training time so far, in seconds. Not saved in checkpoints, so the same command with the same seed
+    /// writes the same bytes; a resumed run counts its time from zero.
     public var elapsedSeconds = 0.0
 
     public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case step, epoch, batchInEpoch, tokensSeen, rngState, bestValidationLoss, lastValidationLoss
+    }
 }

@@ -1,0 +1,61 @@
+// `charrnn train` through the built binary: a seconds-long run from stdin, its files, and one-line errors.
+import Foundation
+import Testing
+
+@testable import CharRNN
+
+@Suite struct TrainCommandTests {
+    static let text: Data = {
+        var s = ""
+        for i in 0..<40 { s += "to be or not to be, line \(i % 5)\n" }
+        return Data(s.utf8)
+    }()
+
+    @Test func trainsFromStdinAndWritesCheckpointsAndMetrics() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run").path
+        let r = try runCharRNN(
+            ["train", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "4", "--seq-length", "10",
+             "--max-steps", "12", "--eval-every", "6", "--seed", "3", "--cell", "gru"], stdin: Self.text)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("trained 12 steps"))
+        #expect(r.stderr.contains("\(run)/best.safetensors"))
+        let metrics = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(metrics.count == 2)
+        let first = try JSONSerialization.jsonObject(with: Data(metrics[0].utf8)) as! [String: Any]
+        for key in ["step", "epoch", "tokens", "train_loss", "val_loss", "learning_rate", "grad_norm", "tokens_per_second", "elapsed_seconds"] {
+            #expect(first[key] != nil, "metrics.jsonl lacks \(key)")
+        }
+        let checkpoint = try Checkpoint.read(from: run + "/latest.safetensors")
+        #expect(checkpoint.model.cell == .gru && checkpoint.state.step == 12)
+        // The same command again writes the same bytes.
+        let again = dir.appendingPathComponent("again").path
+        let r2 = try runCharRNN(
+            ["train", "-o", again, "--hidden", "16", "--embedding", "8", "--batch-size", "4", "--seq-length", "10",
+             "--max-steps", "12", "--eval-every", "6", "--seed", "3", "--cell", "gru", "--quiet"], stdin: Self.text)
+        #expect(r2.status == 0 && r2.stderr.isEmpty)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: again + "/latest.safetensors")) == Data(contentsOf: URL(fileURLWithPath: run + "/latest.safetensors")))
+    }
+
+    @Test(arguments: [
+        (["train", "--dropout", "1"], "--dropout must be in [0, 1)"),
+        (["train", "--layers", "0"], "--layers must be at least 1"),
+        (["train", "--hidden=-3"], "--hidden must be at least 1"),
+        (["train", "--batch-size", "0"], "--batch-size must be at least 1"),
+        (["train", "--learning-rate", "0"], "--learning-rate must be positive"),
+        (["train", "--val-frac", "1.5"], "--val-frac must be in [0, 1)"),
+        (["train", "--cell", "transformer"], "'transformer' is invalid for '--cell <cell>'"),
+        (["train", "--batch-size", "500", "--seq-length", "500"], "corpus too short"),
+        (["train", "--resume", "/no/such.safetensors"], "/no/such.safetensors: no such checkpoint"),
+    ])
+    func badInputIsOneLineAndNonZeroExit(arguments: [String], message: String) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try runCharRNN(arguments + ["-o", dir.path + "/run"], stdin: Self.text)
+        #expect(r.status != 0)
+        #expect(r.stderr.hasPrefix("charrnn: error: ") && r.stderr.contains(message), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/run/latest.safetensors"))
+    }
+}
