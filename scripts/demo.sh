@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, builds charrnn in release mode, prepares the corpora, and reports the
-# vocabulary of each. (Training and sampling join here as those commands land.)
+# The main job: installs what is missing, builds charrnn in release mode, prepares the corpora, trains a small
+# LSTM on the English quotations for a bounded time (progress on the terminal), scores it, and says where the
+# checkpoint and metrics are. Set DEMO_SECONDS to train longer or shorter (default 120).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build -c release
 bash corpora/prepare.sh
 charrnn=.build/release/charrnn
+run=runs/demo
+seconds=${DEMO_SECONDS:-120}
+
 echo
-echo "== English quotations (corpora/fortunes.txt), graphemes"
-"$charrnn" vocab corpora/fortunes.txt --top 10
+echo "== The corpus: English quotations (corpora/fortunes.txt)"
+"$charrnn" vocab corpora/fortunes.txt --top 5
 echo
-echo "== Tang and Song poems (corpora/tang-song.txt), graphemes"
-"$charrnn" vocab corpora/tang-song.txt --top 10
+echo "== Training a 2×256 LSTM for ${seconds} s (checkpoints and metrics in $run)"
+rm -rf "$run"
+"$charrnn" train corpora/fortunes.txt -o "$run" --hidden 256 --max-time "$seconds" --eval-every 200 \
+    --eval-tokens 50000
 echo
-echo "== Tang and Song poems, ICU words"
-"$charrnn" vocab corpora/tang-song.txt --unit word --top 10 --output corpora/tang-song.words.json
+echo "== Scoring the validation text (the last 10% of the corpus) with the best checkpoint"
+tail -c 250000 corpora/fortunes.txt > "$run/validation-sample.txt"
+"$charrnn" eval -m "$run/best.safetensors" "$run/validation-sample.txt"
 echo
-echo "charrnn is at $charrnn; try: $charrnn vocab --help"
+echo "checkpoint: $run/best.safetensors (and latest.safetensors); metrics: $run/metrics.jsonl"

@@ -1,0 +1,41 @@
+// `charrnn eval`: score text with a trained model, in nats and bits per token.
+import ArgumentParser
+import CharRNN
+import Foundation
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score text with a checkpoint: loss in nats and bits per token, bits per byte, perplexity.",
+        discussion: """
+            The text is tokenized with the checkpoint's own settings and run as one stream from a zero state, \
+            in chunks with the state carried, so any length runs in bounded memory. Tokens outside the \
+            vocabulary count as <unk>.
+            """)
+
+    @Option(name: [.customShort("m"), .customLong("model")], help: ArgumentHelp("Checkpoint to score with.", valueName: "checkpoint"))
+    var checkpoint: String
+    @OptionGroup(title: "Input") var input: CorpusInputOptions
+    @Flag(help: "Print the result as JSON.") var json = false
+
+    func run() throws {
+        let checkpoint = try reportingFailures { try Checkpoint.read(from: self.checkpoint) }
+        let source = try input.source()
+        let corpus = try reportingFailures { try Corpus.load(from: source, vocabulary: checkpoint.vocabulary) }
+        warnAboutInvalidUTF8(corpus.statistics)
+        guard corpus.ids.count >= 2 else { throw CommandFailure(CorpusError.tooShort("the text has \(corpus.ids.count) token; scoring needs at least 2")) }
+        let model = CharRNNModel<Float>(checkpoint: checkpoint)
+        let (total, n) = model.evaluate(corpus.ids)
+        let nats = total / Double(n)
+        let result: [String: Any] = [
+            "tokens": corpus.ids.count, "predictions": n, "nats_per_token": nats, "bits_per_token": nats / log(2),
+            "bits_per_byte": total / log(2) / Double(corpus.statistics.bytes), "perplexity": exp(nats), "unknown_tokens": corpus.unknownCount,
+        ]
+        if json {
+            print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print(String(format: "%@ tokens: %.4f nats/token, %.4f bits/token, %.4f bits/byte, perplexity %.3f", corpus.ids.count.grouped, nats, nats / log(2), total / log(2) / Double(corpus.statistics.bytes), exp(nats)))
+            if corpus.unknownCount > 0 { print("\(corpus.unknownCount.grouped) tokens were outside the vocabulary (scored as <unk>)") }
+        }
+    }
+}
