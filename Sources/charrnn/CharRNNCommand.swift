@@ -48,6 +48,10 @@ struct CommandFailure: Error {
     init(_ error: any Error) {
         message = String(describing: error)
     }
+
+    init(message: String) {
+        self.message = message
+    }
 }
 
 /// Runs `body`, turning any error into a `CommandFailure` that prints as one line.

@@ -32,11 +32,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Continue training from this checkpoint (its model and settings are used).", valueName: "checkpoint"))
     var resume: String?
 
-    @Option(help: "Recurrent cell: lstm, gru or rnn.") var cell: CellKind = .lstm
-    @Option(help: "Stacked recurrent layers.") var layers = 2
-    @Option(help: "Hidden units per layer.") var hidden = 256
-    @Option(help: "Embedding width.") var embedding = 64
-    @Option(help: "Dropout between recurrent layers, in [0, 1).") var dropout = 0.0
+    // Model flags are optional so a resumed run can tell a flag given from a default (and refuse a conflict).
+    @Option(help: "Recurrent cell: lstm, gru or rnn. (default: lstm)") var cell: CellKind?
+    @Option(help: "Stacked recurrent layers. (default: 2)") var layers: Int?
+    @Option(help: "Hidden units per layer. (default: 256)") var hidden: Int?
+    @Option(help: "Embedding width. (default: 64)") var embedding: Int?
+    @Option(help: "Dropout between recurrent layers, in [0, 1). (default: 0)") var dropout: Double?
     @Option(help: "Largest vocabulary, <unk> included (default: no limit).") var maxVocab: Int?
     @Option(help: "Map tokens seen fewer times to <unk>.") var minCount = 1
 
@@ -68,9 +69,26 @@ struct TrainCommand: ParsableCommand {
         if let maxVocab, maxVocab < 2 { throw ValidationError("--max-vocab must be at least 2, got \(maxVocab)") }
         if minCount < 1 { throw ValidationError("--min-count must be at least 1, got \(minCount)") }
         if let problem = trainingConfig.problem { throw ValidationError(problem) }
-        if let problem = ModelConfig(vocabularySize: 2, cell: cell, layers: layers, hiddenSize: hidden, embeddingSize: embedding, dropout: dropout).problem {
-            throw ValidationError(problem)
-        }
+        if let problem = modelConfig(vocabularySize: 2).problem { throw ValidationError(problem) }
+    }
+
+    /// The model the flags describe, with ModelConfig's defaults for flags not given.
+    func modelConfig(vocabularySize: Int) -> ModelConfig {
+        let d = ModelConfig(vocabularySize: vocabularySize)
+        return ModelConfig(
+            vocabularySize: vocabularySize, cell: cell ?? d.cell, layers: layers ?? d.layers, hiddenSize: hidden ?? d.hiddenSize,
+            embeddingSize: embedding ?? d.embeddingSize, dropout: dropout ?? d.dropout)
+    }
+
+    /// The model flags given on the command line that contradict `model` (for --resume).
+    func conflicts(with model: ModelConfig) -> [String] {
+        var out: [String] = []
+        if let cell, cell != model.cell { out.append("--cell \(cell.rawValue) (checkpoint: \(model.cell.rawValue))") }
+        if let layers, layers != model.layers { out.append("--layers \(layers) (checkpoint: \(model.layers))") }
+        if let hidden, hidden != model.hiddenSize { out.append("--hidden \(hidden) (checkpoint: \(model.hiddenSize))") }
+        if let embedding, embedding != model.embeddingSize { out.append("--embedding \(embedding) (checkpoint: \(model.embeddingSize))") }
+        if let dropout, dropout != model.dropout { out.append("--dropout \(dropout) (checkpoint: \(model.dropout))") }
+        return out
     }
 
     var trainingConfig: TrainingConfig {
@@ -106,7 +124,16 @@ struct TrainCommand: ParsableCommand {
             return try Corpus.load(from: source, tokenizer: tokenizer.config, limits: VocabularyLimits(maxSize: maxVocab, minCount: minCount))
         }
         warnAboutInvalidUTF8(corpus.statistics)
-        let model = checkpoint?.model ?? ModelConfig(vocabularySize: corpus.vocabulary.count, cell: cell, layers: layers, hiddenSize: hidden, embeddingSize: embedding, dropout: dropout)
+        if let checkpoint {
+            let conflicting = conflicts(with: checkpoint.model)
+            if !conflicting.isEmpty {
+                throw CommandFailure(message: "\(resume!): resuming keeps the checkpoint's model, but \(conflicting.joined(separator: ", ")) was given; drop the model flags or train a new run")
+            }
+            if corpus.unknownCount > 0 {
+                throw CommandFailure(message: "\(resume!): \(corpus.unknownCount.grouped) tokens of this corpus are outside the checkpoint's vocabulary; resume on the corpus it was trained on, or train a new run")
+            }
+        }
+        let model = checkpoint?.model ?? modelConfig(vocabularySize: corpus.vocabulary.count)
         var training = trainingConfig
         if let checkpoint {
             // Resume with the checkpoint's settings; the stopping limits come from this command line.
@@ -129,11 +156,13 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-/// The progress display: one live line on a terminal, plain lines at each evaluation otherwise.
+/// The progress display: one live line on a terminal; otherwise a plain line at each evaluation and at least
+/// once a minute.
 final class Progress {
     let quiet: Bool
     let live = isatty(2) == 1
     var drawn = false
+    var lastPlainLine = Date()
 
     init(quiet: Bool) { self.quiet = quiet }
 
@@ -151,8 +180,9 @@ final class Progress {
             Terminal.writeError("\r\u{1B}[K" + line)
             drawn = true
             if e.kind == .evaluation { Terminal.writeError("\n"); drawn = false }
-        } else if e.kind == .evaluation {
+        } else if e.kind == .evaluation || Date().timeIntervalSince(lastPlainLine) >= 60 {
             Terminal.writeError(line + "\n")
+            lastPlainLine = Date()
         }
     }
 

@@ -36,6 +36,15 @@ import Testing
              "--max-steps", "12", "--eval-every", "6", "--seed", "3", "--cell", "gru", "--quiet"], stdin: Self.text)
         #expect(r2.status == 0 && r2.stderr.isEmpty)
         #expect(try Data(contentsOf: URL(fileURLWithPath: again + "/latest.safetensors")) == Data(contentsOf: URL(fileURLWithPath: run + "/latest.safetensors")))
+
+        // Resuming: more steps work; conflicting model flags and unseen tokens are one-line errors.
+        let resumed = try runCharRNN(["train", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "14", "--quiet"], stdin: Self.text)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try Checkpoint.read(from: run + "/latest.safetensors").state.step == 14)
+        let conflict = try runCharRNN(["train", "-o", run, "--resume", run + "/latest.safetensors", "--hidden", "32"], stdin: Self.text)
+        #expect(conflict.status == 1 && conflict.stderr.contains("--hidden 32 (checkpoint: 16)"), "\(conflict.stderr)")
+        let unseen = try runCharRNN(["train", "-o", run, "--resume", run + "/latest.safetensors"], stdin: Data("XYZ qqq\n".utf8) + Self.text)
+        #expect(unseen.status == 1 && unseen.stderr.contains("outside the checkpoint's vocabulary"), "\(unseen.stderr)")
     }
 
     @Test(arguments: [
