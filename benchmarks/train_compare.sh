@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Training throughput, charrnn against PyTorch in the same run: alternating runs of the same model on
+# tiny-shakespeare (B=50, T=50, Adam 2e-3, clip 5), median and min–max of chars/s and peak RSS, and the ratio.
+#
+# usage: benchmarks/train_compare.sh [RUNS (default 5)] [CELL (lstm)] [HIDDEN (512)] [STEPS (30)] [THREADS (2)]
+# needs: python3 with torch (pip install torch==2.13.0), /usr/bin/time, ../shared/corpora/tinyshakespeare.txt
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}; cell=${2:-lstm}; hidden=${3:-512}; steps=${4:-30}; threads=${5:-2}
+corpus=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
+[ -f "$corpus" ] || { echo "train_compare: $corpus not found (set CORPUS=...)" >&2; exit 1; }
+swift build -c release >/dev/null
+out=$(mktemp -d)
+for i in $(seq 1 "$runs"); do
+    rm -rf "$out/run"
+    /usr/bin/time -f "%M" -o "$out/rss" .build/release/charrnn train "$corpus" -o "$out/run" --cell "$cell" \
+        --hidden "$hidden" --max-steps "$steps" --eval-every 100000 --eval-tokens 2 --threads "$threads" --quiet
+    python3 - "$out/run/metrics.jsonl" "$out/rss" >> "$out/charrnn.txt" <<'PY'
+import json, sys
+m = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+print(m["tokens_per_second"], open(sys.argv[2]).read().strip())
+PY
+    python3 benchmarks/pytorch_train.py "$corpus" --cell "$cell" --hidden "$hidden" --steps "$steps" \
+        --threads "$threads" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["chars_per_second"], d["peak_rss_kib"])' >> "$out/pytorch.txt"
+done
+python3 - "$out/charrnn.txt" "$out/pytorch.txt" "$cell" "$hidden" "$threads" <<'PY'
+import statistics, sys
+def load(p):
+    rows = [list(map(float, l.split())) for l in open(p)]
+    return [r[0] for r in rows], [r[1] / 1024 for r in rows]
+c, crss = load(sys.argv[1]); t, trss = load(sys.argv[2])
+print(f"{sys.argv[3]} 2x{sys.argv[4]}, {sys.argv[5]} threads, {len(c)} runs each")
+for name, v, r in (("charrnn", c, crss), ("pytorch", t, trss)):
+    print(f"  {name:8} chars/s median {statistics.median(v):8.0f}  min {min(v):8.0f}  max {max(v):8.0f}   peak RSS median {statistics.median(r):6.0f} MiB")
+print(f"  ratio charrnn/pytorch (medians): {statistics.median(c) / statistics.median(t):.2f}x speed, {statistics.median(crss) / statistics.median(trss):.2f}x memory")
+PY
