@@ -30,7 +30,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DEFAULT_CHARRNN = "/work/main/.build/release/charrnn"
+# The release build of the checkout this script sits in.
+DEFAULT_CHARRNN = str(__import__("pathlib").Path(__file__).resolve().parents[2] / ".build" / "release" / "charrnn")
 TOLERANCE = 1e-4
 
 
