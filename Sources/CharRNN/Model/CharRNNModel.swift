@@ -27,6 +27,8 @@ public final class CharRNNModel<T: RNNScalar> {
         let logits: Buffer<T>  // (N, V); after backward, ∂L/∂logits
         let dHidden: [Buffer<T>]  // two (N, H) buffers, used in turn going down the layers
         let dEmbedded: Buffer<T>  // (N, E)
+        /// The input each layer saw in the last forward (embedded, or the layer below after dropout).
+        var layerInputs: [UnsafePointer<T>]
 
         init(model: CharRNNModel, steps: Int, batch: Int) {
             let (n, c) = (steps * batch, model.config)
@@ -42,6 +44,7 @@ public final class CharRNNModel<T: RNNScalar> {
             logits = Buffer(count: n * c.vocabularySize)
             dHidden = [Buffer(count: n * c.hiddenSize), Buffer(count: n * c.hiddenSize)]
             dEmbedded = Buffer(count: n * c.embeddingSize)
+            layerInputs = Array(repeating: UnsafePointer(embedded.pointer), count: c.layers)
         }
 
         deinit {
@@ -104,16 +107,41 @@ public final class CharRNNModel<T: RNNScalar> {
     ) -> Double {
         let n = steps * batch
         precondition(inputs.count == n && targets.count == n, "inputs and targets need T·B = \(n) ids")
+        let v = config.vocabularySize
+        precondition(targets.allSatisfy { $0 >= 0 && Int($0) < v }, "token id outside the vocabulary of \(v)")
+        let w = inputs.withUnsafeBufferPointer { forward($0, steps: steps, batch: batch, state: state, train: train, rng: &rng) }
+        w.targets.update(from: targets, count: n)
+        let total = softmaxCrossEntropy(logits: w.logits.pointer, targets: w.targets, rows: n, classes: v, gradientScale: train ? T(1) / T(n) : nil)
+        guard train else { return total / Double(n) }
+        backward(w)
+        return total / Double(n)
+    }
+
+    /// Forward only: the logits of every position, `(T·B, V)` time-major, valid until the next call. The state is
+    /// replaced by the final one. Allocates nothing once the workspace for (T, B) exists.
+    public func logits(
+        inputs: UnsafeBufferPointer<Int32>, steps: Int, batch: Int, state: RecurrentState<T>
+    ) -> UnsafeBufferPointer<T> {
+        var unused = SplitMix64(seed: 0)
+        let w = forward(inputs, steps: steps, batch: batch, state: state, train: false, rng: &unused)
+        return UnsafeBufferPointer(start: w.logits.pointer, count: steps * batch * config.vocabularySize)
+    }
+
+    /// Embedding, the recurrent layers (with dropout when training) and the decoder; carries the state.
+    private func forward(
+        _ inputs: UnsafeBufferPointer<Int32>, steps: Int, batch: Int, state: RecurrentState<T>, train: Bool,
+        rng: inout SplitMix64
+    ) -> Workspace {
+        let n = steps * batch
+        precondition(inputs.count == n, "inputs need T·B = \(n) ids")
         precondition(state.batch == batch, "state holds \(state.batch) streams, the batch has \(batch)")
         let (v, e, h) = (config.vocabularySize, config.embeddingSize, config.hiddenSize)
-        precondition(inputs.allSatisfy { $0 >= 0 && Int($0) < v } && targets.allSatisfy { $0 >= 0 && Int($0) < v }, "token id outside the vocabulary of \(v)")
+        precondition(inputs.allSatisfy { $0 >= 0 && Int($0) < v }, "token id outside the vocabulary of \(v)")
         let w = workspace(steps: steps, batch: batch)
-        w.inputs.update(from: inputs, count: n)
-        w.targets.update(from: targets, count: n)
+        w.inputs.update(from: inputs.baseAddress!, count: n)
         let p = parameters
 
         embeddingForward(output: w.embedded.pointer, ids: w.inputs, table: p.value("embedding.weight"), count: n, width: e)
-        var layerInputs: [UnsafePointer<T>] = []
         for (k, layer) in layers.enumerated() {
             var input = UnsafePointer(w.embedded.pointer)
             if k > 0 {
@@ -124,29 +152,34 @@ public final class CharRNNModel<T: RNNScalar> {
                     input = UnsafePointer(w.dropped[k - 1].pointer)
                 }
             }
-            layerInputs.append(input)
+            w.layerInputs[k] = input
             layer.forward(input: input, initialHidden: state.hidden[k].pointer, initialCell: config.cell.hasCellState ? state.cell[k].pointer : nil, parameters: p.recurrent(k), cache: w.caches[k])
         }
         let top = w.caches[layers.count - 1].outputs.pointer
         linearForward(output: w.logits.pointer, input: top, weight: p.value("decoder.weight"), bias: p.value("decoder.bias"), rows: n, inputSize: h, outputSize: v)
-        let total = softmaxCrossEntropy(logits: w.logits.pointer, targets: w.targets, rows: n, classes: v, gradientScale: train ? T(1) / T(n) : nil)
 
         // Carry the final states (detached) to the next batch.
         for (k, layer) in layers.enumerated() {
             state.hidden[k].pointer.update(from: layer.finalHidden(w.caches[k]), count: batch * h)
             if config.cell.hasCellState { state.cell[k].pointer.update(from: layer.finalCell(w.caches[k]), count: batch * h) }
         }
-        guard train else { return total / Double(n) }
+        return w
+    }
+
+    /// Backward through the decoder, the layers and the embedding, from ∂L/∂logits left in `w.logits`.
+    private func backward(_ w: Workspace) {
+        let (n, v, e, h) = (w.steps * w.batch, config.vocabularySize, config.embeddingSize, config.hiddenSize)
+        let p = parameters
+        let top = w.caches[layers.count - 1].outputs.pointer
 
         var dCurrent = w.dHidden[0].pointer
         linearBackward(dInput: dCurrent, dWeight: p.gradient("decoder.weight"), dBias: p.gradient("decoder.bias"), dOutput: w.logits.pointer, input: top, weight: p.value("decoder.weight"), rows: n, inputSize: h, outputSize: v)
         for k in stride(from: layers.count - 1, through: 0, by: -1) {
             let dInput = k > 0 ? w.dHidden[(layers.count - k) % 2].pointer : w.dEmbedded.pointer
-            layers[k].backward(dOutput: dCurrent, dFinalHidden: nil, dFinalCell: nil, input: layerInputs[k], parameters: p.recurrent(k), gradients: p.recurrent(k, gradient: true), dInput: dInput, dInitialHidden: nil, dInitialCell: nil, cache: w.caches[k])
+            layers[k].backward(dOutput: dCurrent, dFinalHidden: nil, dFinalCell: nil, input: w.layerInputs[k], parameters: p.recurrent(k), gradients: p.recurrent(k, gradient: true), dInput: dInput, dInitialHidden: nil, dInitialCell: nil, cache: w.caches[k])
             if k > 0 && config.dropout > 0 { dropoutBackward(dValues: dInput, mask: w.masks[k - 1].pointer, count: n * h) }
             dCurrent = dInput
         }
         embeddingBackward(dTable: p.gradient("embedding.weight"), dOutput: w.dEmbedded.pointer, ids: w.inputs, count: n, width: e)
-        return total / Double(n)
     }
 }
