@@ -1,0 +1,73 @@
+// TextGenerator: runs a trained model one token at a time for B streams at once, primed with text.
+//
+// Per token it runs the model on a (1, B) batch through a workspace made once, and picks each stream's next token
+// with the Sampler: nothing is allocated per token.
+
+/// Generates token ids from a model for `streams` parallel samples.
+public final class TextGenerator {
+    public let model: CharRNNModel<Float>
+    public let vocabulary: Vocabulary
+    public let streams: Int
+    private let state: RecurrentState<Float>
+    private var sampler: Sampler
+    private var rng: SplitMix64
+    private var current: [Int32]
+
+    /// - Parameters:
+    ///   - streams: samples generated together (B).
+    ///   - seed: seeds the coins; the same seed, checkpoint and settings give the same tokens.
+    public init(model: CharRNNModel<Float>, vocabulary: Vocabulary, streams: Int, sampling: SamplingConfig, seed: UInt64) {
+        precondition(streams >= 1, "need at least one stream")
+        self.model = model
+        self.vocabulary = vocabulary
+        self.streams = streams
+        state = RecurrentState(config: model.config, batch: streams)
+        sampler = Sampler(config: sampling, vocabularySize: model.config.vocabularySize)
+        rng = SplitMix64(seed: seed)
+        current = [Int32](repeating: 0, count: streams)
+    }
+
+    /// The token generation starts after when there is no prime: a line feed if the vocabulary has one (samples
+    /// then start like the beginning of a line), else the most frequent token.
+    public var defaultStart: Int {
+        let newline = vocabulary.id(of: "\n")
+        if newline != Vocabulary.unknownID { return newline }
+        return (1..<vocabulary.count).max { vocabulary.counts[$0] < vocabulary.counts[$1] } ?? 1
+    }
+
+    /// Runs `ids` through the model from a zero state (the same for every stream); the last id becomes the input
+    /// of the first generated step. Empty `ids` means `[defaultStart]`.
+    public func prime(_ ids: [Int]) {
+        let ids = ids.isEmpty ? [defaultStart] : ids
+        state.reset()
+        // All but the last token: one stream, in chunks, then the state is copied to every stream.
+        let single = RecurrentState<Float>(config: model.config, batch: 1)
+        var start = 0
+        while start < ids.count - 1 {
+            let steps = min(256, ids.count - 1 - start)
+            let chunk = ids[start..<(start + steps)].map { Int32($0) }
+            _ = chunk.withUnsafeBufferPointer { model.logits(inputs: $0, steps: steps, batch: 1, state: single) }
+            start += steps
+        }
+        let h = model.config.hiddenSize
+        for k in 0..<model.config.layers {
+            for b in 0..<streams {
+                (state.hidden[k].pointer + b * h).update(from: single.hidden[k].pointer, count: h)
+                if model.config.cell.hasCellState { (state.cell[k].pointer + b * h).update(from: single.cell[k].pointer, count: h) }
+            }
+        }
+        for b in 0..<streams { current[b] = Int32(ids[ids.count - 1]) }
+    }
+
+    /// Generates the next token of every stream into `tokens` (B ids, never `<unk>`).
+    public func next(into tokens: inout [Int]) {
+        if tokens.count != streams { tokens = [Int](repeating: 0, count: streams) }
+        let v = model.config.vocabularySize
+        let logits = current.withUnsafeBufferPointer { model.logits(inputs: $0, steps: 1, batch: streams, state: state) }
+        for b in 0..<streams {
+            let id = sampler.pick(UnsafeBufferPointer(rebasing: logits[(b * v)..<((b + 1) * v)]), coin: rng.nextUnitDouble())
+            tokens[b] = id
+            current[b] = Int32(id)
+        }
+    }
+}

@@ -1,0 +1,130 @@
+// `charrnn sample`: generate text from a checkpoint, primed by --prime or stdin, streamed to stdout.
+import ArgumentParser
+import CharRNN
+import Foundation
+
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Generate text from a trained checkpoint.",
+        discussion: """
+            Text piped through stdin (or --prime) primes the model and is echoed before the continuation. Output \
+            is written as it is generated and is always valid UTF-8. Without -m, models/default.safetensors is \
+            used when it exists.
+
+            Examples:
+              charrnn sample -m runs/poems/best.safetensors --length 200
+              echo "床前明月光" | charrnn sample -m runs/poems/best.safetensors --temperature 0.6 --seed 7
+              charrnn sample -m runs/demo/best.safetensors --num-samples 4 --top-p 0.9 --stop $'\\n\\n'
+            """)
+
+    @Option(name: [.customShort("m"), .customLong("model")], help: ArgumentHelp("Checkpoint to sample from (default: models/default.safetensors).", valueName: "checkpoint"))
+    var checkpoint: String?
+    @Option(help: "Tokens to generate per sample.") var length = 1000
+    @Option(help: ArgumentHelp("Text to prime the model with (instead of stdin).", valueName: "text")) var prime: String?
+    @Flag(help: "Do not echo the prime before the continuation.") var noEchoPrime = false
+    @Flag(help: "Refuse a prime with tokens outside the vocabulary instead of mapping them to <unk>.") var strict = false
+    @Option(help: "Temperature τ > 0: lower is more conservative.") var temperature = SamplingConfig().temperature
+    @Flag(help: "Always take the most likely token.") var greedy = false
+    @Option(help: ArgumentHelp("Sample from the k most likely tokens only.", valueName: "k")) var topK: Int?
+    @Option(help: ArgumentHelp("Sample from the most likely tokens up to cumulative probability p, in (0, 1].", valueName: "p")) var topP: Double?
+    @Option(help: "Random seed: the same seed and checkpoint give the same bytes (default: random).") var seed: UInt64?
+    @Option(help: "Samples to generate together.") var numSamples = 1
+    @Option(help: "Printed between samples.") var separator = "\n\n"
+    @Option(help: ArgumentHelp("End a sample when it produces this text.", valueName: "text")) var stop: String?
+
+    var sampling: SamplingConfig { SamplingConfig(temperature: temperature, greedy: greedy, topK: topK, topP: topP) }
+
+    func validate() throws {
+        if let problem = sampling.problem { throw ValidationError(problem) }
+        if length < 0 { throw ValidationError("--length must be 0 or more, got \(length)") }
+        if numSamples < 1 { throw ValidationError("--num-samples must be at least 1, got \(numSamples)") }
+        if let stop, stop.isEmpty { throw ValidationError("--stop needs a non-empty text") }
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)  // a closed pipe (`| head`) ends the output quietly instead of killing us
+        let path = try checkpoint ?? defaultModelPath()
+        let checkpoint = try reportingFailures { try Checkpoint.read(from: path) }
+        let vocabulary = checkpoint.vocabulary
+        var primeText = prime
+        if primeText == nil && !Terminal.standardInputIsTerminal {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            guard !data.isEmpty else {
+                throw CommandFailure(message: "stdin is empty: pipe in text to prime the model, pass --prime, or run without redirecting stdin")
+            }
+            primeText = String(decoding: data, as: UTF8.self)
+        }
+        let (primeIDs, unknown) = try reportingFailures { try vocabulary.encode(primeText ?? "") }
+        if !unknown.isEmpty {
+            let names = unknown.prefix(10).map { "\"\($0)\"" }.joined(separator: ", ") + (unknown.count > 10 ? ", …" : "")
+            if strict { throw CommandFailure(message: "the prime has \(unknown.count) token\(unknown.count == 1 ? "" : "s") outside the model's vocabulary: \(names); drop --strict to map them to <unk>") }
+            Terminal.warning("the prime has \(unknown.count) token\(unknown.count == 1 ? "" : "s") outside the model's vocabulary, read as <unk>: \(names)")
+        }
+        let model = CharRNNModel<Float>(checkpoint: checkpoint)
+        var system = SystemRandomNumberGenerator()
+        let generator = TextGenerator(model: model, vocabulary: vocabulary, streams: numSamples, sampling: sampling, seed: seed ?? system.next())
+        generator.prime(primeIDs)
+
+        let out = Output()
+        let echo = !noEchoPrime && primeText != nil ? Array(primeText!.utf8) : []
+        // Sample 0 streams live; the others are kept and printed after it.
+        var streams = (0..<numSamples).map { _ in (utf8: UTF8Stream(), text: echo, done: false) }
+        out.write(echo)
+        let stopBytes = stop.map { Array($0.utf8) }
+        var tokens: [Int] = []
+        var bytes: [UInt8] = []
+        for _ in 0..<length {
+            generator.next(into: &tokens)
+            for b in 0..<numSamples where !streams[b].done {
+                bytes.removeAll(keepingCapacity: true)
+                streams[b].utf8.push(vocabulary.tokens[tokens[b]], into: &bytes)
+                streams[b].text += bytes
+                if b == 0 { out.write(bytes) }
+                if let stopBytes, streams[b].text.count - echo.count >= stopBytes.count, streams[b].text.suffix(stopBytes.count).elementsEqual(stopBytes) {
+                    streams[b].done = true
+                }
+            }
+            if streams.allSatisfy(\.done) { break }
+        }
+        for b in 0..<numSamples {
+            bytes.removeAll(keepingCapacity: true)
+            streams[b].utf8.finish(into: &bytes)
+            if b == 0 {
+                out.write(bytes)
+            } else {
+                out.write(Array(separator.utf8))
+                out.write(streams[b].text + bytes)
+            }
+        }
+        out.write([0x0A])
+    }
+
+    /// models/default.safetensors in the current directory or beside the checkout the binary was built in.
+    func defaultModelPath() throws -> String {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let candidates = [
+            "models/default.safetensors",
+            executable.deletingLastPathComponent().appendingPathComponent("../../../models/default.safetensors").standardized.path,
+        ]
+        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
+        throw CommandFailure(message: "no model given and no default model at models/default.safetensors; train one (charrnn train CORPUS -o runs/mine) and pass -m runs/mine/best.safetensors")
+    }
+}
+
+/// stdout, written as generated; a closed pipe ends the program quietly with status 0.
+final class Output {
+    func write(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.write(1, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE { exit(0) }
+                Terminal.error("cannot write the output: \(String(cString: strerror(errno)))")
+                exit(1)
+            }
+            offset += n
+        }
+    }
+}
