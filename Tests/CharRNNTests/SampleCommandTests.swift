@@ -1,0 +1,130 @@
+// `charrnn sample` and `charrnn eval` through the built binary.
+import Foundation
+import Testing
+
+@testable import CharRNN
+
+/// Trains a tiny model once (through the binary) and returns its checkpoint path.
+private func tinyCheckpoint(unit: String = "grapheme") throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("charrnn-sample-tests-\(unit)")
+    let path = dir.appendingPathComponent("run/latest.safetensors").path
+    if FileManager.default.fileExists(atPath: path) { return path }
+    var text = ""
+    for i in 0..<40 { text += "床前明月光，疑是地上霜。héllo wörld \(i % 3)\n" }
+    let r = try runCharRNN(["train", "-o", dir.appendingPathComponent("run").path, "--unit", unit, "--hidden", "16", "--embedding", "8",
+                            "--batch-size", "4", "--seq-length", "8", "--max-steps", "10", "--eval-every", "10", "--quiet"], stdin: Data(text.utf8))
+    #expect(r.status == 0, "\(r.stderr)")
+    return path
+}
+
+@Suite(.serialized) struct SampleCommandTests {
+    @Test func sameSeedGivesTheSameBytesAndThePrimeIsEchoed() throws {
+        let model = try tinyCheckpoint()
+        let a = try runCharRNN(["sample", "-m", model, "--length", "50", "--seed", "5"], stdin: Data("床前".utf8))
+        let b = try runCharRNN(["sample", "-m", model, "--length", "50", "--seed", "5"], stdin: Data("床前".utf8))
+        #expect(a.status == 0 && a.stderr.isEmpty, "\(a.stderr)")
+        #expect(a.stdout == b.stdout)
+        #expect(a.stdout.hasPrefix("床前"))
+        let c = try runCharRNN(["sample", "-m", model, "--length", "50", "--seed", "6", "--prime", "床前", "--no-echo-prime"])
+        #expect(!c.stdout.hasPrefix("床前") || c.stdout != a.stdout)
+        let several = try runCharRNN(["sample", "-m", model, "--length", "20", "--seed", "5", "--num-samples", "3", "--separator", "\n@@\n", "--prime", "h"])
+        #expect(several.stdout.components(separatedBy: "\n@@\n").count == 3)
+    }
+
+    @Test func stopEndsTheSampleAndUnknownPrimeTokensWarnOrFail() throws {
+        let model = try tinyCheckpoint()
+        let stopped = try runCharRNN(["sample", "-m", model, "--length", "500", "--seed", "1", "--prime", "床", "--stop", "\n"])
+        #expect(stopped.status == 0)
+        #expect(stopped.stdout.dropLast().hasSuffix("\n"), "\(stopped.stdout)")  // the stop text, then the final newline
+        #expect(stopped.stdout.dropLast().filter { $0 == "\n" }.count == 1)
+        let warned = try runCharRNN(["sample", "-m", model, "--length", "5", "--prime", "zq床"])
+        #expect(warned.status == 0 && warned.stderr.contains("outside the model's vocabulary, read as <unk>: \"z\", \"q\""), "\(warned.stderr)")
+        let strict = try runCharRNN(["sample", "-m", model, "--length", "5", "--prime", "zq床", "--strict"])
+        #expect(strict.status == 1 && strict.stderr.hasPrefix("charrnn: error: the prime has 2 tokens outside"))
+    }
+
+    @Test func byteModelsEmitValidUTF8() throws {
+        let model = try tinyCheckpoint(unit: "byte")
+        for seed in 1...5 {
+            let r = try runCharRNN(["sample", "-m", model, "--length", "200", "--seed", "\(seed)", "--temperature", "2", "--prime", "é"])
+            #expect(r.status == 0)
+            // runCharRNN decodes leniently; compare with a strict decode of the same bytes.
+            #expect(String(validatingUTF8: r.stdout) != nil && !r.stdout.isEmpty)
+        }
+    }
+
+    @Test func closedPipeEndsQuietlyWithStatusZero() throws {
+        let model = try tinyCheckpoint()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("charrnn").path
+        // pipefail: the pipeline's status is charrnn's (141 if SIGPIPE killed it) unless charrnn exits 0.
+        process.arguments = ["-c", "set -o pipefail; '\(exe)' sample -m '\(model)' --length 100000 --prime h --seed 1 2>/tmp/charrnn-pipe-stderr | head -c 100 >/dev/null"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let stderr = (try? String(contentsOfFile: "/tmp/charrnn-pipe-stderr", encoding: .utf8)) ?? "?"
+        #expect(stderr.isEmpty, "\(stderr)")
+    }
+
+    @Test(arguments: [
+        (["sample", "-m", "/no/such.safetensors", "--prime", "a"], "/no/such.safetensors: no such checkpoint"),
+        (["sample", "--temperature", "0", "--prime", "a"], "--temperature must be greater than 0"),
+        (["sample", "--temperature=-1", "--prime", "a"], "--temperature must be greater than 0"),
+        (["sample", "--top-p", "1.5", "--prime", "a"], "--top-p must be in (0, 1]"),
+        (["sample", "--top-p", "0", "--prime", "a"], "--top-p must be in (0, 1]"),
+        (["sample", "--top-k", "0", "--prime", "a"], "--top-k must be at least 1"),
+        (["sample", "--length=-1", "--prime", "a"], "--length must be 0 or more"),
+    ])
+    func badFlagsAreOneLineErrors(arguments: [String], message: String) throws {
+        let r = try runCharRNN(arguments)
+        #expect(r.status != 0 && r.stderr.hasPrefix("charrnn: error: ") && r.stderr.contains(message), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func emptyStdinPrimeAndBadCheckpointsAreErrors() throws {
+        let model = try tinyCheckpoint()
+        let empty = try runCharRNN(["sample", "-m", model], stdin: Data())
+        #expect(empty.status == 1 && empty.stderr.hasPrefix("charrnn: error: stdin is empty"))
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        for (name, data) in [("truncated", bytes.prefix(bytes.count / 2)), ("garbage", Data("not a checkpoint at all".utf8)), ("empty", Data())] {
+            let path = dir.appendingPathComponent(name).path
+            try data.write(to: URL(fileURLWithPath: path))
+            let r = try runCharRNN(["sample", "-m", path, "--prime", "a"])
+            #expect(r.status == 1 && r.stderr.hasPrefix("charrnn: error: \(path): not a valid safetensors checkpoint"), "\(name): \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1)
+        }
+    }
+}
+
+@Suite struct EvalTests {
+    @Test func evalEqualsTheTrainingLossOnTheSameTokens() throws {
+        let corpus = try smallCorpus()
+        var training = smallTraining(steps: 5)
+        training.batchSize = 1  // one validation stream from a zero state: exactly what eval computes
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trainer = try Trainer(corpus: corpus, model: smallModel(corpus.vocabulary.count, .lstm), training: training, runDirectory: dir.path)
+        _ = try trainer.run { _ in }
+        let split = try CorpusSplit(tokenCount: corpus.ids.count, validationFraction: 0.1)
+        // Training's validation drops the tail that does not fill a T-step window; score the same tokens.
+        let t = training.sequenceLength
+        let used = (split.validation.count - 1) / t * t + 1
+        let (total, n) = trainer.model.evaluate(corpus.ids, range: split.validation.lowerBound..<(split.validation.lowerBound + used))
+        #expect(abs(total / Double(n) - trainer.validationLoss()!) < 1e-5)
+
+        // And through the binary, on text the checkpoint never saw as a file.
+        try trainer.makeCheckpoint().write(to: dir.path + "/c.safetensors")
+        let text = corpus.vocabulary.decode(corpus.ids[split.validation])
+        let r = try runCharRNN(["eval", "-m", dir.path + "/c.safetensors", "--json"], stdin: Data(text.utf8))
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let (wholeTotal, wholeN) = trainer.model.evaluate(corpus.ids, range: split.validation)
+        #expect(abs((json["nats_per_token"] as! Double) - wholeTotal / Double(wholeN)) < 1e-5)
+        #expect(json["predictions"] as? Int == wholeN)
+    }
+}
