@@ -101,6 +101,34 @@ private func tinyCheckpoint(unit: String = "grapheme") throws -> String {
     }
 }
 
+@Suite struct InfoAndPerTokenTests {
+    @Test func infoDescribesTheCheckpoint() throws {
+        let model = try tinyCheckpoint()
+        let text = try runCharRNN(["info", model])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("model: 2-layer lstm, hidden 16, embedding 8"))
+        #expect(text.stdout.contains("training: step 10"))
+        let json = try runCharRNN(["info", model, "--json"])
+        let info = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        #expect(info["parameters"] as? Int == ParameterStore<Float>(config: try Checkpoint.read(from: model).model).count)
+        #expect((info["vocabulary_preview"] as? [String])?.contains("床") == true)
+        let missing = try runCharRNN(["info", "/no/such.safetensors"])
+        #expect(missing.status == 1 && missing.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func perTokenSurprisalsSumToTheLoss() throws {
+        let model = try tinyCheckpoint()
+        let r = try runCharRNN(["eval", "-m", model, "--per-token"], stdin: Data("床前明月光\n".utf8))
+        #expect(r.status == 0)
+        let rows = r.stdout.split(separator: "\n").dropFirst().prefix { $0.split(separator: "\t").count == 3 }
+        #expect(rows.count == 5)  // 6 tokens, 5 predictions
+        let bits = rows.map { Double($0.split(separator: "\t")[2])! }
+        let summary = try runCharRNN(["eval", "-m", model, "--json"], stdin: Data("床前明月光\n".utf8))
+        let json = try JSONSerialization.jsonObject(with: Data(summary.stdout.utf8)) as! [String: Any]
+        #expect(abs(bits.reduce(0, +) / 5 - (json["bits_per_token"] as! Double)) < 0.002)  // rows are rounded to 0.001
+    }
+}
+
 @Suite struct EvalTests {
     @Test func evalEqualsTheTrainingLossOnTheSameTokens() throws {
         let corpus = try smallCorpus()
