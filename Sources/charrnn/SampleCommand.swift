@@ -32,6 +32,8 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Samples to generate together.") var numSamples = 1
     @Option(help: "Printed between samples.") var separator = "\n\n"
     @Option(help: ArgumentHelp("End a sample when it produces this text.", valueName: "text")) var stop: String?
+    @Option(help: "OpenBLAS threads (default 1: one stream's matrix-vector products do not gain from more).")
+    var threads = 1
 
     var sampling: SamplingConfig { SamplingConfig(temperature: temperature, greedy: greedy, topK: topK, topP: topP) }
 
@@ -39,10 +41,12 @@ struct SampleCommand: ParsableCommand {
         if let problem = sampling.problem { throw ValidationError(problem) }
         if length < 0 { throw ValidationError("--length must be 0 or more, got \(length)") }
         if numSamples < 1 { throw ValidationError("--num-samples must be at least 1, got \(numSamples)") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let stop, stop.isEmpty { throw ValidationError("--stop needs a non-empty text") }
     }
 
     func run() throws {
+        BLASThreads.set(threads)
         signal(SIGPIPE, SIG_IGN)  // a closed pipe (`| head`) ends the output quietly instead of killing us
         let path = try checkpoint ?? defaultModelPath()
         let checkpoint = try reportingFailures { try Checkpoint.read(from: path) }

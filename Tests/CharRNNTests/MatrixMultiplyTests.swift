@@ -7,7 +7,8 @@ import Testing
 private func compare<T: BLASScalar>(_: T.Type, tolerance: T) {
     var rng = SplitMix64(seed: 7)
     func random(_ n: Int) -> [T] { (0..<n).map { _ in T(rng.nextUnitDouble() * 2 - 1) } }
-    for (m, n, k) in [(1, 1, 1), (3, 5, 7), (50, 64, 33), (17, 1, 9), (4, 3, 0)] {
+    // m = 1 takes the gemv path; k = 0 means C = β·C.
+    for (m, n, k) in [(1, 1, 1), (3, 5, 7), (50, 64, 33), (17, 1, 9), (4, 3, 0), (1, 64, 33), (1, 5, 7), (1, 4, 0)] {
         for transA in [Transpose.none, .transposed] {
             for transB in [Transpose.none, .transposed] {
                 for (alpha, beta) in [(T(1), T(0)), (T(0.5), T(1)), (T(-2), T(0.25))] {

@@ -17,6 +17,11 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
         _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Self,
         _ a: UnsafePointer<Self>, _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int, _ beta: Self,
         _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+
+    /// CBLAS gemv in row-major order: y ← α·op(M)·x + β·y, M stored (rows, cols) with leading dimension ldm.
+    static func gemv(
+        _ trans: Transpose, _ rows: Int, _ cols: Int, _ alpha: Self, _ m: UnsafePointer<Self>, _ ldm: Int,
+        _ x: UnsafePointer<Self>, _ incx: Int, _ beta: Self, _ y: UnsafeMutablePointer<Self>, _ incy: Int)
 }
 
 @inline(__always)
@@ -33,6 +38,16 @@ extension Float: BLASScalar {
             CblasRowMajor, cblasTranspose(transA), cblasTranspose(transB), blasint(m), blasint(n), blasint(k),
             alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
+
+    @inline(__always)
+    public static func gemv(
+        _ trans: Transpose, _ rows: Int, _ cols: Int, _ alpha: Float, _ m: UnsafePointer<Float>, _ ldm: Int,
+        _ x: UnsafePointer<Float>, _ incx: Int, _ beta: Float, _ y: UnsafeMutablePointer<Float>, _ incy: Int
+    ) {
+        cblas_sgemv(
+            CblasRowMajor, cblasTranspose(trans), blasint(rows), blasint(cols), alpha, m, blasint(ldm), x,
+            blasint(incx), beta, y, blasint(incy))
+    }
 }
 
 extension Double: BLASScalar {
@@ -45,6 +60,16 @@ extension Double: BLASScalar {
         cblas_dgemm(
             CblasRowMajor, cblasTranspose(transA), cblasTranspose(transB), blasint(m), blasint(n), blasint(k),
             alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    @inline(__always)
+    public static func gemv(
+        _ trans: Transpose, _ rows: Int, _ cols: Int, _ alpha: Double, _ m: UnsafePointer<Double>, _ ldm: Int,
+        _ x: UnsafePointer<Double>, _ incx: Int, _ beta: Double, _ y: UnsafeMutablePointer<Double>, _ incy: Int
+    ) {
+        cblas_dgemv(
+            CblasRowMajor, cblasTranspose(trans), blasint(rows), blasint(cols), alpha, m, blasint(ldm), x,
+            blasint(incx), beta, y, blasint(incy))
     }
 }
 
@@ -70,6 +95,18 @@ public func matrixMultiply<T: BLASScalar>(
 ) {
     checkShapes(transA, transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
     if m == 0 || n == 0 { return }
+    if m == 1 && k > 0 {
+        // One row (sampling one stream): a matrix-vector product. sgemm would repack all of B on every call,
+        // which costs 3× the arithmetic at this size. c = op(B)ᵀ-as-stored · a: B stored (n, k) for
+        // `.transposed` (no transpose in gemv), (k, n) for `.none` (transpose in gemv).
+        let incx = transA == .none ? 1 : lda
+        if transB == .transposed {
+            T.gemv(.none, n, k, alpha, b, ldb, a, incx, beta, c, 1)
+        } else {
+            T.gemv(.transposed, k, n, alpha, b, ldb, a, incx, beta, c, 1)
+        }
+        return
+    }
     T.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
