@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds charrnn in release mode, prepares the corpora, trains a small
-# LSTM on the English quotations for a bounded time (progress on the terminal), scores it, and says where the
-# checkpoint and metrics are. Set DEMO_SECONDS to train longer or shorter (default 120).
+# LSTM on the English quotations for a bounded time (progress on the terminal), scores it, samples from it, and
+# says where the checkpoint and metrics are. Set DEMO_SECONDS to train longer or shorter (default 120).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -23,5 +23,8 @@ echo
 echo "== Scoring the validation text (the last 10% of the corpus) with the best checkpoint"
 tail -c 250000 corpora/fortunes.txt > "$run/validation-sample.txt"
 "$charrnn" eval -m "$run/best.safetensors" "$run/validation-sample.txt"
+echo
+echo "== Sampling 400 characters, primed with \"The meaning of life\""
+echo "The meaning of life" | "$charrnn" sample -m "$run/best.safetensors" --length 400 --temperature 0.7 --seed 1
 echo
 echo "checkpoint: $run/best.safetensors (and latest.safetensors); metrics: $run/metrics.jsonl"
