@@ -72,10 +72,13 @@ struct SampleCommand: ParsableCommand {
 
         let out = Output()
         let echo = !noEchoPrime && primeText != nil ? Array(primeText!.utf8) : []
-        // Sample 0 streams live; the others are kept and printed after it.
-        var streams = (0..<numSamples).map { _ in (utf8: UTF8Stream(), text: echo, done: false) }
         out.write(echo)
-        let stopBytes = stop.map { Array($0.utf8) }
+        // Sample 0 streams live; the others are kept (`text`) and printed after it. `tail` holds each sample's
+        // last bytes for --stop.
+        let stopBytes = stop.map { Array($0.utf8) } ?? []
+        var streams = (0..<numSamples).map { b in
+            (utf8: UTF8Stream(), text: b == 0 ? [] : echo, tail: [UInt8](), done: false)
+        }
         var tokens: [Int] = []
         var bytes: [UInt8] = []
         for _ in 0..<length {
@@ -83,10 +86,13 @@ struct SampleCommand: ParsableCommand {
             for b in 0..<numSamples where !streams[b].done {
                 bytes.removeAll(keepingCapacity: true)
                 streams[b].utf8.push(vocabulary.tokens[tokens[b]], into: &bytes)
-                streams[b].text += bytes
-                if b == 0 { out.write(bytes) }
-                if let stopBytes, streams[b].text.count - echo.count >= stopBytes.count, streams[b].text.suffix(stopBytes.count).elementsEqual(stopBytes) {
-                    streams[b].done = true
+                if b == 0 { out.write(bytes) } else { streams[b].text += bytes }
+                if !stopBytes.isEmpty {
+                    streams[b].tail += bytes
+                    if streams[b].tail.count > 2 * stopBytes.count { streams[b].tail.removeFirst(streams[b].tail.count - stopBytes.count) }
+                    if streams[b].tail.count >= stopBytes.count && streams[b].tail.suffix(stopBytes.count).elementsEqual(stopBytes) {
+                        streams[b].done = true
+                    }
                 }
             }
             if streams.allSatisfy(\.done) { break }

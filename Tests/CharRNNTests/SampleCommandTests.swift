@@ -5,13 +5,13 @@ import Testing
 @testable import CharRNN
 
 /// Trains a tiny model once (through the binary) and returns its checkpoint path.
-private func tinyCheckpoint(unit: String = "grapheme") throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("charrnn-sample-tests-\(unit)")
+private func tinyCheckpoint(unit: String = "grapheme", cell: String = "lstm") throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("charrnn-sample-tests-\(getpid())-\(unit)-\(cell)")
     let path = dir.appendingPathComponent("run/latest.safetensors").path
     if FileManager.default.fileExists(atPath: path) { return path }
     var text = ""
     for i in 0..<40 { text += "床前明月光，疑是地上霜。héllo wörld \(i % 3)\n" }
-    let r = try runCharRNN(["train", "-o", dir.appendingPathComponent("run").path, "--unit", unit, "--hidden", "16", "--embedding", "8",
+    let r = try runCharRNN(["train", "-o", dir.appendingPathComponent("run").path, "--unit", unit, "--cell", cell, "--hidden", "16", "--embedding", "8",
                             "--batch-size", "4", "--seq-length", "8", "--max-steps", "10", "--eval-every", "10", "--quiet"], stdin: Data(text.utf8))
     #expect(r.status == 0, "\(r.stderr)")
     return path
@@ -41,6 +41,14 @@ private func tinyCheckpoint(unit: String = "grapheme") throws -> String {
         #expect(warned.status == 0 && warned.stderr.contains("outside the model's vocabulary, read as <unk>: \"z\", \"q\""), "\(warned.stderr)")
         let strict = try runCharRNN(["sample", "-m", model, "--length", "5", "--prime", "zq床", "--strict"])
         #expect(strict.status == 1 && strict.stderr.hasPrefix("charrnn: error: the prime has 2 tokens outside"))
+    }
+
+    @Test(arguments: [("grapheme", "lstm"), ("grapheme", "gru"), ("grapheme", "rnn"), ("codepoint", "lstm"), ("word", "gru"), ("byte", "rnn")])
+    func everyCellAndUnitSamples(unit: String, cell: String) throws {
+        let model = try tinyCheckpoint(unit: unit, cell: cell)
+        let r = try runCharRNN(["sample", "-m", model, "--length", "40", "--seed", "2", "--prime", "床前"])
+        #expect(r.status == 0 && r.stderr.isEmpty, "\(unit) \(cell): \(r.stderr)")
+        #expect(r.stdout.hasPrefix("床前") && r.stdout.count > 3)
     }
 
     @Test func byteModelsEmitValidUTF8() throws {

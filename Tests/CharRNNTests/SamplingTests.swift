@@ -46,6 +46,16 @@ import Testing
         #expect(c[1] > 0)
     }
 
+    @Test func heapSortOrdersByProbabilityThenId() {
+        var rng = SplitMix64(seed: 8)
+        for n in [1, 2, 3, 10, 100] {
+            let p = (0..<n).map { _ in Double(rng.next() % 5) / 4 }  // many ties
+            var ids = Array(0..<n)
+            p.withUnsafeBufferPointer { pp in ids.withUnsafeMutableBufferPointer { Sampler.sortByProbability($0, pp) } }
+            #expect(ids == (0..<n).sorted { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 })
+        }
+    }
+
     @Test func invalidSettingsAreReported() {
         #expect(SamplingConfig(temperature: 0).problem != nil)
         #expect(SamplingConfig(temperature: -1).problem != nil)

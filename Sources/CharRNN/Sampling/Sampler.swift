@@ -87,19 +87,20 @@ public struct Sampler {
         return last
     }
 
-    /// Zeroes all but the top-k / top-p tokens and renormalizes.
+    /// Zeroes all but the top-k / top-p tokens and renormalizes. Sorts token ids by probability in place with a
+    /// heap sort, so picking allocates nothing.
     private mutating func truncate() {
         let v = probabilities.count
         for k in 0..<v { order[k] = k }
-        let p = probabilities
-        // Most likely first; ties by smaller id, so the kept set is deterministic.
-        order.sort { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }
-        var keep = v - 1  // tokens besides <unk>
+        probabilities.withUnsafeBufferPointer { p in
+            order.withUnsafeMutableBufferPointer { o in Self.sortByProbability(o, p) }
+        }
+        var keep = v - 1  // tokens besides <unk>, which has probability 0 and sorts last
         if let k = config.topK { keep = min(keep, k) }
         if let topP = config.topP {
             var cumulative = 0.0
-            for (rank, id) in order.prefix(keep).enumerated() {
-                cumulative += p[id]
+            for rank in 0..<keep {
+                cumulative += probabilities[order[rank]]
                 if cumulative >= topP - 1e-12 {
                     keep = rank + 1
                     break
@@ -107,9 +108,32 @@ public struct Sampler {
             }
         }
         var kept = 0.0
-        for (rank, id) in order.enumerated() {
-            if rank < keep { kept += p[id] } else { probabilities[id] = 0 }
+        for rank in 0..<v {
+            let id = order[rank]
+            if rank < keep { kept += probabilities[id] } else { probabilities[id] = 0 }
         }
         for k in 0..<v { probabilities[k] /= kept }
+    }
+
+    /// Sorts ids most likely first (ties: smaller id first) with an in-place heap sort.
+    static func sortByProbability(_ o: UnsafeMutableBufferPointer<Int>, _ p: UnsafeBufferPointer<Double>) {
+        // "a before b" in the final order; the heap keeps the element that goes last at the root.
+        @inline(__always) func before(_ a: Int, _ b: Int) -> Bool { p[a] != p[b] ? p[a] > p[b] : a < b }
+        func siftDown(_ start: Int, _ end: Int) {
+            var root = start
+            while 2 * root + 1 < end {
+                var child = 2 * root + 1
+                if child + 1 < end && before(o[child], o[child + 1]) { child += 1 }
+                if !before(o[root], o[child]) { return }
+                o.swapAt(root, child)
+                root = child
+            }
+        }
+        let n = o.count
+        for start in stride(from: n / 2 - 1, through: 0, by: -1) { siftDown(start, n) }
+        for end in stride(from: n - 1, to: 0, by: -1) {
+            o.swapAt(0, end)
+            siftDown(0, end)
+        }
     }
 }
