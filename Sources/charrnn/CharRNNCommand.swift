@@ -20,6 +20,7 @@ struct CharRNNCommand: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
+            if let code = error as? ExitCode { Foundation.exit(code.rawValue) }  // already reported
             let text: String
             if let failure = error as? CommandFailure {
                 text = failure.message

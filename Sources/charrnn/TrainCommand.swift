@@ -2,6 +2,26 @@
 import ArgumentParser
 import CharRNN
 import Foundation
+import Synchronization
+
+/// Interrupts received (SIGINT, SIGTERM): the first asks training to checkpoint and stop; a second SIGINT exits
+/// at once. Checkpoints are written atomically, so an immediate exit never leaves a broken one.
+let interrupts = Atomic<Int>(0)
+
+private func installInterruptHandlers() {
+    let handler: @convention(c) (Int32) -> Void = { signal in
+        let (count, _) = interrupts.add(1, ordering: .relaxed)
+        if count >= 2 && signal == SIGINT { _exit(130) }
+    }
+    signal(SIGINT, handler)
+    signal(SIGTERM, handler)
+    // A parent may have started us with these signals blocked (the mask is inherited): unblock them.
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
+}
 
 extension CellKind: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
@@ -116,6 +136,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        installInterruptHandlers()  // first, so an early Ctrl-C is not lost (training then stops at step 0)
         BLASThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let source = try input.source()
         let checkpoint = try resume.map { path in try reportingFailures { try Checkpoint.read(from: path) } }
@@ -146,8 +167,14 @@ struct TrainCommand: ParsableCommand {
         if !quiet {
             Terminal.writeError("charrnn: \(corpus.statistics.tokens.grouped) tokens, vocabulary \(corpus.vocabulary.count), \(trainer.model.parameters.count.grouped) parameters (\(model.layers)×\(model.hiddenSize) \(model.cell.rawValue)); writing to \(runDirectory)\n")
         }
-        let final = try reportingFailures { try trainer.run(report: progress.show) }
+        let final = try reportingFailures {
+            try trainer.run(report: progress.show, shouldStop: { interrupts.load(ordering: .relaxed) > 0 })
+        }
         progress.finish()
+        if trainer.interrupted {
+            Terminal.writeError("charrnn: interrupted at step \(final.step); saved \(runDirectory)/latest.safetensors. Resume with: charrnn train CORPUS -o \(runDirectory) --resume \(runDirectory)/latest.safetensors\n")
+            throw ExitCode(130)
+        }
         if !quiet {
             let best = final.bestValidationLoss.map { String(format: "%.4f nats (%.4f bits) per token", $0, $0 / log(2)) } ?? "no validation split"
             Terminal.writeError("charrnn: trained \(final.step) steps in \(String(format: "%.1f", final.elapsedSeconds)) s; best validation loss \(best)\n")

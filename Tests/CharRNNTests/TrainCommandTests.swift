@@ -1,5 +1,6 @@
 // `charrnn train` through the built binary: a seconds-long run from stdin, its files, and one-line errors.
 import Foundation
+import Synchronization
 import Testing
 
 @testable import CharRNN
@@ -66,5 +67,49 @@ import Testing
         #expect(r.stderr.hasPrefix("charrnn: error: ") && r.stderr.contains(message), "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/run/latest.safetensors"))
+    }
+}
+
+@Suite struct InterruptTests {
+    @Test func sigintWritesAResumableCheckpointAndSaysHowToResume() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("corpus.txt")
+        try TrainCommandTests.text.write(to: corpus)
+        let run = dir.appendingPathComponent("run").path
+        // A leftover temporary file from an earlier crash is cleaned up by the next run.
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        try Data("junk".utf8).write(to: URL(fileURLWithPath: run + "/" + AtomicFile.temporaryPrefix + "latest.safetensors-1"))
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("charrnn")
+        let process = Process()
+        process.executableURL = exe
+        process.arguments = ["train", corpus.path, "-o", run, "--hidden", "16", "--batch-size", "4", "--seq-length", "10", "--max-steps", "100000000", "--eval-every", "100000"]
+        let err = Pipe()
+        process.standardError = err
+        let collected = Mutex<String>("")
+        err.fileHandleForReading.readabilityHandler = { handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            collected.withLock { $0 += text }
+        }
+        try process.run()
+        // Interrupt once training has started (the banner is printed just before the first update).
+        let deadline = Date().addingTimeInterval(60)
+        while !collected.withLock({ $0.contains("writing to") }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        Thread.sleep(forTimeInterval: 0.5)
+        let sent = Date()
+        process.interrupt()  // SIGINT
+        process.waitUntilExit()
+        #expect(Date().timeIntervalSince(sent) < 5)
+        #expect(process.terminationStatus == 130)
+        Thread.sleep(forTimeInterval: 0.2)
+        err.fileHandleForReading.readabilityHandler = nil
+        let stderr = collected.withLock { $0 }
+        #expect(stderr.contains("interrupted at step") && stderr.contains("--resume \(run)/latest.safetensors"), "\(stderr)")
+        let checkpoint = try Checkpoint.read(from: run + "/latest.safetensors")
+        #expect(checkpoint.state.step > 0)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: run).filter { $0.hasPrefix(AtomicFile.temporaryPrefix) }
+        #expect(leftovers.isEmpty)
+        let resumed = try runCharRNN(["train", corpus.path, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "\(checkpoint.state.step + 3)", "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
     }
 }

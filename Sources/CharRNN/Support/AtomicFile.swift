@@ -64,4 +64,12 @@ public enum AtomicFile {
             close(directoryFD)
         }
     }
+
+    /// Removes temporary files that an interrupted write left in `directory` (a crash between create and rename).
+    public static func removeLeftovers(in directory: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(temporaryPrefix) {
+            unlink(directory + "/" + name)
+        }
+    }
 }

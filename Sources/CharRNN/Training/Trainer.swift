@@ -33,6 +33,8 @@ public final class Trainer {
     public let model: CharRNNModel<Float>
     public let optimizer: Optimizer<Float>
     public private(set) var state: TrainingState
+    /// Whether the last `run` ended because `shouldStop` asked it to.
+    public private(set) var interrupted = false
     public let runDirectory: String
     let split: CorpusSplit
     let layout: BatchLayout
@@ -73,8 +75,14 @@ public final class Trainer {
     }
 
     /// Trains until a limit is reached, then validates, checkpoints and returns the final state.
-    public func run(report: (TrainingEvent) -> Void) throws -> TrainingState {
+    ///
+    /// - Parameters:
+    ///   - report: receives progress and evaluation events.
+    ///   - shouldStop: polled before every update; when it returns true (an interrupt), training writes
+    ///     `latest.safetensors` without validating, so it ends within seconds, and returns with `interrupted` set.
+    public func run(report: (TrainingEvent) -> Void, shouldStop: () -> Bool = { false }) throws -> TrainingState {
         try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+        AtomicFile.removeLeftovers(in: runDirectory)
         var inputs: [Int32] = []
         var targets: [Int32] = []
         let (b, t) = (config.batchSize, config.sequenceLength)
@@ -91,6 +99,12 @@ public final class Trainer {
             return false
         }
         while !done() {
+            if shouldStop() {
+                state.elapsedSeconds = elapsed()
+                try makeCheckpoint().write(to: runDirectory + "/latest.safetensors")
+                interrupted = true
+                return state
+            }
             layout.fill(batch: state.batchInEpoch, from: corpus.ids, inputs: &inputs, targets: &targets)
             model.parameters.zeroGradients()
             let loss = model.run(inputs: inputs, targets: targets, steps: t, batch: b, state: hidden, train: true, rng: &rng)
