@@ -32,8 +32,8 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Samples to generate together.") var numSamples = 1
     @Option(help: "Printed between samples.") var separator = "\n\n"
     @Option(help: ArgumentHelp("End a sample when it produces this text.", valueName: "text")) var stop: String?
-    @Option(help: "OpenBLAS threads (default 1: one stream's matrix-vector products do not gain from more).")
-    var threads = 1
+    @Option(help: "Threads for the matrix-vector products (default: all cores; each reads part of the weights).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
 
     var sampling: SamplingConfig { SamplingConfig(temperature: temperature, greedy: greedy, topK: topK, topP: topP) }
 
@@ -46,7 +46,8 @@ struct SampleCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.set(threads)
+        BLASThreads.set(1)  // OpenBLAS's own threading slows one-row products down; charrnn splits them itself
+        MatrixVectorThreads.count = threads
         signal(SIGPIPE, SIG_IGN)  // a closed pipe (`| head`) ends the output quietly instead of killing us
         let path = try checkpoint ?? defaultModelPath()
         let checkpoint = try reportingFailures { try Checkpoint.read(from: path) }

@@ -41,6 +41,25 @@ private func compare<T: BLASScalar>(_: T.Type, tolerance: T) {
     @Test func floatMatchesNaive() { compare(Float.self, tolerance: 1e-4) }
     @Test func doubleMatchesNaive() { compare(Double.self, tolerance: 1e-12) }
 
+    @Test func splitMatrixVectorMatchesNaive() {
+        // One row with n·k ≥ 2^18 is split over threads; both layouts of B, against the naive twin.
+        let saved = MatrixVectorThreads.count
+        MatrixVectorThreads.count = 2
+        defer { MatrixVectorThreads.count = saved }
+        var rng = SplitMix64(seed: 17)
+        let (n, k) = (1030, 300)
+        let a = (0..<k).map { _ in rng.nextUnitDouble() - 0.5 }
+        let b = (0..<(n * k)).map { _ in rng.nextUnitDouble() - 0.5 }
+        for transB in [Transpose.none, .transposed] {
+            let ldb = transB == .none ? n : k
+            var fast = [Double](repeating: 1, count: n)
+            var naive = fast
+            matrixMultiply(.none, transB, m: 1, n: n, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &fast, ldc: n)
+            naiveMatrixMultiply(.none, transB, m: 1, n: n, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &naive, ldc: n)
+            #expect(zip(fast, naive).allSatisfy { abs($0 - $1) < 1e-12 }, "\(transB)")
+        }
+    }
+
     @Test func knownProduct() {
         // [1 2; 3 4] · [5 6; 7 8] = [19 22; 43 50]
         var c = [Double](repeating: 0, count: 4)

@@ -3,6 +3,7 @@
 // Every matrix is row-major with an explicit leading dimension (the distance between rows), as in CBLAS.
 // Generic over Float and Double so the gradient checks run in Double through exactly the code training runs.
 import COpenBLAS
+import Dispatch
 
 /// Whether a matrix operand is used as stored or transposed.
 public enum Transpose: Sendable {
@@ -100,11 +101,22 @@ public func matrixMultiply<T: BLASScalar>(
         // which costs 3× the arithmetic at this size. c = op(B)ᵀ-as-stored · a: B stored (n, k) for
         // `.transposed` (no transpose in gemv), (k, n) for `.none` (transpose in gemv).
         let incx = transA == .none ? 1 : lda
-        if transB == .transposed {
-            T.gemv(.none, n, k, alpha, b, ldb, a, incx, beta, c, 1)
-        } else {
-            T.gemv(.transposed, k, n, alpha, b, ldb, a, incx, beta, c, 1)
+        // Large products are split by output columns over `MatrixVectorThreads.count` threads: one stream's
+        // sampling is bound by reading the weights, and two cores read twice as fast as one.
+        let parts = n * k >= 1 << 18 ? min(MatrixVectorThreads.count, n / 64) : 1
+        let c = UnsafeMutableSendablePointer(c)
+        let a = UnsafeSendablePointer(a)
+        let b = UnsafeSendablePointer(b)
+        let body: @Sendable (Int) -> Void = { part in
+            let lo = n * part / parts
+            let hi = n * (part + 1) / parts
+            if transB == .transposed {
+                T.gemv(.none, hi - lo, k, alpha, b.pointer + lo * ldb, ldb, a.pointer, incx, beta, c.pointer + lo, 1)
+            } else {
+                T.gemv(.transposed, k, hi - lo, alpha, b.pointer + lo, ldb, a.pointer, incx, beta, c.pointer + lo, 1)
+            }
         }
+        if parts > 1 { DispatchQueue.concurrentPerform(iterations: parts, execute: body) } else { body(0) }
         return
     }
     T.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -128,6 +140,22 @@ public func naiveMatrixMultiply<T: BinaryFloatingPoint>(
             c[i * ldc + j] = alpha * sum + (beta == 0 ? 0 : beta * c[i * ldc + j])
         }
     }
+}
+
+/// Threads for one-row products (sampling one stream). Default 1; `charrnn sample --threads` sets it.
+public enum MatrixVectorThreads {
+    nonisolated(unsafe) public static var count = 1
+}
+
+/// Raw pointers handed to worker threads that write disjoint parts of one buffer.
+struct UnsafeMutableSendablePointer<T>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<T>
+    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+}
+
+struct UnsafeSendablePointer<T>: @unchecked Sendable {
+    let pointer: UnsafePointer<T>
+    init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
 }
 
 /// OpenBLAS's own threading.
