@@ -34,21 +34,11 @@ public struct UTF8Stream: Sendable {
     /// How many bytes at the end of `bytes` are a well-formed but unfinished UTF-8 sequence (0 to 3).
     static func incompleteTailLength(_ bytes: [UInt8]) -> Int {
         let n = bytes.count
+        guard n > 0 else { return 0 }
         for back in 1...min(3, n) {
             let lead = bytes[n - back]
             if lead & 0xC0 == 0x80 { continue }  // a continuation byte: look further back
-            let length: Int
-            var (lo, hi): (UInt8, UInt8) = (0x80, 0xBF)
-            switch lead {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; lo = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; hi = 0x9F
-            case 0xF0: length = 4; lo = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; hi = 0x8F
-            default: return 0
-            }
+            guard let (length, lo, hi) = utf8Sequence(lead: lead) else { return 0 }
             guard back < length else { return 0 }  // complete (or too long: the decoder handles it)
             if back >= 2 && !(lo...hi).contains(bytes[n - back + 1]) { return 0 }
             return back

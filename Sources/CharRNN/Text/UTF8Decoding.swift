@@ -19,6 +19,22 @@ public struct InvalidUTF8Report: Sendable, Equatable {
     public init() {}
 }
 
+/// For a UTF-8 lead byte: the length of its sequence and the valid range of the second byte (Table 3-7); nil for
+/// bytes that never start a sequence (80..C1, F5..FF).
+@inline(__always)
+func utf8Sequence(lead: UInt8) -> (length: Int, low: UInt8, high: UInt8)? {
+    switch lead {
+    case 0xC2...0xDF: return (2, 0x80, 0xBF)
+    case 0xE0: return (3, 0xA0, 0xBF)
+    case 0xE1...0xEC, 0xEE...0xEF: return (3, 0x80, 0xBF)
+    case 0xED: return (3, 0x80, 0x9F)
+    case 0xF0: return (4, 0x90, 0xBF)
+    case 0xF1...0xF3: return (4, 0x80, 0xBF)
+    case 0xF4: return (4, 0x80, 0x8F)
+    default: return nil
+    }
+}
+
 /// Decodes UTF-8 bytes into UTF-16, replacing each ill-formed sequence with U+FFFD.
 ///
 /// - Parameters:
@@ -52,20 +68,8 @@ func decodeUTF8(
                 i += 1
                 continue
             }
-            // Valid range of the second byte, and the sequence length, for this lead byte.
-            var lo: UInt8 = 0x80
-            var hi: UInt8 = 0xBF
-            let length: Int
-            switch b0 {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; lo = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; hi = 0x9F
-            case 0xF0: length = 4; lo = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; hi = 0x8F
-            default:  // 80..C1, F5..FF: never a lead byte
-                invalid(at: i)
+            guard let (length, lo, hi) = utf8Sequence(lead: b0) else {
+                invalid(at: i)  // 80..C1, F5..FF: never a lead byte
                 i += 1
                 continue
             }
