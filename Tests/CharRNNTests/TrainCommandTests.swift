@@ -48,6 +48,13 @@ import Testing
         #expect(unseen.status == 1 && unseen.stderr.contains("outside the checkpoint's vocabulary"), "\(unseen.stderr)")
     }
 
+    @Test func unwritableRunDirectoryIsOneLine() throws {
+        let r = try runCharRNN(["train", "-o", "/dev/null/run", "--hidden", "8", "--max-steps", "1", "--batch-size", "2", "--seq-length", "4"], stdin: Self.text)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("charrnn: error: /dev/null/run: cannot write (cannot create the run directory)"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)  // setup fails before the banner: only the error
+    }
+
     @Test(arguments: [
         (["train", "--dropout", "1"], "--dropout must be in [0, 1)"),
         (["train", "--layers", "0"], "--layers must be at least 1"),
@@ -58,6 +65,7 @@ import Testing
         (["train", "--cell", "transformer"], "'transformer' is invalid for '--cell <cell>'"),
         (["train", "--batch-size", "500", "--seq-length", "500"], "corpus too short"),
         (["train", "--resume", "/no/such.safetensors"], "/no/such.safetensors: no such checkpoint"),
+        (["train", "--hidden", "100000"], "more than this machine's"),
     ])
     func badInputIsOneLineAndNonZeroExit(arguments: [String], message: String) throws {
         let dir = try temporaryDirectory()

@@ -45,8 +45,23 @@ public final class Trainer {
     public init(corpus: Corpus, model modelConfig: ModelConfig, training: TrainingConfig, runDirectory: String, resume: Checkpoint? = nil) throws {
         if let problem = training.problem { throw CorpusError.invalidSetting(problem) }
         if let problem = modelConfig.problem { throw CorpusError.invalidSetting(problem) }
+        let needed = Self.estimatedBytes(model: modelConfig, training: training)
+        let available = ProcessInfo.processInfo.physicalMemory
+        if needed > Double(available) * 0.9 {
+            throw CorpusError.invalidSetting(String(
+                format: "this model and batch need about %.1f GiB of memory, more than this machine's %.1f GiB; lower --hidden, --layers, --batch-size or --seq-length",
+                needed / 1_073_741_824, Double(available) / 1_073_741_824))
+        }
         split = try CorpusSplit(tokenCount: corpus.ids.count, validationFraction: training.validationFraction)
         layout = try BatchLayout(tokens: split.training, batchSize: training.batchSize, sequenceLength: training.sequenceLength)
+        do {
+            try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw FileWriteError(path: runDirectory, reason: "cannot create the run directory")
+        }
+        guard access(runDirectory, W_OK) == 0 else {
+            throw FileWriteError(path: runDirectory, reason: "the run directory is not writable")
+        }
         self.corpus = corpus
         self.config = training
         self.runDirectory = runDirectory
@@ -61,6 +76,19 @@ public final class Trainer {
             model.initialize(using: &rng)
             state.rngState = rng.state
         }
+    }
+
+    /// Memory a run needs, estimated before anything is allocated: parameters, gradients and two optimizer moments
+    /// (Float), and per-batch activations and workspaces (T·B positions of gates, states and their gradients per
+    /// layer, logits), with a margin for what the estimate leaves out.
+    public static func estimatedBytes(model m: ModelConfig, training t: TrainingConfig) -> Double {
+        let store = Double(m.vocabularySize * m.embeddingSize)
+            + Double(m.layers) * Double(m.cell.gateCount * m.hiddenSize) * Double(m.embeddingSize + 2 * m.hiddenSize + 2)
+            + Double(m.vocabularySize * (m.hiddenSize + 1))
+        let positions = Double(t.batchSize) * Double(t.sequenceLength)
+        let perLayer = positions * Double(3 * m.cell.gateCount * m.hiddenSize + 4 * m.hiddenSize)
+        let activations = Double(m.layers) * perLayer + positions * Double(2 * m.vocabularySize + 2 * m.embeddingSize + 2 * m.hiddenSize)
+        return 4 * (4 * store + activations) * 1.2
     }
 
     /// Number of updates this run is limited to by steps or epochs, if any.
