@@ -37,13 +37,6 @@ public struct TokenTable: Sendable {
         return slot
     }
 
-    /// Adds `token` with `occurrences` (which may be 0) and returns its slot.
-    public mutating func add(_ token: [UInt16], occurrences: Int) -> Int32 {
-        let slot = token.withUnsafeBufferPointer { insert($0) }
-        counts[Int(slot)] += occurrences
-        return slot
-    }
-
     /// The slot of `token`, or nil when the table has never seen it.
     public func slot(of token: UnsafeBufferPointer<UInt16>) -> Int32? {
         if token.count == 1 {

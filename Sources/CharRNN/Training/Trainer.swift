@@ -109,8 +109,7 @@ public final class Trainer {
     ///   - shouldStop: polled before every update; when it returns true (an interrupt), training writes
     ///     `latest.safetensors` without validating, so it ends within seconds, and returns with `interrupted` set.
     public func run(report: (TrainingEvent) -> Void, shouldStop: () -> Bool = { false }) throws -> TrainingState {
-        try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
-        AtomicFile.removeLeftovers(in: runDirectory)
+        AtomicFile.removeLeftovers(in: runDirectory)  // init created the directory
         var inputs: [Int32] = []
         var targets: [Int32] = []
         let (b, t) = (config.batchSize, config.sequenceLength)
@@ -199,7 +198,6 @@ public final class Trainer {
     }
 
     private func evaluateAndSave(trainLoss: Double, rate: Double, norm: Double, report: (TrainingEvent) -> Void) throws {
-        let started = Date()
         let validation = validationLoss()
         state.lastValidationLoss = validation
         let improved = validation.map { v in state.bestValidationLoss.map { v < $0 } ?? true } ?? false
@@ -210,7 +208,6 @@ public final class Trainer {
         let e = event(.evaluation, trainLoss: trainLoss, validation: validation, rate: rate, norm: norm, tokensPerSecond: Double(state.tokensSeen) / max(state.elapsedSeconds, 1e-9), elapsed: state.elapsedSeconds)
         try appendMetrics(e)
         report(e)
-        _ = started
     }
 
     private func event(_ kind: TrainingEvent.Kind, trainLoss: Double, validation: Double?, rate: Double, norm: Double, tokensPerSecond: Double, elapsed: Double) -> TrainingEvent {
