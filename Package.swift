@@ -5,6 +5,7 @@
 //   CICUShim   C: the only code that includes ICU headers; its public header exposes no ICU types
 //              (Foundation on Linux carries a private ICU module whose types clash with the system's).
 //   COpenBLAS  system library: OpenBLAS's cblas.h through pkg-config `openblas`.
+//   CKernels   C: kernels that use AVX2/FMA/F16C when the CPU has them (chosen at run time), with portable twins.
 //   CharRNN    the library: text, data, numerics (and later layers, model, training, sampling, checkpoints).
 //   charrnn    the command-line front end (swift-argument-parser); thin, calls CharRNN.
 import PackageDescription
@@ -28,9 +29,10 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .target(name: "CKernels"),
         .target(
             name: "CharRNN",
-            dependencies: ["CICUShim", "COpenBLAS"]
+            dependencies: ["CICUShim", "COpenBLAS", "CKernels"]
         ),
         .executableTarget(
             name: "charrnn",
@@ -41,7 +43,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CharRNNTests",
-            dependencies: ["CharRNN", "charrnn"]
+            dependencies: ["CharRNN", "charrnn", "CKernels"]
         ),
     ]
 )

@@ -21,6 +21,8 @@ struct EvalCommand: ParsableCommand {
     var threads = 1
     @Flag(help: "Print each token with its surprisal in bits (TSV: position, token, bits), then the summary.")
     var perToken = false
+    @Option(help: ArgumentHelp("Weights to score with: float32 (as trained) or float16 (what `sample --precision float16` generates with, run one token at a time).", valueName: "float32|float16"))
+    var precision: WeightPrecision = .float32
 
     func run() throws {
         BLASThreads.set(threads)
@@ -30,8 +32,21 @@ struct EvalCommand: ParsableCommand {
         warnAboutInvalidUTF8(corpus.statistics)
         guard corpus.ids.count >= 2 else { throw CommandFailure(CorpusError.tooShort("the text has \(corpus.ids.count) token; scoring needs at least 2")) }
         let model = CharRNNModel<Float>(checkpoint: checkpoint)
-        if perToken { printSurprisals(model: model, corpus: corpus) }
-        let (total, n) = model.evaluate(corpus.ids)
+        var total = 0.0
+        if perToken || precision == .float16 {
+            // One TSV line per predicted token: its position, the token (escaped) and −log₂ p(token | before).
+            if perToken { print("position\ttoken\tbits") }
+            let vocabulary = corpus.vocabulary
+            total = try reportingFailures {
+                try model.score(corpus.ids, precision: precision) { position, nats in
+                    guard perToken else { return }
+                    print("\(position)\t\(vocabulary.displayName(of: corpus.ids[position]))\t\(String(format: "%.3f", nats / log(2)))")
+                }
+            }
+        }
+        // float32's summary comes from the training code's own loss (the figure training reports).
+        if precision == .float32 { total = model.evaluate(corpus.ids).totalNats }
+        let n = corpus.ids.count - 1
         let nats = total / Double(n)
         let result: [String: Any] = [
             "tokens": corpus.ids.count, "predictions": n, "nats_per_token": nats, "bits_per_token": nats / log(2),
@@ -42,29 +57,6 @@ struct EvalCommand: ParsableCommand {
         } else {
             print(String(format: "%@ tokens: %.4f nats/token, %.4f bits/token, %.4f bits/byte, perplexity %.3f", corpus.ids.count.grouped, nats, nats / log(2), total / log(2) / Double(corpus.statistics.bytes), exp(nats)))
             if corpus.unknownCount > 0 { print("\(corpus.unknownCount.grouped) tokens were outside the vocabulary (scored as <unk>)") }
-        }
-    }
-
-    /// One TSV line per predicted token: its position, the token (escaped) and −log₂ p(token | what came before).
-    func printSurprisals(model: CharRNNModel<Float>, corpus: Corpus) {
-        let v = corpus.vocabulary
-        let state = RecurrentState<Float>(config: model.config, batch: 1)
-        print("position\ttoken\tbits")
-        var start = 0
-        let ids = corpus.ids
-        while start < ids.count - 1 {
-            let steps = min(256, ids.count - 1 - start)
-            let inputs = (0..<steps).map { Int32(ids[start + $0]) }
-            let logits = inputs.withUnsafeBufferPointer { model.logits(inputs: $0, steps: steps, batch: 1, state: state) }
-            let width = model.config.vocabularySize
-            for t in 0..<steps {
-                let row = logits[(t * width)..<((t + 1) * width)]
-                let m = Double(row.max()!)
-                let logSum = m + log(row.reduce(0.0) { $0 + exp(Double($1) - m) })
-                let target = ids[start + t + 1]
-                print("\(start + t + 1)\t\(v.displayName(of: target))\t\(String(format: "%.3f", (logSum - Double(row[row.startIndex + target])) / log(2)))")
-            }
-            start += steps
         }
     }
 }

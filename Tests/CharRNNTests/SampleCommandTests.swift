@@ -56,8 +56,8 @@ private func tinyCheckpoint(unit: String = "grapheme", cell: String = "lstm") th
         for seed in 1...5 {
             let r = try runCharRNN(["sample", "-m", model, "--length", "200", "--seed", "\(seed)", "--temperature", "2", "--prime", "é"])
             #expect(r.status == 0)
-            // runCharRNN decodes leniently; compare with a strict decode of the same bytes.
-            #expect(String(validatingUTF8: r.stdout) != nil && !r.stdout.isEmpty)
+            // `stdout` is decoded leniently; decode the bytes strictly.
+            #expect(String(validating: r.stdoutBytes, as: UTF8.self) != nil && !r.stdoutBytes.isEmpty)
         }
     }
 
@@ -134,6 +134,26 @@ private func tinyCheckpoint(unit: String = "grapheme", cell: String = "lstm") th
         let summary = try runCharRNN(["eval", "-m", model, "--json"], stdin: Data("床前明月光\n".utf8))
         let json = try JSONSerialization.jsonObject(with: Data(summary.stdout.utf8)) as! [String: Any]
         #expect(abs(bits.reduce(0, +) / 5 - (json["bits_per_token"] as! Double)) < 0.002)  // rows are rounded to 0.001
+    }
+
+    @Test(arguments: ["lstm", "gru", "rnn"])
+    func float16SamplesReproduciblyAndScoresCloseToFloat32(cell: String) throws {
+        let model = try tinyCheckpoint(cell: cell)
+        let args = ["sample", "-m", model, "--length", "60", "--seed", "3", "--prime", "床前", "--precision", "float16"]
+        let a = try runCharRNN(args)
+        let b = try runCharRNN(args + ["--threads", "1"])
+        #expect(a.status == 0 && a.stderr.isEmpty, "\(a.stderr)")
+        #expect(a.stdout == b.stdout && a.stdout.hasPrefix("床前"))
+        let text = Data(String(repeating: "床前明月光，疑是地上霜。héllo wörld 1\n", count: 3).utf8)
+        func nats(_ precision: String) throws -> Double {
+            let r = try runCharRNN(["eval", "-m", model, "--json", "--precision", precision], stdin: text)
+            #expect(r.status == 0, "\(r.stderr)")
+            return (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any])["nats_per_token"] as! Double
+        }
+        let (single, half) = (try nats("float32"), try nats("float16"))
+        #expect(single != half && abs(single - half) < 1e-3, "float32 \(single) vs float16 \(half)")
+        let bad = try runCharRNN(["sample", "-m", model, "--precision", "float8"])
+        #expect(bad.status != 0 && bad.stderr.contains("float8"))
     }
 }
 

@@ -107,7 +107,7 @@ import Testing
         var rng = SplitMix64(seed: 4)
         model.initialize(using: &rng)
         func generate(seed: UInt64, streams: Int, sampling: SamplingConfig = SamplingConfig()) -> [[Int]] {
-            let g = TextGenerator(model: model, vocabulary: corpus.vocabulary, streams: streams, sampling: sampling, seed: seed)
+            let g = try! TextGenerator(model: model, vocabulary: corpus.vocabulary, streams: streams, sampling: sampling, seed: seed)
             g.prime(try! corpus.vocabulary.encode("the cat").ids)
             var out: [[Int]] = []
             var tokens: [Int] = []
@@ -133,7 +133,7 @@ import Testing
         var rng = SplitMix64(seed: 5)
         model.initialize(using: &rng)
         let ids = Array(corpus.ids.prefix(600))
-        let g = TextGenerator(model: model, vocabulary: corpus.vocabulary, streams: 1, sampling: SamplingConfig(greedy: true), seed: 0)
+        let g = try TextGenerator(model: model, vocabulary: corpus.vocabulary, streams: 1, sampling: SamplingConfig(greedy: true), seed: 0)
         g.prime(ids)
         var tokens: [Int] = []
         g.next(into: &tokens)

@@ -73,6 +73,8 @@ struct CommandResult {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// stdout's bytes as written (`stdout` decodes them leniently, replacing invalid UTF-8).
+    var stdoutBytes = Data()
 }
 
 /// Runs the `charrnn` executable built next to the test bundle.
@@ -101,7 +103,7 @@ func runCharRNN(_ arguments: [String], stdin: Data? = nil, currentDirectory: URL
     process.waitUntilExit()
     return CommandResult(
         status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-        stderr: String(decoding: stderrData, as: UTF8.self))
+        stderr: String(decoding: stderrData, as: UTF8.self), stdoutBytes: stdoutData)
 }
 
 /// tiny-shakespeare from ../shared/corpora when this checkout sits beside it; nil (tests skip) otherwise.

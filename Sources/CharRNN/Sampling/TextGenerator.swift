@@ -1,14 +1,16 @@
 // TextGenerator: runs a trained model one token at a time for B streams at once, primed with text.
 //
-// Per token it runs the model on a (1, B) batch through a workspace made once, and picks each stream's next token
-// with the Sampler: nothing is allocated per token.
+// Per token it advances a StepModel (the model's own T = 1 forward pass, or its float16 step) and picks each
+// stream's next token with the Sampler: nothing is allocated per token. The prime always runs in float32, in
+// chunks through the model's batched forward pass.
 
 /// Generates token ids from a model for `streams` parallel samples.
 public final class TextGenerator {
     public let model: CharRNNModel<Float>
     public let vocabulary: Vocabulary
     public let streams: Int
-    private let state: RecurrentState<Float>
+    private let stepper: StepModel
+    private var state: RecurrentState<Float> { stepper.state }
     private var sampler: Sampler
     private var rng: SplitMix64
     private var current: [Int32]
@@ -16,12 +18,17 @@ public final class TextGenerator {
     /// - Parameters:
     ///   - streams: samples generated together (B).
     ///   - seed: seeds the coins; the same seed, checkpoint and settings give the same tokens.
-    public init(model: CharRNNModel<Float>, vocabulary: Vocabulary, streams: Int, sampling: SamplingConfig, seed: UInt64) {
+    ///   - precision: the weights generation multiplies by (see `WeightPrecision`).
+    /// - Throws: `StepModelError` when float16 cannot hold the weights.
+    public init(
+        model: CharRNNModel<Float>, vocabulary: Vocabulary, streams: Int, sampling: SamplingConfig, seed: UInt64,
+        precision: WeightPrecision = .float32
+    ) throws {
         precondition(streams >= 1, "need at least one stream")
         self.model = model
         self.vocabulary = vocabulary
         self.streams = streams
-        state = RecurrentState(config: model.config, batch: streams)
+        stepper = try StepModel(model: model, streams: streams, precision: precision)
         sampler = Sampler(config: sampling, vocabularySize: model.config.vocabularySize)
         rng = SplitMix64(seed: seed)
         current = [Int32](repeating: 0, count: streams)
@@ -63,7 +70,7 @@ public final class TextGenerator {
     public func next(into tokens: inout [Int]) {
         if tokens.count != streams { tokens = [Int](repeating: 0, count: streams) }
         let v = model.config.vocabularySize
-        let logits = current.withUnsafeBufferPointer { model.logits(inputs: $0, steps: 1, batch: streams, state: state) }
+        let logits = current.withUnsafeBufferPointer { stepper.step($0) }
         for b in 0..<streams {
             let id = sampler.pick(UnsafeBufferPointer(rebasing: logits[(b * v)..<((b + 1) * v)]), coin: rng.nextUnitDouble())
             tokens[b] = id

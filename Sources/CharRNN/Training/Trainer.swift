@@ -230,11 +230,18 @@ public final class Trainer {
         var line = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
         line.append(0x0A)
         let path = runDirectory + "/metrics.jsonl"
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) && !FileManager.default.createFile(atPath: path, contents: nil) {
+            throw FileWriteError(path: path, reason: "cannot create it")
+        }
         guard let handle = FileHandle(forWritingAtPath: path) else { throw FileWriteError(path: path, reason: "cannot open for appending") }
         defer { try? handle.close() }
-        handle.seekToEndOfFile()
-        handle.write(line)
+        // The throwing calls: the older write(_:) traps on a full disk instead of reporting it.
+        do {
+            try handle.seekToEnd()
+            try handle.write(contentsOf: line)
+        } catch {
+            throw FileWriteError(path: path, reason: error.localizedDescription)
+        }
     }
 
     /// The complete state of this run as a checkpoint.

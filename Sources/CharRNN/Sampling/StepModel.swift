@@ -1,0 +1,154 @@
+// StepModel: runs a model one time step at a time for B streams, the engine under generation.
+//
+// With float32 weights a step is the model's own forward pass (T = 1), so generation sees exactly the
+// probabilities that training and `charrnn eval` compute. With float16 it runs its own step, bound by reading
+// the weights once per token:
+//
+//   layer 0   gates = table[token] + W_hh · h          table = embedding · W_ihᵀ + biases, (V, G·H), float32
+//   layer k   gates = biases + W_ih · h_below + W_hh · h   (GRU: W_hh · h + b_hh kept apart for the reset gate)
+//   decoder   logits = b + W_dec · h_top
+//
+// with every matrix a HalfMatrix (binary16 weights, single-precision sums) and the same fused gate math as
+// training. That halves the bytes read per token, and the one-stream speed with it.
+//
+// Shapes: tokens (B); states (B, H) per layer; logits (B, V).
+
+/// How generation stores the weights it multiplies by.
+public enum WeightPrecision: String, CaseIterable, Sendable {
+    /// The checkpoint's weights as trained: the exact model that `eval` scores.
+    case float32
+    /// A binary16 copy of the matrices with single-precision sums: about half the time per token when one
+    /// stream is bound by memory bandwidth; logits move by about 1e-3.
+    case float16
+}
+
+/// A model advanced one token at a time for `streams` streams, with its recurrent state.
+public final class StepModel {
+    public let model: CharRNNModel<Float>
+    public let precision: WeightPrecision
+    public let streams: Int
+    /// h (and c) of every layer for each stream, (B, H); read and replaced by every step.
+    public let state: RecurrentState<Float>
+    private let half: HalfWeights?
+
+    /// The float16 copies and the step's workspaces.
+    private final class HalfWeights {
+        let inputTable: Buffer<Float>  // (V, G·H): embedding · W_ih0ᵀ + b_ih0 (+ b_hh0 except GRU)
+        let biases: [Buffer<Float>]  // per layer ≥ 1: (G·H) b_ih + b_hh, GRU b_ih only; layer 0 unused
+        let hiddenBiases: [Buffer<Float>]  // GRU: b_hh per layer
+        let weightsIH: [HalfMatrix?]  // nil for layer 0, which uses the table
+        let weightsHH: [HalfMatrix]
+        let decoder: HalfMatrix
+        let decoderBias: Buffer<Float>
+        let gates: Buffer<Float>  // (B, G·H)
+        let hiddenProjection: Buffer<Float>  // GRU: (B, G·H)
+        let hiddenN: Buffer<Float>  // GRU: (B, H), unused after the step
+        let logits: Buffer<Float>  // (B, V)
+
+        init?(model: CharRNNModel<Float>, streams: Int) {
+            let c = model.config
+            let (v, e, h, g) = (c.vocabularySize, c.embeddingSize, c.hiddenSize, c.cell.gateCount * c.hiddenSize)
+            let p = model.parameters
+            func combinedBias(_ k: Int) -> Buffer<Float> {
+                let r = p.recurrent(k)
+                return Buffer((0..<g).map { c.cell == .gru ? r.biasIH[$0] : r.biasIH[$0] + r.biasHH[$0] })
+            }
+            let first = p.recurrent(0)
+            inputTable = Buffer(count: v * g)
+            let bias0 = combinedBias(0)
+            for t in 0..<v { (inputTable.pointer + t * g).update(from: bias0.pointer, count: g) }
+            matrixMultiply(.none, .transposed, m: v, n: g, k: e, a: p.value("embedding.weight"), lda: e, b: first.weightIH, ldb: e, beta: 1, c: inputTable.pointer, ldc: g)
+            biases = (0..<c.layers).map { combinedBias($0) }
+            hiddenBiases = (0..<c.layers).map { Buffer(Array(UnsafeBufferPointer(start: p.recurrent($0).biasHH, count: g))) }
+            var weightsIH: [HalfMatrix?] = [nil]
+            var weightsHH: [HalfMatrix] = []
+            for k in 0..<c.layers {
+                let r = p.recurrent(k)
+                if k > 0 {
+                    guard let m = HalfMatrix(r.weightIH, rows: g, cols: h) else { return nil }
+                    weightsIH.append(m)
+                }
+                guard let m = HalfMatrix(r.weightHH, rows: g, cols: h) else { return nil }
+                weightsHH.append(m)
+            }
+            guard let decoder = HalfMatrix(p.value("decoder.weight"), rows: v, cols: h) else { return nil }
+            self.weightsIH = weightsIH
+            self.weightsHH = weightsHH
+            self.decoder = decoder
+            decoderBias = Buffer(Array(UnsafeBufferPointer(start: p.value("decoder.bias"), count: v)))
+            gates = Buffer(count: streams * g)
+            hiddenProjection = Buffer(count: c.cell == .gru ? streams * g : 0)
+            hiddenN = Buffer(count: c.cell == .gru ? streams * h : 0)
+            logits = Buffer(count: streams * v)
+        }
+    }
+
+    /// - Throws: `StepModelError.weightOutOfHalfRange` when float16 is asked for and a weight does not fit.
+    public init(model: CharRNNModel<Float>, streams: Int, precision: WeightPrecision = .float32) throws {
+        precondition(streams >= 1, "need at least one stream")
+        self.model = model
+        self.streams = streams
+        self.precision = precision
+        state = RecurrentState(config: model.config, batch: streams)
+        if precision == .float16 {
+            guard let half = HalfWeights(model: model, streams: streams) else { throw StepModelError.weightOutOfHalfRange }
+            self.half = half
+        } else {
+            half = nil
+        }
+    }
+
+    /// Advances every stream by one token and returns the logits of the next, (B, V), valid until the next call.
+    /// Allocates nothing.
+    public func step(_ tokens: UnsafeBufferPointer<Int32>) -> UnsafeBufferPointer<Float> {
+        precondition(tokens.count == streams, "need one token per stream (\(streams)), got \(tokens.count)")
+        guard let w = half else { return model.logits(inputs: tokens, steps: 1, batch: streams, state: state) }
+        let c = model.config
+        let (v, h, g, batch) = (c.vocabularySize, c.hiddenSize, c.cell.gateCount * c.hiddenSize, streams)
+        precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < v }, "token id outside the vocabulary of \(v)")
+        let gates = w.gates.pointer
+        for k in 0..<c.layers {
+            let hidden = state.hidden[k].pointer
+            // Input part of the pre-activations, biases included.
+            for b in 0..<batch {
+                let row = gates + b * g
+                if k == 0 {
+                    row.update(from: w.inputTable.pointer + Int(tokens[b]) * g, count: g)
+                } else {
+                    row.update(from: w.biases[k].pointer, count: g)
+                }
+            }
+            if k > 0 { w.weightsIH[k]!.multiplyAdd(state.hidden[k - 1].pointer, batch: batch, into: gates, ldy: g) }
+            switch c.cell {
+            case .lstm:
+                w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: gates, ldy: g)
+                let cell = state.cell[k].pointer
+                lstmForwardStep(gates: gates, cellPrevious: cell, cell: cell, hidden: hidden, batch: batch, hiddenSize: h)
+            case .gru:
+                let hp = w.hiddenProjection.pointer
+                for b in 0..<batch { (hp + b * g).update(from: w.hiddenBiases[k].pointer, count: g) }
+                w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: hp, ldy: g)
+                gruForwardStep(gates: gates, hiddenProjection: hp, hiddenN: w.hiddenN.pointer, hiddenPrevious: hidden, hidden: hidden, batch: batch, hiddenSize: h)
+            case .rnn:
+                w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: gates, ldy: g)
+                rnnForwardStep(pre: gates, hidden: hidden, count: batch * h)
+            }
+        }
+        let logits = w.logits.pointer
+        for b in 0..<batch { (logits + b * v).update(from: w.decoderBias.pointer, count: v) }
+        w.decoder.multiplyAdd(state.hidden[c.layers - 1].pointer, batch: batch, into: logits, ldy: v)
+        return UnsafeBufferPointer(start: logits, count: batch * v)
+    }
+}
+
+/// Why a StepModel cannot be made.
+public enum StepModelError: Error, CustomStringConvertible {
+    case weightOutOfHalfRange
+
+    public var description: String {
+        switch self {
+        case .weightOutOfHalfRange:
+            return "a weight of this model is beyond float16's range (±65504); use float32 weights"
+        }
+    }
+}

@@ -1,0 +1,110 @@
+// Half-precision generation: the binary16 conversion, the vectorized matrix-vector kernel against its portable
+// and Swift twins, and StepModel's float16 step against the float32 model run on the same rounded weights.
+import CKernels
+import Testing
+
+@testable import CharRNN
+
+@Suite struct HalfPrecisionTests {
+    @Test func halfToFloatMatchesSwiftOnEveryBitPattern() {
+        for bits in 0...UInt16.max {
+            let expected = Float(Float16(bitPattern: bits))
+            let got = crnn_half_to_float(bits)
+            if expected.isNaN {
+                #expect(got.isNaN, "pattern \(bits)")
+            } else {
+                #expect(got.bitPattern == expected.bitPattern, "pattern \(bits): \(got) vs \(expected)")
+            }
+        }
+    }
+
+    @Test(arguments: [1, 3, 4, 7, 13, 66], [1, 5, 8, 16, 17, 40, 67])
+    func kernelsAgreeWithTheNaiveTwin(rows: Int, cols: Int) {
+        var rng = SplitMix64(seed: UInt64(rows * 100 + cols))
+        let values = (0..<(rows * cols)).map { _ in Float(rng.nextNormal()) }
+        let matrix = values.withUnsafeBufferPointer { HalfMatrix($0.baseAddress!, rows: rows, cols: cols)! }
+        for batch in [1, 3] {
+            let x = (0..<(batch * cols)).map { _ in Float(rng.nextNormal()) }
+            let ldy = rows + 2
+            let start = (0..<(batch * ldy)).map { _ in Float(rng.nextNormal()) }
+            var naive = start, dispatched = start, portable = start
+            naive.withUnsafeMutableBufferPointer { matrix.naiveMultiplyAdd(x, batch: batch, into: $0.baseAddress!, ldy: ldy) }
+            dispatched.withUnsafeMutableBufferPointer { matrix.multiplyAdd(x, batch: batch, into: $0.baseAddress!, ldy: ldy) }
+            portable.withUnsafeMutableBufferPointer {
+                crnn_matvec_f16_portable(matrix.bits, rows, cols, x, batch, $0.baseAddress!, ldy)
+            }
+            for i in 0..<(batch * ldy) {
+                let scale = max(1, abs(naive[i]))
+                #expect(abs(dispatched[i] - naive[i]) <= 1e-5 * scale * Float(cols), "\(i): \(dispatched[i]) vs \(naive[i])")
+                #expect(portable[i] == naive[i], "\(i): portable \(portable[i]) vs \(naive[i])")
+                if i % ldy >= rows { #expect(dispatched[i] == start[i], "padding \(i) was written") }
+            }
+        }
+    }
+
+    @Test func splittingRowsOverThreadsGivesTheSameBits() {
+        let (rows, cols) = (1030, 520)  // above the threading threshold, rows not a multiple of 4
+        var rng = SplitMix64(seed: 3)
+        let values = (0..<(rows * cols)).map { _ in Float(rng.nextNormal()) * 0.05 }
+        let matrix = values.withUnsafeBufferPointer { HalfMatrix($0.baseAddress!, rows: rows, cols: cols)! }
+        let x = (0..<(2 * cols)).map { _ in Float(rng.nextNormal()) }
+        func run(threads: Int) -> [Float] {
+            let saved = MatrixVectorThreads.count
+            defer { MatrixVectorThreads.count = saved }
+            MatrixVectorThreads.count = threads
+            var y = [Float](repeating: 0.5, count: 2 * rows)
+            y.withUnsafeMutableBufferPointer { matrix.multiplyAdd(x, batch: 2, into: $0.baseAddress!, ldy: rows) }
+            return y
+        }
+        #expect(run(threads: 1) == run(threads: 2))
+        #expect(run(threads: 1) == run(threads: 3))
+    }
+
+    @Test func valuesBeyondHalfRangeAreRefused() {
+        let values: [Float] = [1, -2, 70000]
+        #expect(values.withUnsafeBufferPointer { HalfMatrix($0.baseAddress!, rows: 1, cols: 3) } == nil)
+        let fits: [Float] = [1, -2, 65504]
+        #expect(fits.withUnsafeBufferPointer { HalfMatrix($0.baseAddress!, rows: 1, cols: 3) } != nil)
+    }
+
+    @Test(arguments: CellKind.allCases)
+    func float16StepEqualsTheModelOnRoundedWeights(cell: CellKind) throws {
+        // Sizes that all differ; H not a multiple of 8 exercises the kernels' tails.
+        let config = ModelConfig(vocabularySize: 11, cell: cell, layers: 3, hiddenSize: 13, embeddingSize: 6)
+        let model = CharRNNModel<Float>(config: config)
+        var rng = SplitMix64(seed: 21)
+        model.initialize(using: &rng)
+        // The reference: the float32 model with exactly the matrices StepModel keeps in float16 rounded to it
+        // (W_ih of layer 0 is folded into a float32 table with the embedding, and biases stay float32).
+        let rounded = CharRNNModel<Float>(config: config)
+        rounded.parameters.values.pointer.update(from: model.parameters.values.pointer, count: model.parameters.count)
+        var names = ["decoder.weight"]
+        for k in 0..<config.layers {
+            names.append("rnn.weight_hh_l\(k)")
+            if k > 0 { names.append("rnn.weight_ih_l\(k)") }
+        }
+        for name in names {
+            let (p, n) = (rounded.parameters.value(name), rounded.parameters.view(name).count)
+            for i in 0..<n { p[i] = Float(Float16(p[i])) }
+        }
+        let streams = 3
+        let half = try StepModel(model: model, streams: streams, precision: .float16)
+        let exact = try StepModel(model: model, streams: streams, precision: .float32)
+        let reference = try StepModel(model: rounded, streams: streams, precision: .float32)
+        var worstHalfVsExact: Float = 0
+        for t in 0..<20 {
+            let tokens = (0..<streams).map { Int32(($0 * 5 + t * 3) % 11) }
+            let a = Array(tokens.withUnsafeBufferPointer { half.step($0) })
+            let b = Array(tokens.withUnsafeBufferPointer { reference.step($0) })
+            let c = Array(tokens.withUnsafeBufferPointer { exact.step($0) })
+            let direct = Array(tokens.withUnsafeBufferPointer { model.logits(inputs: $0, steps: 1, batch: streams, state: RecurrentState(config: config, batch: streams)) })
+            if t == 0 { #expect(c == direct, "float32 steps are the model's own forward pass") }
+            for i in 0..<a.count {
+                #expect(abs(a[i] - b[i]) <= 1e-5 * max(1, abs(b[i])), "step \(t) logit \(i): \(a[i]) vs \(b[i])")
+                worstHalfVsExact = max(worstHalfVsExact, abs(a[i] - c[i]))
+            }
+        }
+        #expect(worstHalfVsExact > 0, "float16 rounding should be visible")
+        #expect(worstHalfVsExact < 0.05, "float16 logits far from float32: \(worstHalfVsExact)")
+    }
+}
