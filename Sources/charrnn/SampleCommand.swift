@@ -49,7 +49,7 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         BLASThreads.set(1)  // OpenBLAS's own threading slows one-row products down; charrnn splits them itself
-        MatrixVectorThreads.count = threads
+        WorkerThreads.count = threads
         signal(SIGPIPE, SIG_IGN)  // a closed pipe (`| head`) ends the output quietly instead of killing us
         let path = try checkpoint ?? defaultModelPath()
         let checkpoint = try reportingFailures { try Checkpoint.read(from: path) }

@@ -81,7 +81,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after n epochs.") var maxEpochs: Int?
     @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var maxTime: Double?
     @Option(help: "Random seed (initialization, dropout).") var seed: UInt64 = 1
-    @Option(help: "OpenBLAS threads (default: all cores).") var threads: Int?
+    @Option(help: "Threads for matrix products, gate math and the update (default: all cores).") var threads: Int?
     @Flag(help: "Print nothing while training.") var quiet = false
 
     func validate() throws {
@@ -137,7 +137,9 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         installInterruptHandlers()  // first, so an early Ctrl-C is not lost (training then stops at step 0)
-        BLASThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        BLASThreads.set(threads)  // OpenBLAS splits each matrix product
+        WorkerThreads.count = threads  // charrnn splits the gate math and the optimizer's update
         let source = try input.source()
         let checkpoint = try resume.map { path in try reportingFailures { try Checkpoint.read(from: path) } }
         let corpus = try reportingFailures {

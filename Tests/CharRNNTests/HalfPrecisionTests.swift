@@ -49,9 +49,9 @@ import Testing
         let matrix = values.withUnsafeBufferPointer { HalfMatrix($0.baseAddress!, rows: rows, cols: cols)! }
         let x = (0..<(2 * cols)).map { _ in Float(rng.nextNormal()) }
         func run(threads: Int) -> [Float] {
-            let saved = MatrixVectorThreads.count
-            defer { MatrixVectorThreads.count = saved }
-            MatrixVectorThreads.count = threads
+            let saved = WorkerThreads.count
+            defer { WorkerThreads.count = saved }
+            WorkerThreads.count = threads
             var y = [Float](repeating: 0.5, count: 2 * rows)
             y.withUnsafeMutableBufferPointer { matrix.multiplyAdd(x, batch: 2, into: $0.baseAddress!, ldy: rows) }
             return y

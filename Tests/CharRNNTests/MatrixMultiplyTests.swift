@@ -43,9 +43,9 @@ private func compare<T: BLASScalar>(_: T.Type, tolerance: T) {
 
     @Test func splitMatrixVectorMatchesNaive() {
         // One row with n·k ≥ 2^18 is split over threads; both layouts of B, against the naive twin.
-        let saved = MatrixVectorThreads.count
-        MatrixVectorThreads.count = 2
-        defer { MatrixVectorThreads.count = saved }
+        let saved = WorkerThreads.count
+        WorkerThreads.count = 2
+        defer { WorkerThreads.count = saved }
         var rng = SplitMix64(seed: 17)
         let (n, k) = (1030, 300)
         let a = (0..<k).map { _ in rng.nextUnitDouble() - 0.5 }

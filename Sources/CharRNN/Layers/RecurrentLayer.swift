@@ -100,29 +100,33 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         }
         // P = biases, then P += X · W_ihᵀ. The GRU keeps b_hh for its hidden projection.
         let gates = cache.gates.pointer
-        for r in 0..<rows {
-            let row = gates + r * g
-            for k in 0..<g { row[k] = cell == .gru ? p.biasIH[k] : p.biasIH[k] + p.biasHH[k] }
-        }
+        for k in 0..<g { gates[k] = cell == .gru ? p.biasIH[k] : p.biasIH[k] + p.biasHH[k] }
+        for r in 1..<max(1, rows) { (gates + r * g).update(from: gates, count: g) }
         matrixMultiply(.none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 1, c: gates, ldc: g)
 
         for t in 0..<steps {
-            let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
-            let gt = gates + t * batch * g
-            let out = cache.outputs.pointer + t * batch * h
+            // The gate math runs over parts of the batch on the worker threads (rows are independent).
+            nonisolated(unsafe) let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
+            nonisolated(unsafe) let gt = gates + t * batch * g
+            nonisolated(unsafe) let out = cache.outputs.pointer + t * batch * h
+            nonisolated(unsafe) let state = cache.states.pointer + t * batch * h
             switch cell {
             case .lstm:
                 matrixMultiply(.none, .transposed, m: batch, n: g, k: h, a: hPrev, lda: h, b: p.weightHH, ldb: h, beta: 1, c: gt, ldc: g)
-                let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
-                lstmForwardStep(gates: gt, cellPrevious: cPrev, cell: cache.states.pointer + t * batch * h, hidden: out, batch: batch, hiddenSize: h)
+                nonisolated(unsafe) let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
+                overBatch(batch) { r, n in
+                    lstmForwardStep(gates: gt + r * g, cellPrevious: cPrev + r * h, cell: state + r * h, hidden: out + r * h, batch: n, hiddenSize: h)
+                }
             case .gru:
-                let hp = cache.hiddenProjection.pointer
+                nonisolated(unsafe) let hp = cache.hiddenProjection.pointer
                 for b in 0..<batch { (hp + b * g).update(from: p.biasHH, count: g) }
                 matrixMultiply(.none, .transposed, m: batch, n: g, k: h, a: hPrev, lda: h, b: p.weightHH, ldb: h, beta: 1, c: hp, ldc: g)
-                gruForwardStep(gates: gt, hiddenProjection: hp, hiddenN: cache.states.pointer + t * batch * h, hiddenPrevious: hPrev, hidden: out, batch: batch, hiddenSize: h)
+                overBatch(batch) { r, n in
+                    gruForwardStep(gates: gt + r * g, hiddenProjection: hp + r * g, hiddenN: state + r * h, hiddenPrevious: hPrev + r * h, hidden: out + r * h, batch: n, hiddenSize: h)
+                }
             case .rnn:
                 matrixMultiply(.none, .transposed, m: batch, n: g, k: h, a: hPrev, lda: h, b: p.weightHH, ldb: h, beta: 1, c: gt, ldc: g)
-                rnnForwardStep(pre: gt, hidden: gt, count: batch * h)
+                overBatch(batch) { r, n in rnnForwardStep(pre: gt + r * g, hidden: gt + r * g, count: n * h) }
                 out.update(from: gt, count: batch * h)
             }
         }
@@ -154,7 +158,8 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         dInitialCell: UnsafeMutablePointer<T>?, cache: Cache
     ) {
         let (steps, batch, d, h, g) = (cache.steps, cache.batch, inputSize, hiddenSize, gateRows)
-        let (dh, dc) = (cache.dHidden.pointer, cache.dCell.pointer)
+        nonisolated(unsafe) let dh = cache.dHidden.pointer
+        nonisolated(unsafe) let dc = cache.dCell.pointer
         if let dFinalHidden { dh.update(from: dFinalHidden, count: batch * h) } else { dh.update(repeating: 0, count: batch * h) }
         if let dFinalCell { dc.update(from: dFinalCell, count: batch * h) } else { dc.update(repeating: 0, count: batch * h) }
         // dPHidden: the gradient of the hidden projection, which W_hh and b_hh see (separate only for the GRU).
@@ -162,23 +167,34 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
 
         for t in stride(from: steps - 1, through: 0, by: -1) {
             // dh ← ∂L/∂h_t: the output's gradient plus what came back from step t + 1.
-            let dOut = dOutput + t * batch * h
-            for k in 0..<(batch * h) { dh[k] += dOut[k] }
-            let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
-            let gt = UnsafePointer(cache.gates.pointer + t * batch * g)
-            let dPt = cache.dPre.pointer + t * batch * g
+            // The gate math runs over parts of the batch on the worker threads (rows are independent).
+            nonisolated(unsafe) let dOut = dOutput + t * batch * h
+            nonisolated(unsafe) let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
+            nonisolated(unsafe) let gt = UnsafePointer(cache.gates.pointer + t * batch * g)
+            nonisolated(unsafe) let dPt = cache.dPre.pointer + t * batch * g
+            nonisolated(unsafe) let state = UnsafePointer(cache.states.pointer + t * batch * h)
             switch cell {
             case .lstm:
-                let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
-                lstmBackwardStep(gates: gt, cell: cache.states.pointer + t * batch * h, cellPrevious: cPrev, dHidden: dh, dCell: dc, dGates: dPt, batch: batch, hiddenSize: h)
+                nonisolated(unsafe) let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
+                overBatch(batch) { r, n in
+                    addInPlace(dh + r * h, dOut + r * h, count: n * h)
+                    lstmBackwardStep(gates: gt + r * g, cell: state + r * h, cellPrevious: cPrev + r * h, dHidden: dh + r * h, dCell: dc + r * h, dGates: dPt + r * g, batch: n, hiddenSize: h)
+                }
                 matrixMultiply(.none, .none, m: batch, n: h, k: g, a: dPt, lda: g, b: p.weightHH, ldb: h, c: dh, ldc: h)
             case .gru:
-                let dPHt = dPHidden + t * batch * g
-                gruBackwardStep(gates: gt, hiddenN: cache.states.pointer + t * batch * h, hiddenPrevious: hPrev, dHidden: dh, dInputProjection: dPt, dHiddenProjection: dPHt, dHiddenPrevious: cache.dHiddenDirect.pointer, batch: batch, hiddenSize: h)
-                dh.update(from: cache.dHiddenDirect.pointer, count: batch * h)
+                nonisolated(unsafe) let dPHt = dPHidden + t * batch * g
+                nonisolated(unsafe) let direct = cache.dHiddenDirect.pointer
+                overBatch(batch) { r, n in
+                    addInPlace(dh + r * h, dOut + r * h, count: n * h)
+                    gruBackwardStep(gates: gt + r * g, hiddenN: state + r * h, hiddenPrevious: hPrev + r * h, dHidden: dh + r * h, dInputProjection: dPt + r * g, dHiddenProjection: dPHt + r * g, dHiddenPrevious: direct + r * h, batch: n, hiddenSize: h)
+                }
+                dh.update(from: direct, count: batch * h)
                 matrixMultiply(.none, .none, m: batch, n: h, k: g, a: dPHt, lda: g, b: p.weightHH, ldb: h, beta: 1, c: dh, ldc: h)
             case .rnn:
-                rnnBackwardStep(hidden: gt, dHidden: dh, dPre: dPt, count: batch * h)
+                overBatch(batch) { r, n in
+                    addInPlace(dh + r * h, dOut + r * h, count: n * h)
+                    rnnBackwardStep(hidden: gt + r * g, dHidden: dh + r * h, dPre: dPt + r * g, count: n * h)
+                }
                 matrixMultiply(.none, .none, m: batch, n: h, k: g, a: dPt, lda: g, b: p.weightHH, ldb: h, c: dh, ldc: h)
             }
         }
@@ -205,4 +221,17 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
             matrixMultiply(.none, .none, m: rows, n: d, k: g, a: dP, lda: g, b: p.weightIH, ldb: d, c: dInput, ldc: d)
         }
     }
+
+    /// Runs `body(firstRow, rows)` over parts of a batch of `batch` rows on the worker threads; parts hold at least
+    /// 2,048 hidden units, below which a thread hand-off costs more than it saves.
+    @inline(__always)
+    private func overBatch(_ batch: Int, _ body: @Sendable (_ first: Int, _ count: Int) -> Void) {
+        splitOverWorkers(batch, minimumPerPart: max(1, 2048 / hiddenSize)) { rows in body(rows.lowerBound, rows.count) }
+    }
+}
+
+/// a[i] += b[i] for i < count.
+@inline(__always)
+func addInPlace<T: RNNScalar>(_ a: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, count: Int) {
+    for i in 0..<count { a[i] += b[i] }
 }

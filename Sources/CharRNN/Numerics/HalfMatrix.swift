@@ -36,11 +36,11 @@ public final class HalfMatrix: @unchecked Sendable {
 
     /// y[b·ldy + r] += Σ_k W[r, k] · x[b·cols + k] for every row r and each of the `batch` vectors in x.
     ///
-    /// Large matrices are split by rows over `MatrixVectorThreads.count` threads (each reads its part of the
+    /// Large matrices are split by rows over `WorkerThreads.count` threads (each reads its part of the
     /// weights).
     public func multiplyAdd(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>, ldy: Int) {
         precondition(ldy >= rows, "ldy = \(ldy) is less than the \(rows) rows")
-        let parts = rows * cols >= 1 << 18 ? max(1, min(MatrixVectorThreads.count, rows / 64)) : 1
+        let parts = rows * cols >= 1 << 18 ? max(1, min(WorkerThreads.count, rows / 64)) : 1
         let (w, x, y) = (UnsafeSendablePointer(UnsafePointer(bits)), UnsafeSendablePointer(x), UnsafeMutableSendablePointer(y))
         let (rows, cols) = (self.rows, self.cols)
         let body: @Sendable (Int) -> Void = { part in

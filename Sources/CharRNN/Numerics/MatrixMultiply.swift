@@ -101,9 +101,9 @@ public func matrixMultiply<T: BLASScalar>(
         // which costs 3× the arithmetic at this size. c = op(B)ᵀ-as-stored · a: B stored (n, k) for
         // `.transposed` (no transpose in gemv), (k, n) for `.none` (transpose in gemv).
         let incx = transA == .none ? 1 : lda
-        // Large products are split by output columns over `MatrixVectorThreads.count` threads: one stream's
+        // Large products are split by output columns over `WorkerThreads.count` threads: one stream's
         // sampling is bound by reading the weights, and two cores read twice as fast as one.
-        let parts = n * k >= 1 << 18 ? min(MatrixVectorThreads.count, n / 64) : 1
+        let parts = n * k >= 1 << 18 ? min(WorkerThreads.count, n / 64) : 1
         let c = UnsafeMutableSendablePointer(c)
         let a = UnsafeSendablePointer(a)
         let b = UnsafeSendablePointer(b)
@@ -140,11 +140,6 @@ public func naiveMatrixMultiply<T: BinaryFloatingPoint>(
             c[i * ldc + j] = alpha * sum + (beta == 0 ? 0 : beta * c[i * ldc + j])
         }
     }
-}
-
-/// Threads for one-row products (sampling one stream). Default 1; `charrnn sample --threads` sets it.
-public enum MatrixVectorThreads {
-    nonisolated(unsafe) public static var count = 1
 }
 
 /// Raw pointers handed to worker threads that write disjoint parts of one buffer.

@@ -51,41 +51,40 @@ public final class Optimizer<T: RNNScalar> {
         second = Buffer(count: config.kind == .sgd ? 0 : parameterCount)
     }
 
-    /// Applies one update to `parameters` from `gradients` at learning rate `learningRate`.
+    /// Applies one update to `parameters` from `gradients` at learning rate `learningRate`. Elements are updated
+    /// independently, in parts on the worker threads (the same bits for any thread count).
     public func update(parameters: Buffer<T>, gradients: Buffer<T>, learningRate: Double) {
         precondition(parameters.count == gradients.count, "parameters and gradients differ in size")
         step += 1
-        let (p, g, n) = (parameters.pointer, gradients.pointer, parameters.count)
+        nonisolated(unsafe) let (p, g) = (parameters.pointer, gradients.pointer)
         let lr = T(learningRate)
-        if config.weightDecay > 0 {
-            let keep = 1 - lr * T(config.weightDecay)
-            for i in 0..<n { p[i] *= keep }
-        }
+        let keep = config.weightDecay > 0 ? 1 - lr * T(config.weightDecay) : nil
         let eps = T(config.epsilon)
-        switch config.kind {
-        case .adam:
-            let (b1, b2) = (T(config.beta1), T(config.beta2))
-            let correction1 = 1 - T(pow(config.beta1, Double(step)))
-            let correction2 = 1 - T(pow(config.beta2, Double(step)))
-            let (m, v) = (first.pointer, second.pointer)
-            for i in 0..<n {
-                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                p[i] -= lr * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + eps)
-            }
-        case .rmsprop:
-            let alpha = T(config.rmsDecay)
-            let v = second.pointer
-            for i in 0..<n {
-                v[i] = alpha * v[i] + (1 - alpha) * g[i] * g[i]
-                p[i] -= lr * g[i] / (v[i].squareRoot() + eps)
-            }
-        case .sgd:
-            let mu = T(config.momentum)
-            let b = first.pointer
-            for i in 0..<n {
-                b[i] = mu * b[i] + g[i]
-                p[i] -= lr * b[i]
+        let config = self.config
+        let (correction1, correction2) = (1 - T(pow(config.beta1, Double(step))), 1 - T(pow(config.beta2, Double(step))))
+        nonisolated(unsafe) let (m, v) = (first.pointer, second.pointer)
+        splitOverWorkers(parameters.count, minimumPerPart: 1 << 15) { range in
+            if let keep { for i in range { p[i] *= keep } }
+            switch config.kind {
+            case .adam:
+                let (b1, b2) = (T(config.beta1), T(config.beta2))
+                for i in range {
+                    m[i] = b1 * m[i] + (1 - b1) * g[i]
+                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                    p[i] -= lr * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + eps)
+                }
+            case .rmsprop:
+                let alpha = T(config.rmsDecay)
+                for i in range {
+                    v[i] = alpha * v[i] + (1 - alpha) * g[i] * g[i]
+                    p[i] -= lr * g[i] / (v[i].squareRoot() + eps)
+                }
+            case .sgd:
+                let mu = T(config.momentum)
+                for i in range {
+                    m[i] = mu * m[i] + g[i]
+                    p[i] -= lr * m[i]
+                }
             }
         }
     }

@@ -1,0 +1,53 @@
+// Splitting the gate math and the optimizer over worker threads must not change a single bit: rows of a batch
+// and elements of the update are independent, and each is computed exactly as on one thread.
+import Testing
+
+@testable import CharRNN
+
+@Suite(.serialized) struct WorkerThreadsTests {
+    /// Gradients after one forward/backward, and parameters after two Adam updates, with `threads` workers.
+    func train(cell: CellKind, threads: Int) -> (gradients: [Float], parameters: [Float], loss: Double) {
+        let saved = WorkerThreads.count
+        defer { WorkerThreads.count = saved }
+        WorkerThreads.count = threads
+        // B = 24 and H = 256: the batch splits into parts (at least 8 rows each), the update too.
+        let config = ModelConfig(vocabularySize: 13, cell: cell, layers: 2, hiddenSize: 256, embeddingSize: 9)
+        let model = CharRNNModel<Float>(config: config)
+        var rng = SplitMix64(seed: 8)
+        model.initialize(using: &rng)
+        let (steps, batch) = (3, 24)
+        let inputs = (0..<(steps * batch)).map { Int32(($0 * 7 + 3) % 13) }
+        let targets = (0..<(steps * batch)).map { Int32(($0 * 5 + 1) % 13) }
+        let state = RecurrentState<Float>(config: config, batch: batch)
+        var optimizerConfig = OptimizerConfig()
+        optimizerConfig.weightDecay = 0.01
+        let optimizer = Optimizer<Float>(config: optimizerConfig, parameterCount: model.parameters.count)
+        var loss = 0.0
+        var gradients: [Float] = []
+        for _ in 0..<2 {
+            model.parameters.zeroGradients()
+            loss = model.run(inputs: inputs, targets: targets, steps: steps, batch: batch, state: state, train: true, rng: &rng)
+            if gradients.isEmpty { gradients = model.parameters.gradients.array }
+            optimizer.update(parameters: model.parameters.values, gradients: model.parameters.gradients, learningRate: 0.01)
+        }
+        return (gradients, model.parameters.values.array, loss)
+    }
+
+    @Test(arguments: CellKind.allCases)
+    func splittingOverThreadsGivesTheSameBits(cell: CellKind) {
+        let one = train(cell: cell, threads: 1)
+        for threads in [2, 3] {
+            let many = train(cell: cell, threads: threads)
+            #expect(many.loss == one.loss)
+            // The index of the first difference (an expectation over two large arrays would diff them).
+            #expect(firstDifference(many.gradients, one.gradients) == nil, "\(cell), \(threads) threads: gradients differ")
+            #expect(firstDifference(many.parameters, one.parameters) == nil, "\(cell), \(threads) threads: parameters differ")
+        }
+    }
+}
+
+/// The first index where `a` and `b` hold different bits, or nil.
+func firstDifference(_ a: [Float], _ b: [Float]) -> Int? {
+    if a.count != b.count { return min(a.count, b.count) }
+    return a.indices.first { a[$0].bitPattern != b[$0].bitPattern }
+}
