@@ -14,6 +14,8 @@ struct CharRNNCommand: ParsableCommand {
 
     /// Runs the command; errors become `charrnn: error: …` on one line (help and --version print as usual).
     static func main() {
+        // A file-size limit (ulimit -f) then fails the write with EFBIG, which is reported, instead of killing us.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -71,6 +71,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "step schedule: multiply the rate by this.") var lrDecay = 0.5
     @Option(help: "cosine schedule: warm-up updates.") var warmupSteps = 100
     @Option(help: "cosine schedule: final rate as a fraction of the base.") var minLrFactor = 0.1
+    @Option(help: "cosine schedule: the update where the decay ends (default: --max-steps, else 10000). Set it to stop early and resume onto the same schedule.")
+    var lrDecaySteps: Int?
     @Option(help: "Gradient clipping threshold (0 disables).") var gradClip = 5.0
     @Option(help: "Clip the global norm (norm) or each element (value, as char-rnn).") var clipMode: ClipMode = .norm
 
@@ -121,7 +123,7 @@ struct TrainCommand: ParsableCommand {
         switch lrSchedule {
         case .constant: c.schedule = .constant
         case .step: c.schedule = .step(every: lrStepEvery, factor: lrDecay)
-        case .cosine: c.schedule = .cosine(warmup: warmupSteps, total: maxSteps ?? 10_000, minimumFactor: minLrFactor)
+        case .cosine: c.schedule = .cosine(warmup: warmupSteps, total: lrDecaySteps ?? maxSteps ?? 10_000, minimumFactor: minLrFactor)
         }
         c.gradientClip = gradClip
         c.clipMode = clipMode

@@ -59,6 +59,21 @@ import Testing
         #expect(source.locate(16, in: positions).input == .file(dir.appendingPathComponent("y.txt").path))
     }
 
+    @Test func nulBytesAreBinaryDataWithTheirInputAndOffset() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try write("first\n", "a.txt", in: dir)
+        // A NUL far past the first 8 KiB: the directory keeps the file, reading it is the error.
+        try write(String(repeating: "x", count: 10_000) + "\u{0}tail\n", "b.txt", in: dir)
+        let b = dir.appendingPathComponent("b.txt").path
+        #expect(throws: CorpusError.binary(source: b, offset: 10_000)) { try read(TextSource(paths: [dir.path]), chunkSize: 4096) }
+        #expect(throws: CorpusError.binary(source: b, offset: 10_000)) { try read(TextSource(paths: [b])) }
+        // Through the binary: stdin, one line, non-zero exit.
+        let r = try runCharRNN(["vocab", "-"], stdin: Data("ab\u{0}c\n".utf8))
+        #expect(r.status == 1)
+        #expect(r.stderr == "charrnn: error: <stdin>: binary data (NUL byte at offset 2); charrnn reads UTF-8 text: remove the file from the corpus (directories skip files that look binary), or strip NUL bytes with tr -d '\\000'\n", "\(r.stderr)")
+    }
+
     @Test func errorsNameThePath() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

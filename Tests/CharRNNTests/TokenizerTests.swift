@@ -135,7 +135,7 @@ private let raw = TokenizerConfig(normalization: .none)
             // Random bytes (mostly ill-formed UTF-8) and random tricky text, with line feeds so chunks are cut.
             var bytes: [UInt8]
             if trial % 2 == 0 {
-                bytes = (0..<400).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                bytes = (0..<400).map { _ in max(1, UInt8(truncatingIfNeeded: rng.next())) }  // no NUL: binary data
             } else {
                 bytes = Array(randomTrickyString(length: 300, using: &rng).utf8)
             }

@@ -48,7 +48,7 @@ import Testing
 
     @Test(arguments: TokenUnit.allCases)
     func jsonRoundTrip(unit: TokenUnit) throws {
-        let text = "Hello, 世界! é👍🏽\n\"quoted\" \\ back\tslash\u{0}"
+        let text = "Hello, 世界! é👍🏽\n\"quoted\" \\ back\tslash\u{1}"
         let v = try loadCorpus(bytes: Array(text.utf8), TokenizerConfig(unit: unit)).vocabulary
         let data = try v.jsonData()
         let back = try Vocabulary.decode(jsonData: data)

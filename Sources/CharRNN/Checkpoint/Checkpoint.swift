@@ -69,7 +69,13 @@ public struct Checkpoint {
     public static func read(from path: String) throws(CheckpointError) -> Checkpoint {
         guard FileManager.default.fileExists(atPath: path) else { throw .missing(path: path) }
         guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path: path, reason: "permission denied or not a file") }
-        let file = try Safetensors.decode(Array(data), path: path)
+        return try decode(Array(data), path: path)
+    }
+
+    /// Decodes and validates a checkpoint's bytes (`path` names it in errors). Any bytes give a checkpoint or a
+    /// `CheckpointError`, never a trap (fuzzed: see RELIABILITY.md).
+    public static func decode(_ bytes: [UInt8], path: String) throws(CheckpointError) -> Checkpoint {
+        let file = try Safetensors.decode(bytes, path: path)
         func bad(_ reason: String) -> CheckpointError { .inconsistent(path: path, reason: reason) }
         let m = file.metadata
         guard m["format"] == "charrnn" else { throw bad("its metadata does not say format \"charrnn\"") }
@@ -89,10 +95,9 @@ public struct Checkpoint {
             model: model, vocabulary: vocabulary, training: try decode(TrainingConfig.self, "training_config"),
             state: try decode(TrainingState.self, "training_state"), optimizerStep: Int(m["optimizer_step"] ?? "0") ?? 0)
         // Every tensor the model needs, with its shape; optional optimizer and state tensors must match too.
-        let store = ParameterStore<Float>(config: model)
         var expected: [String: [Int]] = [:]
         var required: Set<String> = []
-        for view in store.views {
+        for view in ParameterStore<Float>.layout(model) {
             expected[view.name] = view.shape
             expected["optimizer.first." + view.name] = view.shape
             expected["optimizer.second." + view.name] = view.shape

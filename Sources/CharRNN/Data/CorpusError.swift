@@ -7,6 +7,9 @@ public enum CorpusError: Error, CustomStringConvertible, Sendable, Equatable {
     case noTextFiles(directory: String, skipped: Int)
     case empty(source: String)
     case invalidUTF8(source: String, offset: Int, count: Int)
+    /// A NUL byte: the policy for binary data. Directory expansion skips files with a NUL in their first 8 KiB;
+    /// a NUL in any input that is read (a named file, stdin, or later in a file of a directory) is this error.
+    case binary(source: String, offset: Int)
     case noInput
     case tooShort(String)
     case invalidSetting(String)
@@ -25,6 +28,9 @@ public enum CorpusError: Error, CustomStringConvertible, Sendable, Equatable {
         case .invalidUTF8(let source, let offset, let count):
             return "\(source): ill-formed UTF-8 at byte offset \(offset) (\(count) ill-formed sequence\(count == 1 ? "" : "s") in this chunk); "
                 + "convert the file to UTF-8 (iconv), or drop --strict-utf8 to replace them with U+FFFD"
+        case .binary(let source, let offset):
+            return "\(source): binary data (NUL byte at offset \(offset)); charrnn reads UTF-8 text: remove the file "
+                + "from the corpus (directories skip files that look binary), or strip NUL bytes with tr -d '\\000'"
         case .noInput:
             return "no input: give corpus files or a directory, or pipe text through stdin"
         case .tooShort(let why):

@@ -36,6 +36,12 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         if hiddenSize < 1 { return "--hidden must be at least 1, got \(hiddenSize)" }
         if embeddingSize < 1 { return "--embedding must be at least 1, got \(embeddingSize)" }
         if !(dropout >= 0 && dropout < 1) { return "--dropout must be in [0, 1), got \(dropout)" }
+        // Bounds far beyond any model that fits in memory; they keep size arithmetic from overflowing.
+        let limit = 1 << 24
+        if vocabularySize > limit { return "the vocabulary must have at most \(limit) entries, has \(vocabularySize)" }
+        if layers > 1024 { return "--layers must be at most 1024, got \(layers)" }
+        if hiddenSize > limit { return "--hidden must be at most \(limit), got \(hiddenSize)" }
+        if embeddingSize > limit { return "--embedding must be at most \(limit), got \(embeddingSize)" }
         return nil
     }
 }

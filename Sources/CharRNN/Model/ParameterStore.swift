@@ -27,6 +27,17 @@ public final class ParameterStore<T: RNNScalar> {
 
     /// Lays out the parameters of `config`.
     public init(config: ModelConfig) {
+        let views = Self.layout(config)
+        let count = views.last.map { $0.offset + $0.count } ?? 0
+        self.views = views
+        values = Buffer(count: count)
+        gradients = Buffer(count: count)
+        index = Dictionary(uniqueKeysWithValues: views.enumerated().map { ($1.name, $0) })
+    }
+
+    /// The named views of `config`'s parameters, in PyTorch's state_dict order, without allocating them (for
+    /// checking a checkpoint's tensors before anything is allocated).
+    public static func layout(_ config: ModelConfig) -> [ParameterView] {
         let (v, e, h, g) = (config.vocabularySize, config.embeddingSize, config.hiddenSize, config.cell.gateCount)
         var shapes: [(String, [Int])] = [("embedding.weight", [v, e])]
         for k in 0..<config.layers {
@@ -42,10 +53,7 @@ public final class ParameterStore<T: RNNScalar> {
             views.append(ParameterView(name: name, shape: shape, offset: offset))
             offset += shape.reduce(1, *)
         }
-        self.views = views
-        values = Buffer(count: offset)
-        gradients = Buffer(count: offset)
-        index = Dictionary(uniqueKeysWithValues: views.enumerated().map { ($1.name, $0) })
+        return views
     }
 
     /// Total number of parameters.

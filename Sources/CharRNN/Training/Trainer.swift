@@ -199,6 +199,10 @@ public final class Trainer {
 
     private func evaluateAndSave(trainLoss: Double, rate: Double, norm: Double, report: (TrainingEvent) -> Void) throws {
         let validation = validationLoss()
+        if let validation, !validation.isFinite {
+            // Diverged weights: keep the last checkpoint on disk, which was written from finite ones.
+            throw CorpusError.invalidSetting("training diverged: the validation loss at step \(state.step) is not finite; resume from the last checkpoint with a lower --learning-rate or --grad-clip")
+        }
         state.lastValidationLoss = validation
         let improved = validation.map { v in state.bestValidationLoss.map { v < $0 } ?? true } ?? false
         if improved { state.bestValidationLoss = validation }

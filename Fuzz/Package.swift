@@ -1,0 +1,13 @@
+// swift-tools-version: 6.0
+// libFuzzer targets for charrnn, kept out of the main package (their entry point is libFuzzer's, not main).
+// Run them with ../scripts/fuzz.sh; see RELIABILITY.md.
+import PackageDescription
+
+let package = Package(
+    name: "charrnn-fuzz",
+    dependencies: [.package(path: "..")],
+    targets: [
+        .executableTarget(name: "FuzzCheckpoint", dependencies: [.product(name: "CharRNN", package: "charrnn")]),
+        .executableTarget(name: "FuzzTokenizer", dependencies: [.product(name: "CharRNN", package: "charrnn")]),
+    ]
+)

@@ -1,0 +1,65 @@
+// Exact resume through the binary: training N steps in one run, and N/2 then `--resume` for the rest, give the
+// same checkpoint bytes (weights, optimizer moments and step, RNG, data cursor, carried state, best loss), the
+// same metrics apart from timings, and so the same samples; from the latest checkpoint and from the best.
+import Foundation
+import Testing
+
+@testable import CharRNN
+
+@Suite struct ResumeTests {
+    static let text: Data = {
+        var s = ""
+        for i in 0..<60 { s += "she sells sea shells, line \(i % 7) of \(i % 3)\n" }
+        return Data(s.utf8)
+    }()
+
+    /// Dropout, a cosine schedule with warm-up and several validations exercise every piece of resumable state.
+    func flags(_ cell: String) -> [String] {
+        ["--cell", cell, "--hidden", "12", "--embedding", "6", "--layers", "2", "--dropout", "0.2", "--batch-size", "3",
+         "--seq-length", "7", "--eval-every", "4", "--lr-schedule", "cosine", "--warmup-steps", "3", "--lr-decay-steps", "16", "--seed", "11",
+         "--quiet"]
+    }
+
+    func train(_ run: String, _ arguments: [String]) throws {
+        let r = try runCharRNN(["train", "-o", run] + arguments, stdin: Self.text)
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
+    /// metrics.jsonl without the fields that measure time.
+    func metrics(_ run: String) throws -> [[String: Double]] {
+        try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map { line in
+            var fields = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Double]
+            fields["elapsed_seconds"] = nil
+            fields["tokens_per_second"] = nil
+            return fields
+        }
+    }
+
+    func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+
+    @Test(arguments: ["lstm", "gru", "rnn"])
+    func stoppingAndResumingEqualsOneRun(cell: String) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (whole, split) = (dir.path + "/whole", dir.path + "/split")
+        try train(whole, flags(cell) + ["--max-steps", "16"])
+        try train(split, flags(cell) + ["--max-steps", "8"])
+        let halfBest = dir.path + "/half-best.safetensors"
+        try FileManager.default.copyItem(atPath: split + "/best.safetensors", toPath: halfBest)
+        try train(split, ["--resume", split + "/latest.safetensors", "--max-steps", "16", "--quiet"])
+        #expect(try bytes(split + "/latest.safetensors") == bytes(whole + "/latest.safetensors"), "\(cell): checkpoints differ")
+        #expect(try bytes(split + "/best.safetensors") == bytes(whole + "/best.safetensors"))
+        #expect(try metrics(split) == metrics(whole))
+        let sample = ["sample", "--length", "80", "--seed", "4", "--prime", "she"]
+        let (a, b) = (try runCharRNN(sample + ["-m", whole + "/latest.safetensors"]), try runCharRNN(sample + ["-m", split + "/latest.safetensors"]))
+        #expect(a.status == 0 && a.stdoutBytes == b.stdoutBytes)
+
+        // From a best checkpoint (the first half's, at step 4 or 8): it holds the whole state at its step, so
+        // resuming it to step 16 retraces the steps after it exactly.
+        let best = try Checkpoint.read(from: halfBest)
+        #expect(best.state.step == 4 || best.state.step == 8)
+        let fromBest = dir.path + "/from-best"
+        try train(fromBest, ["--resume", halfBest, "--max-steps", "16", "--quiet"])
+        #expect(try bytes(fromBest + "/latest.safetensors") == bytes(whole + "/latest.safetensors"), "\(cell): resuming from best differs")
+    }
+}
