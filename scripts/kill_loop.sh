@@ -48,7 +48,7 @@ for i in $(seq 1 "$kills"); do
     else
         step="none yet"
     fi
-    echo "kill $i: after ${delay#0.}‰ of 2.5 s; temporary files left: $leftovers; latest checkpoint step: $step"
+    echo "kill $i: after $(python3 -c "print(round(0.3 + 2.5 * $delay, 2))") s; temporary files left: $leftovers; latest checkpoint step: $step"
 done
 # One more resumed run for two steps must succeed and clear every leftover.
 [ -f "$run/latest.safetensors" ] || { echo "no checkpoint was ever written; kill later" >&2; exit 1; }

@@ -144,6 +144,7 @@ func smallModel(_ v: Int, _ cell: CellKind) -> ModelConfig {
             ("overlap", { h in let a = h["decoder.bias"] as! [String: Any]; var b = h["rnn.bias_hh_l1"] as! [String: Any]; b["data_offsets"] = a["data_offsets"]; b["shape"] = a["shape"]; h["rnn.bias_hh_l1"] = b }),
             ("newer version", { h in var m = h["__metadata__"] as! [String: String]; m["format_version"] = "99"; h["__metadata__"] = m }),
             ("vocabulary vs embedding", { h in var m = h["__metadata__"] as! [String: String]; m["model"] = m["model"]!.replacingOccurrences(of: "\"vocabularySize\":", with: "\"vocabularySize\":1"); h["__metadata__"] = m }),
+            ("absurd sizes", { h in var m = h["__metadata__"] as! [String: String]; m["model"] = m["model"]!.replacingOccurrences(of: "\"hiddenSize\":", with: "\"hiddenSize\":4000000000000"); h["__metadata__"] = m }),
             ("bad model json", { h in var m = h["__metadata__"] as! [String: String]; m["model"] = "{"; h["__metadata__"] = m }),
             ("not charrnn", { h in h["__metadata__"] = ["format": "pt"] }),
         ]
