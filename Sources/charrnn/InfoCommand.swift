@@ -13,7 +13,7 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         let c = try reportingFailures { try Checkpoint.read(from: checkpoint) }
-        let parameters = ParameterStore<Float>(config: c.model).count
+        let parameters = ParameterStore<Float>.layout(c.model).reduce(0) { $0 + $1.count }
         let v = c.vocabulary
         let preview = (1..<min(v.count, 41)).map { v.displayName(of: $0) }
         if json {

@@ -175,6 +175,9 @@ struct TrainCommand: ParsableCommand {
             try trainer.run(report: progress.show, shouldStop: { interrupts.load(ordering: .relaxed) > 0 })
         }
         progress.finish()
+        // The loss plot; a failure to draw it costs nothing that matters, so it is a warning.
+        var plot: String? = nil
+        do { plot = try LossPlot.write(runDirectory: runDirectory) } catch { Terminal.warning("no loss plot: \(error)") }
         if trainer.interrupted {
             Terminal.writeError("charrnn: interrupted at step \(final.step); saved \(runDirectory)/latest.safetensors. Resume with: charrnn train CORPUS -o \(runDirectory) --resume \(runDirectory)/latest.safetensors\n")
             throw ExitCode(130)
@@ -182,7 +185,7 @@ struct TrainCommand: ParsableCommand {
         if !quiet {
             let best = final.bestValidationLoss.map { String(format: "%.4f nats (%.4f bits) per token", $0, $0 / log(2)) } ?? "no validation split"
             Terminal.writeError("charrnn: trained \(final.step) steps in \(String(format: "%.1f", final.elapsedSeconds)) s; best validation loss \(best)\n")
-            Terminal.writeError("charrnn: checkpoints \(runDirectory)/best.safetensors and latest.safetensors, metrics \(runDirectory)/metrics.jsonl\n")
+            Terminal.writeError("charrnn: checkpoints \(runDirectory)/best.safetensors and latest.safetensors, metrics \(runDirectory)/metrics.jsonl\(plot.map { ", plot \($0)" } ?? "")\n")
         }
     }
 }
