@@ -46,6 +46,21 @@ public struct Checkpoint {
         shapes[name] = shape
     }
 
+    /// The same checkpoint with the model's parameters only: no optimizer moments and no carried state. A third
+    /// of the size, enough to sample, evaluate and load into PyTorch, but not to resume training exactly.
+    public func weightsOnly() -> Checkpoint {
+        var copy = self
+        for name in order where name.hasPrefix("optimizer.") || name.hasPrefix("state.") {
+            copy.tensors[name] = nil
+            copy.shapes[name] = nil
+        }
+        copy.order = order.filter { copy.tensors[$0] != nil }
+        return copy
+    }
+
+    /// Whether the optimizer's moments are here (false for a `weightsOnly()` checkpoint).
+    public var hasOptimizerState: Bool { order.contains { $0.hasPrefix("optimizer.") } }
+
     /// Writes the checkpoint atomically (temporary file, fsync, rename): the file at `path` is always a whole
     /// checkpoint, the old one or the new one.
     public func write(to path: String) throws {

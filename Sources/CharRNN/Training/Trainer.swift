@@ -270,6 +270,9 @@ public final class Trainer {
     private func restore(_ c: Checkpoint) throws {
         guard c.model == model.config else { throw CorpusError.invalidSetting("the model flags differ from the checkpoint's (\(c.model)); drop them when resuming") }
         guard c.vocabulary == corpus.vocabulary else { throw CorpusError.invalidSetting("the corpus's vocabulary differs from the checkpoint's; resume on the same corpus") }
+        guard c.hasOptimizerState || config.optimizer.kind == .sgd && config.optimizer.momentum == 0 else {
+            throw CorpusError.invalidSetting("the checkpoint holds weights only (exported for sampling), not the optimizer state that resuming needs; resume from the run's own latest.safetensors")
+        }
         let p = model.parameters
         for view in p.views {
             (p.values.pointer + view.offset).update(from: c.tensors[view.name]!, count: view.count)
