@@ -27,4 +27,4 @@ echo
 echo "== Sampling 400 characters, primed with \"The meaning of life\""
 echo "The meaning of life" | "$charrnn" sample -m "$run/best.safetensors" --length 400 --temperature 0.7 --seed 1
 echo
-echo "checkpoint: $run/best.safetensors (and latest.safetensors); metrics: $run/metrics.jsonl"
+echo "checkpoint: $run/best.safetensors (and latest.safetensors); metrics: $run/metrics.jsonl; loss plot: $run/loss.svg"

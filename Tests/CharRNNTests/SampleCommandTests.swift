@@ -209,3 +209,28 @@ private func tinyCheckpoint(unit: String = "grapheme", cell: String = "lstm") th
         #expect(resumed.stderr.split(separator: "\n").count == 1)
     }
 }
+
+@Suite struct ShippedModelTests {
+    /// The package root (models/ lives there), from this file's path.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func sampleWithoutAModelUsesTheDefaultAndTheChineseModelContinuesAPoem() throws {
+        let models = Self.root.appendingPathComponent("models")
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // From another directory, `sample` finds models/default.safetensors next to the build.
+        let implicit = try runCharRNN(["sample", "--length", "80", "--seed", "3", "--prime", "The "], currentDirectory: dir)
+        let explicit = try runCharRNN(["sample", "-m", models.path + "/default.safetensors", "--length", "80", "--seed", "3", "--prime", "The "])
+        #expect(implicit.status == 0 && implicit.stderr.isEmpty, "\(implicit.stderr)")
+        #expect(implicit.stdoutBytes == explicit.stdoutBytes && implicit.stdout.count > 40)
+        let poem = try runCharRNN(["sample", "-m", models.path + "/tang-song-zh.safetensors", "--length", "40", "--seed", "1"], stdin: Data("床前明月光".utf8))
+        #expect(poem.status == 0 && poem.stderr.isEmpty, "\(poem.stderr)")
+        #expect(poem.stdout.hasPrefix("床前明月光"))
+        let han = poem.stdout.unicodeScalars.filter { (0x4E00...0x9FFF).contains($0.value) }.count
+        #expect(han >= 20, "\(poem.stdout)")
+        for name in ["fortunes-en", "tang-song-zh"] {
+            let size = try FileManager.default.attributesOfItem(atPath: models.path + "/\(name).safetensors")[.size] as! Int
+            #expect(size <= 5_000_000, "\(name) is \(size) bytes")
+        }
+    }
+}

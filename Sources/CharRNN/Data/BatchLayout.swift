@@ -48,6 +48,8 @@ public struct BatchLayout: Sendable, Equatable {
     /// Fills time-major `(T, B)` inputs and targets for batch `batch`.
     ///
     /// - Parameters:
+    ///   - batch: the batch's index in the epoch, `0 ..< batchesPerEpoch`.
+    ///   - ids: the whole token stream the layout's ranges index into.
     ///   - inputs: receives `T·B` ids; `inputs[t * B + i]` is row i's token at step t.
     ///   - targets: receives `T·B` ids, each the token after the corresponding input.
     public func fill(batch: Int, from ids: TokenIDs, inputs: inout [Int32], targets: inout [Int32]) {

@@ -13,6 +13,7 @@ public struct CorpusSplit: Sendable, Equatable {
     /// Splits `tokenCount` tokens, keeping the last `validationFraction` for validation.
     ///
     /// - Parameters:
+    ///   - tokenCount: the length of the token stream.
     ///   - validationFraction: in [0, 1). 0 means no validation split.
     /// - Throws: `CorpusError.invalidSetting` for a fraction outside [0, 1), `.tooShort` when either side would
     ///   have fewer than 2 tokens (one input and its target).

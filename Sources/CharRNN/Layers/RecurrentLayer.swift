@@ -85,7 +85,9 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     ///
     /// - Parameters:
     ///   - input: X, (T, B, D).
-    ///   - initialHidden: h0, (B, H).  initialCell: c0, (B, H), LSTM only (nil otherwise).
+    ///   - initialHidden: h0, (B, H).
+    ///   - initialCell: c0, (B, H), LSTM only (nil otherwise).
+    ///   - p: the layer's weights and biases.
     ///   - cache: receives the outputs (`cache.outputs`) and what backward needs.
     public func forward(
         input: UnsafePointer<T>, initialHidden: UnsafePointer<T>, initialCell: UnsafePointer<T>?,
@@ -147,10 +149,15 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     ///
     /// - Parameters:
     ///   - dOutput: ∂L/∂outputs, (T, B, H).
-    ///   - dFinalHidden, dFinalCell: ∂L/∂h_{T-1} and ∂L/∂c_{T-1} from beyond the chunk, (B, H), or nil for zero.
-    ///   - gradients: accumulated into (+=).
+    ///   - dFinalHidden: ∂L/∂h_{T-1} from beyond the chunk, (B, H), or nil for zero.
+    ///   - dFinalCell: ∂L/∂c_{T-1} from beyond the chunk, (B, H), or nil for zero.
+    ///   - input: X as given to forward, (T, B, D).
+    ///   - p: the layer's weights and biases.
+    ///   - dp: the gradients of the weights and biases, accumulated into (+=).
     ///   - dInput: receives ∂L/∂X, (T, B, D), or nil when not needed (the embedding's input is ids).
-    ///   - dInitialHidden, dInitialCell: receive ∂L/∂h0 and ∂L/∂c0, (B, H), or nil.
+    ///   - dInitialHidden: receives ∂L/∂h0, (B, H), or nil.
+    ///   - dInitialCell: receives ∂L/∂c0, (B, H), or nil.
+    ///   - cache: what the last forward saved.
     public func backward(
         dOutput: UnsafePointer<T>, dFinalHidden: UnsafePointer<T>?, dFinalCell: UnsafePointer<T>?,
         input: UnsafePointer<T>, parameters p: RecurrentParameters<T>, gradients dp: RecurrentParameters<T>,

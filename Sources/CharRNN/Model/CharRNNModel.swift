@@ -95,7 +95,10 @@ public final class CharRNNModel<T: RNNScalar> {
     /// Runs one batch forward and, when `train` is true, backward, accumulating into `parameters.gradients`.
     ///
     /// - Parameters:
-    ///   - inputs, targets: token ids, (T, B) time-major, `steps · batch` each.
+    ///   - inputs: token ids, (T, B) time-major, `steps · batch` of them.
+    ///   - targets: the id that follows each input, (T, B).
+    ///   - steps: T.
+    ///   - batch: B.
     ///   - state: the carried hidden state, read as the initial state and replaced by the final one.
     ///   - train: compute gradients (and apply dropout).
     ///   - rng: draws the dropout masks (used only when training with dropout > 0).

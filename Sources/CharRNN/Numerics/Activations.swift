@@ -8,7 +8,7 @@
 import Foundation
 
 /// A floating-point type the layers run in: Float for training, Double for gradient checks.
-public protocol RNNScalar: BLASScalar, SIMDScalar {
+public protocol RNNScalar: BLASScalar, SIMDScalar, Codable {
     /// e^x, lane-wise.
     static func exp(_ x: SIMD8<Self>) -> SIMD8<Self>
     /// e^x for one value (softmax).

@@ -16,7 +16,10 @@ public final class TextGenerator {
     private var current: [Int32]
 
     /// - Parameters:
+    ///   - model: the model to generate from.
+    ///   - vocabulary: its vocabulary (for the default start token).
     ///   - streams: samples generated together (B).
+    ///   - sampling: temperature, greedy, top-k and top-p.
     ///   - seed: seeds the coins; the same seed, checkpoint and settings give the same tokens.
     ///   - precision: the weights generation multiplies by (see `WeightPrecision`).
     /// - Throws: `StepModelError` when float16 cannot hold the weights.

@@ -21,7 +21,10 @@ public func gradientNorm<T: RNNScalar>(_ gradients: Buffer<T>) -> Double {
 
 /// Clips `gradients` in place and returns their L2 norm before clipping (for the log line).
 ///
-/// - Parameter threshold: c; 0 or less disables clipping.
+/// - Parameters:
+///   - gradients: the flat gradient buffer, clipped in place.
+///   - threshold: c; 0 or less disables clipping.
+///   - mode: `.norm` scales the whole buffer to norm c; `.value` clamps each element to [−c, c].
 @discardableResult
 public func clipGradients<T: RNNScalar>(_ gradients: Buffer<T>, threshold: Double, mode: ClipMode) -> Double {
     let norm = gradientNorm(gradients)
