@@ -125,6 +125,41 @@ import Testing
         #expect(greedy.allSatisfy { $0[0] == $0[1] })
     }
 
+    @Test func generateHandsOverTheTextOfTheSameTokens() throws {
+        let corpus = try smallCorpus()
+        let config = ModelConfig(vocabularySize: corpus.vocabulary.count, hiddenSize: 16, embeddingSize: 8)
+        let model = CharRNNModel<Float>(config: config)
+        var rng = SplitMix64(seed: 6)
+        model.initialize(using: &rng)
+        let prime = try corpus.vocabulary.encode("the").ids
+        func generator() throws -> TextGenerator {
+            let g = try TextGenerator(model: model, vocabulary: corpus.vocabulary, streams: 2, sampling: SamplingConfig(), seed: 12)
+            g.prime(prime)
+            return g
+        }
+        // Token by token with next(into:), decoded per stream …
+        let stepwise = try generator()
+        var ids: [[Int]] = [[], []]
+        var tokens: [Int] = []
+        for _ in 0..<25 {
+            stepwise.next(into: &tokens)
+            for b in 0..<2 { ids[b].append(tokens[b]) }
+        }
+        // … is what generate hands over, piece by piece.
+        var texts = ["", ""]
+        try generator().generate(tokens: 25) { b, text in
+            texts[b] += text
+            return true
+        }
+        #expect(texts == ids.map { corpus.vocabulary.decode($0) })
+        var calls = 0
+        try generator().generate(tokens: 25) { _, _ in
+            calls += 1
+            return false
+        }
+        #expect(calls == 1)
+    }
+
     @Test func primeInChunksEqualsTheModelRunOverTheWholePrime() throws {
         // A prime longer than one 256-step chunk leaves the same state as one long forward pass.
         let corpus = try smallCorpus()

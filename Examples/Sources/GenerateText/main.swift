@@ -15,24 +15,19 @@ do {
     let vocabulary = checkpoint.vocabulary
     let prime = arguments.count > 2 ? arguments[2] : "The"
 
-    // 2. Generate one stream, token by token. `next(into:)` picks each stream's next token; UTF8Stream turns the
-    //    tokens' bytes into valid UTF-8 as they come (a byte-level model may split a character).
+    // 2. Generate one stream, token by token: `generate` hands over each piece of text as it comes, always valid
+    //    UTF-8 (a byte-level model may split a character over tokens). Return false to stop.
     let generator = try TextGenerator(
         model: model, vocabulary: vocabulary, streams: 1, sampling: SamplingConfig(temperature: 0.7), seed: 42)
     let (primeIDs, unknown) = try vocabulary.encode(prime)
     if !unknown.isEmpty { FileHandle.standardError.write(Data("prime tokens outside the vocabulary: \(unknown)\n".utf8)) }
     generator.prime(primeIDs)
-    var utf8 = UTF8Stream()
-    var bytes: [UInt8] = Array(prime.utf8)
-    var tokens: [Int] = []
-    for _ in 0..<300 {
-        generator.next(into: &tokens)
-        utf8.push(vocabulary.bytes(of: tokens), into: &bytes)
-        FileHandle.standardOutput.write(Data(bytes))
-        bytes.removeAll(keepingCapacity: true)
+    FileHandle.standardOutput.write(Data(prime.utf8))
+    generator.generate(tokens: 300) { _, text in
+        FileHandle.standardOutput.write(Data(text.utf8))
+        return true
     }
-    utf8.finish(into: &bytes)
-    FileHandle.standardOutput.write(Data(bytes + [0x0A]))
+    FileHandle.standardOutput.write(Data("\n".utf8))
 
     // 3. Score: the surprisal of each token of the prime given the ones before it, and the mean in bits.
     let total = try model.score(TokenIDs(primeIDs)) { position, nats in

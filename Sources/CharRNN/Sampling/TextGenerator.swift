@@ -80,4 +80,28 @@ public final class TextGenerator {
             current[b] = Int32(id)
         }
     }
+
+    /// Generates up to `count` tokens and hands the text to `body` as it comes, piece by piece, always valid UTF-8
+    /// (a character split over byte tokens arrives whole). `body` gets the stream's index and its new text, and
+    /// returns false to stop early. Call `prime` first.
+    public func generate(tokens count: Int, _ body: (_ stream: Int, _ text: String) -> Bool) {
+        var utf8 = [UTF8Stream](repeating: UTF8Stream(), count: streams)
+        var tokens: [Int] = []
+        var bytes: [UInt8] = []
+        func emit(_ b: Int) -> Bool {
+            defer { bytes.removeAll(keepingCapacity: true) }
+            return bytes.isEmpty || body(b, String(decoding: bytes, as: UTF8.self))
+        }
+        for _ in 0..<count {
+            next(into: &tokens)
+            for b in 0..<streams {
+                utf8[b].push(vocabulary.bytes(of: tokens[b...b]), into: &bytes)
+                if !emit(b) { return }
+            }
+        }
+        for b in 0..<streams {
+            utf8[b].finish(into: &bytes)
+            if !emit(b) { return }
+        }
+    }
 }
