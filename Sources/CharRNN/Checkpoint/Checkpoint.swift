@@ -25,6 +25,7 @@ public struct Checkpoint {
     /// Optimizer updates applied (Adam's t).
     public var optimizerStep: Int
 
+    /// A checkpoint without tensors yet; add them with `add(_:shape:values:)`.
     public init(
         model: ModelConfig, vocabulary: Vocabulary, training: TrainingConfig, state: TrainingState, optimizerStep: Int
     ) {

@@ -2,12 +2,15 @@
 
 /// A checkpoint that cannot be read or used.
 public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// No file at the path.
     case missing(path: String)
+    /// The file exists but cannot be read.
     case unreadable(path: String, reason: String)
     /// The file is not a well-formed safetensors container.
     case malformed(path: String, reason: String)
     /// The container is well formed, but its contents do not describe a charrnn model.
     case inconsistent(path: String, reason: String)
+    /// Written by a newer charrnn, in a format version this build does not know.
     case unsupportedVersion(path: String, found: Int, supported: Int)
 
     public var description: String {

@@ -16,6 +16,7 @@ public struct SafetensorsEntry {
     public var shape: [Int]
     public var values: UnsafeBufferPointer<Float>
 
+    /// A tensor to encode: its name, shape, and values (row-major, as many as the shape holds).
     public init(name: String, shape: [Int], values: UnsafeBufferPointer<Float>) {
         self.name = name
         self.shape = shape
@@ -25,6 +26,7 @@ public struct SafetensorsEntry {
 
 /// A parsed safetensors file: its metadata and where each tensor's bytes are.
 public struct SafetensorsFile {
+    /// One tensor's entry in the header: its shape and the byte range of its data.
     public struct Tensor: Equatable, Sendable {
         public var dtype: String
         public var shape: [Int]
@@ -50,6 +52,7 @@ public struct SafetensorsFile {
     }
 }
 
+/// The safetensors container: an 8-byte header length, a JSON header, then the tensors' bytes.
 public enum Safetensors {
     /// Bytes of a safetensors file holding `entries` (in that order) and `metadata`.
     public static func encode(_ entries: [SafetensorsEntry], metadata: [String: String]) throws -> [UInt8] {

@@ -2,16 +2,24 @@
 
 /// A corpus that cannot be read or used.
 public enum CorpusError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// No file or directory at the path.
     case missing(path: String)
+    /// The input exists but cannot be read.
     case unreadable(path: String, reason: String)
+    /// A directory with no text file in it (hidden and binary files are skipped).
     case noTextFiles(directory: String, skipped: Int)
+    /// The inputs hold no text.
     case empty(source: String)
+    /// Ill-formed UTF-8 under `strictUTF8`.
     case invalidUTF8(source: String, offset: Int, count: Int)
     /// A NUL byte: the policy for binary data. Directory expansion skips files with a NUL in their first 8 KiB;
     /// a NUL in any input that is read (a named file, stdin, or later in a file of a directory) is this error.
     case binary(source: String, offset: Int)
+    /// No input was given and stdin is a terminal.
     case noInput
+    /// Too little text for the split, batch size and sequence length.
     case tooShort(String)
+    /// A setting that cannot work, or a run that cannot go on (the message says which).
     case invalidSetting(String)
 
     public var description: String {

@@ -13,7 +13,9 @@ import Foundation
 
 /// One input of a corpus.
 public enum TextInput: Sendable, Equatable {
+    /// A file, by path.
     case file(String)
+    /// Standard input (the path "-").
     case standardInput
 
     /// The name used in messages.

@@ -5,8 +5,11 @@
 
 /// A sequence of token ids in UInt16 or UInt32 storage.
 public struct TokenIDs: RandomAccessCollection, Sendable, Equatable {
+    /// The ids, in the narrowest width that holds them.
     public enum Storage: Sendable, Equatable {
+        /// Ids below 65,536, two bytes each.
         case uint16([UInt16])
+        /// Larger ids (word vocabularies), four bytes each.
         case uint32([UInt32])
     }
 

@@ -14,8 +14,11 @@
 
 /// A recurrent cell type.
 public enum CellKind: String, Codable, CaseIterable, Sendable {
+    /// Long short-term memory: gates i, f, g, o and a cell state.
     case lstm
+    /// Gated recurrent unit: gates r, z, n (PyTorch's formulation).
     case gru
+    /// Elman RNN: h = tanh(W_ih x + W_hh h + b).
     case rnn
 
     /// G: gate blocks stacked in W_ih and W_hh (4, 3, 1).

@@ -10,7 +10,8 @@
 ///   - hiddenProjection: (B, 3H) W_hh h_{t-1} + b_hh.
 ///   - hiddenN: receives W_hn h_{t-1} + b_hn, (B, H), which backward needs.
 ///   - hiddenPrevious: h_{t-1}, (B, H).  hidden: receives h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}, (B, H).
-@inline(__always)
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 func gruForwardStep<T: RNNScalar>(
     gates: UnsafeMutablePointer<T>, hiddenProjection: UnsafePointer<T>, hiddenN: UnsafeMutablePointer<T>,
     hiddenPrevious: UnsafePointer<T>, hidden: UnsafeMutablePointer<T>, batch: Int, hiddenSize h: Int
@@ -43,7 +44,8 @@ func gruForwardStep<T: RNNScalar>(
 ///   - dInputProjection: receives ∂L/∂(W_ih x + b_ih), (B, 3H).
 ///   - dHiddenProjection: receives ∂L/∂(W_hh h + b_hh), (B, 3H).
 ///   - dHiddenPrevious: receives z ⊙ ∂L/∂h_t, the part of ∂L/∂h_{t-1} that bypasses W_hh, (B, H).
-@inline(__always)
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 func gruBackwardStep<T: RNNScalar>(
     gates: UnsafePointer<T>, hiddenN: UnsafePointer<T>, hiddenPrevious: UnsafePointer<T>,
     dHidden: UnsafePointer<T>, dInputProjection: UnsafeMutablePointer<T>,

@@ -10,7 +10,8 @@
 ///   - cellPrevious: c_{t-1}, (B, H).
 ///   - cell: receives c_t = f ⊙ c_{t-1} + i ⊙ g, (B, H).
 ///   - hidden: receives h_t = o ⊙ tanh(c_t), (B, H).
-@inline(__always)
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 func lstmForwardStep<T: RNNScalar>(
     gates: UnsafeMutablePointer<T>, cellPrevious: UnsafePointer<T>, cell: UnsafeMutablePointer<T>,
     hidden: UnsafeMutablePointer<T>, batch: Int, hiddenSize h: Int
@@ -45,7 +46,8 @@ func lstmForwardStep<T: RNNScalar>(
 ///   - dHidden: ∂L/∂h_t, (B, H).
 ///   - dCell: ∂L/∂c_t from later steps on entry, ∂L/∂c_{t-1} on return, (B, H).
 ///   - dGates: receives ∂L/∂(pre-activations), (B, 4H).
-@inline(__always)
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 func lstmBackwardStep<T: RNNScalar>(
     gates: UnsafePointer<T>, cell: UnsafePointer<T>, cellPrevious: UnsafePointer<T>, dHidden: UnsafePointer<T>,
     dCell: UnsafeMutablePointer<T>, dGates: UnsafeMutablePointer<T>, batch: Int, hiddenSize h: Int

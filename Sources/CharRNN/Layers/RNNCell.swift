@@ -1,7 +1,8 @@
 // The classic Elman RNN cell's elementwise work, h_t = tanh(pre), forward and backward (SIMD8 across H).
 
 /// Forward: h_t = tanh(pre) for `count` = B·H values. `pre` and `hidden` may be the same buffer.
-@inline(__always)
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 func rnnForwardStep<T: RNNScalar>(pre: UnsafePointer<T>, hidden: UnsafeMutablePointer<T>, count: Int) {
     var j = 0
     while j < count {
@@ -11,7 +12,8 @@ func rnnForwardStep<T: RNNScalar>(pre: UnsafePointer<T>, hidden: UnsafeMutablePo
 }
 
 /// Backward: ∂L/∂pre = ∂L/∂h_t ⊙ (1 − h_t²) for `count` = B·H values.
-@inline(__always)
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 func rnnBackwardStep<T: RNNScalar>(
     hidden: UnsafePointer<T>, dHidden: UnsafePointer<T>, dPre: UnsafeMutablePointer<T>, count: Int
 ) {

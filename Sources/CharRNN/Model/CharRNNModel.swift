@@ -53,6 +53,7 @@ public final class CharRNNModel<T: RNNScalar> {
         }
     }
 
+    /// A model of `config`'s shape with zero weights; call `initialize(using:)` or load a checkpoint.
     public init(config: ModelConfig) {
         precondition(config.problem == nil, config.problem ?? "")
         self.config = config

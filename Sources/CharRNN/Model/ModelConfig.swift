@@ -17,6 +17,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// Default 0: small corpora and short runs rarely need it; raise to 0.2–0.5 for long runs on big models.
     public var dropout: Double
 
+    /// A configuration; every size has the documented default except the vocabulary size.
     public init(
         vocabularySize: Int, cell: CellKind = .lstm, layers: Int = 2, hiddenSize: Int = 256, embeddingSize: Int = 64,
         dropout: Double = 0

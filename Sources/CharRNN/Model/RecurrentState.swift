@@ -10,6 +10,7 @@ public final class RecurrentState<T: RNNScalar> {
     /// c of each layer, (B, H); zero-sized for GRU and RNN.
     public let cell: [Buffer<T>]
 
+    /// Zero states for `batch` streams of a model of `config`'s shape.
     public init(config: ModelConfig, batch: Int) {
         self.batch = batch
         hiddenSize = config.hiddenSize

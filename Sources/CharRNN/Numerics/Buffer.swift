@@ -8,6 +8,7 @@ public final class Buffer<T: RNNScalar> {
     public let count: Int
     public let pointer: UnsafeMutablePointer<T>
 
+    /// A buffer of `count` zeros.
     public init(count: Int) {
         precondition(count >= 0, "Buffer count must be non-negative, got \(count)")
         self.count = count

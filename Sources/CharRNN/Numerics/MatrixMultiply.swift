@@ -7,7 +7,9 @@ import Dispatch
 
 /// Whether a matrix operand is used as stored or transposed.
 public enum Transpose: Sendable {
+    /// The matrix as stored.
     case none
+    /// Its transpose.
     case transposed
 }
 

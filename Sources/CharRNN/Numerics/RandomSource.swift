@@ -8,9 +8,11 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable, Codable {
     /// The generator's entire state.
     public var state: UInt64
 
+    /// A generator whose whole state is `seed`.
     public init(seed: UInt64) { state = seed }
 
     @inline(__always)
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

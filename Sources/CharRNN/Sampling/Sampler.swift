@@ -20,6 +20,7 @@ public struct SamplingConfig: Sendable, Equatable {
     /// Keep the most likely tokens up to cumulative probability p, in (0, 1] (nil: all).
     public var topP: Double? = nil
 
+    /// Sampling settings; `problem` says whether they are valid.
     public init(temperature: Double = 0.8, greedy: Bool = false, topK: Int? = nil, topP: Double? = nil) {
         self.temperature = temperature
         self.greedy = greedy
@@ -42,6 +43,7 @@ public struct Sampler {
     private var probabilities: [Double]
     private var order: [Int]
 
+    /// A sampler for distributions over `vocabularySize` tokens; its work buffers are allocated once, here.
     public init(config: SamplingConfig, vocabularySize: Int) {
         precondition(config.problem == nil, config.problem ?? "")
         precondition(vocabularySize >= 2, "sampling needs a vocabulary with at least one token besides <unk>")

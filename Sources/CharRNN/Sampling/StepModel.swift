@@ -143,6 +143,7 @@ public final class StepModel {
 
 /// Why a StepModel cannot be made.
 public enum StepModelError: Error, CustomStringConvertible {
+    /// A weight is beyond float16's largest finite value.
     case weightOutOfHalfRange
 
     public var description: String {

@@ -8,6 +8,7 @@ public struct UTF8Stream: Sendable {
     private var pending: [UInt8] = []
     private var units: [UInt16] = []
 
+    /// An empty stream.
     public init() {}
 
     /// Adds `bytes` and appends to `output` all text that is now certain.

@@ -16,6 +16,7 @@ public struct FileWriteError: Error, CustomStringConvertible, Sendable {
     }
 }
 
+/// Crash-safe file replacement: the file is always the old whole one or the new whole one.
 public enum AtomicFile {
     /// Prefix of temporary files, so a later run can recognise and remove leftovers.
     public static let temporaryPrefix = ".charrnn-tmp-"

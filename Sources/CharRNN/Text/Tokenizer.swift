@@ -24,6 +24,7 @@ public final class Tokenizer {
     private var boundaries = [Int32](repeating: 0, count: 4096)
     private var encoded: [UInt8] = []  // `.byte` only: the normalized chunk as UTF-8
 
+    /// A tokenizer for `config`, with its ICU break iterator and normalizer opened once.
     public init(config: TokenizerConfig = TokenizerConfig()) throws(ICUError) {
         self.config = config
         graphemes = config.unit == .grapheme ? try GraphemeSegmenter(locale: config.locale) : nil

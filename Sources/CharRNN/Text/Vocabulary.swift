@@ -110,6 +110,7 @@ public struct VocabularyLimits: Codable, Sendable, Equatable {
     /// Tokens seen fewer times are mapped to `<unk>`. Default 1: keep everything seen.
     public var minCount: Int
 
+    /// Limits: at most `maxSize` ids (`<unk>` included; nil for none), tokens seen at least `minCount` times.
     public init(maxSize: Int? = nil, minCount: Int = 1) {
         self.maxSize = maxSize
         self.minCount = minCount

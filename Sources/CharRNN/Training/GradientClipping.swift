@@ -5,7 +5,9 @@
 
 /// How gradients are clipped.
 public enum ClipMode: String, Codable, CaseIterable, Sendable {
+    /// Scale the whole gradient so its global L2 norm is at most the threshold.
     case norm
+    /// Clamp each element to [−threshold, threshold] (char-rnn).
     case value
 }
 

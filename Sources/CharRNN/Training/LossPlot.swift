@@ -14,6 +14,7 @@ public struct LossPoint: Sendable, Equatable {
     public var validationLoss: Double?
 }
 
+/// Reading metrics.jsonl and drawing it as an SVG.
 public enum LossPlot {
     /// Reads `metrics.jsonl` (one JSON object per line). Lines that are not metrics are an error naming the line.
     public static func read(metrics path: String) throws -> [LossPoint] {

@@ -9,8 +9,11 @@ import Foundation
 
 /// Which update rule training uses.
 public enum OptimizerKind: String, Codable, CaseIterable, Sendable {
+    /// Adam with bias correction.
     case adam
+    /// RMSprop (char-rnn's optimizer).
     case rmsprop
+    /// Stochastic gradient descent with momentum.
     case sgd
 }
 
@@ -32,6 +35,7 @@ public struct OptimizerConfig: Codable, Sendable, Equatable {
     /// Decoupled weight decay λ. Default 0: character models rarely need it.
     public var weightDecay: Double = 0
 
+    /// The documented defaults: Adam, learning rate 2e-3.
     public init() {}
 }
 
@@ -45,6 +49,7 @@ public final class Optimizer<T: RNNScalar> {
     /// Second moment (Adam, RMSprop); empty for SGD.
     public let second: Buffer<T>
 
+    /// Zero moments for `parameterCount` parameters, at step 0.
     public init(config: OptimizerConfig, parameterCount: Int) {
         self.config = config
         first = Buffer(count: config.kind == .rmsprop ? 0 : parameterCount)

@@ -5,8 +5,11 @@ import Foundation
 
 /// What the trainer reports as it goes.
 public struct TrainingEvent: Sendable {
+    /// What happened.
     public enum Kind: Sendable {
+        /// Updates since the last report (at most every half second).
         case step
+        /// A validation, with checkpoints written.
         case evaluation
     }
 
