@@ -59,7 +59,7 @@ import Testing
         let run = dir.path + "/run"
         let corpus = dir.path + "/corpus.txt"
         try ResumeTests.text.write(to: URL(fileURLWithPath: corpus))
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("charrnn")
+        let exe = charrnnExecutable
         for attempt in 0..<3 {
             // Checkpoints of ~3 MB after every update, so interrupts often land in a write.
             let process = Process()

@@ -47,7 +47,9 @@ private func compare<T: BLASScalar>(_: T.Type, tolerance: T) {
         WorkerThreads.count = 2
         defer { WorkerThreads.count = saved }
         var rng = SplitMix64(seed: 17)
-        let (n, k) = (1030, 300)
+        // Wide and short: fewer than 64 output columns over a long k (a small vocabulary's decoder over a huge
+        // hidden size) stays one part.
+        for (n, k) in [(1030, 300), (10, 30_000)] {
         let a = (0..<k).map { _ in rng.nextUnitDouble() - 0.5 }
         let b = (0..<(n * k)).map { _ in rng.nextUnitDouble() - 0.5 }
         for transB in [Transpose.none, .transposed] {
@@ -56,7 +58,8 @@ private func compare<T: BLASScalar>(_: T.Type, tolerance: T) {
             var naive = fast
             matrixMultiply(.none, transB, m: 1, n: n, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &fast, ldc: n)
             naiveMatrixMultiply(.none, transB, m: 1, n: n, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &naive, ldc: n)
-            #expect(zip(fast, naive).allSatisfy { abs($0 - $1) < 1e-12 }, "\(transB)")
+            #expect(zip(fast, naive).allSatisfy { abs($0 - $1) < 1e-12 }, "\(transB) n=\(n) k=\(k)")
+        }
         }
     }
 

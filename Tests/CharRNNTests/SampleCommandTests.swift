@@ -65,7 +65,7 @@ private func tinyCheckpoint(unit: String = "grapheme", cell: String = "lstm") th
         let model = try tinyCheckpoint()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("charrnn").path
+        let exe = charrnnExecutable.path
         // pipefail: the pipeline's status is charrnn's (141 if SIGPIPE killed it) unless charrnn exits 0.
         process.arguments = ["-c", "set -o pipefail; '\(exe)' sample -m '\(model)' --length 100000 --prime h --seed 1 2>/tmp/charrnn-pipe-stderr | head -c 100 >/dev/null"]
         let out = Pipe()

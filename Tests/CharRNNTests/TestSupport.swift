@@ -78,13 +78,16 @@ struct CommandResult {
     var stdoutBytes = Data()
 }
 
+/// The `charrnn` executable built next to the test bundle.
+let charrnnExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    .appendingPathComponent("charrnn")
+
 /// Runs the `charrnn` executable built next to the test bundle.
 ///
 /// - Parameter fileSizeLimitKiB: runs it under `ulimit -f` (through bash), so writing a larger file fails the way
 ///   a full disk does.
 func runCharRNN(_ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil, fileSizeLimitKiB: Int? = nil) throws -> CommandResult {
-    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        .appendingPathComponent("charrnn")
+    let exe = charrnnExecutable
     let process = Process()
     if let limit = fileSizeLimitKiB {
         process.executableURL = URL(fileURLWithPath: "/bin/bash")

@@ -88,7 +88,7 @@ import Testing
         // A leftover temporary file from an earlier crash is cleaned up by the next run.
         try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
         try Data("junk".utf8).write(to: URL(fileURLWithPath: run + "/" + AtomicFile.temporaryPrefix + "latest.safetensors-1"))
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("charrnn")
+        let exe = charrnnExecutable
         let process = Process()
         process.executableURL = exe
         process.arguments = ["train", corpus.path, "-o", run, "--hidden", "16", "--batch-size", "4", "--seq-length", "10", "--max-steps", "100000000", "--eval-every", "100000"]

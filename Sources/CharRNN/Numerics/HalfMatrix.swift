@@ -5,7 +5,6 @@
 // output's summation order does not depend on how the rows are split over threads, so results are the same for
 // any thread count.
 import CKernels
-import Dispatch
 
 /// A (rows, cols) row-major matrix of binary16 values.
 public final class HalfMatrix: @unchecked Sendable {
@@ -40,16 +39,12 @@ public final class HalfMatrix: @unchecked Sendable {
     /// weights).
     public func multiplyAdd(_ x: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>, ldy: Int) {
         precondition(ldy >= rows, "ldy = \(ldy) is less than the \(rows) rows")
-        let parts = rows * cols >= 1 << 18 ? max(1, min(WorkerThreads.count, rows / 64)) : 1
-        let (w, x, y) = (UnsafeSendablePointer(UnsafePointer(bits)), UnsafeSendablePointer(x), UnsafeMutableSendablePointer(y))
-        let (rows, cols) = (self.rows, self.cols)
-        let body: @Sendable (Int) -> Void = { part in
-            // Part boundaries on multiples of four rows, the kernel's block.
-            let lo = (rows * part / parts) & ~3
-            let hi = part == parts - 1 ? rows : (rows * (part + 1) / parts) & ~3
-            crnn_matvec_f16(w.pointer + lo * cols, hi - lo, cols, x.pointer, batch, y.pointer + lo, ldy)
+        nonisolated(unsafe) let (w, x, y) = (UnsafePointer(bits), x, y)
+        let cols = self.cols
+        // Parts of at least 2^17 weights (64 rows), on multiples of four rows, the kernel's block.
+        splitOverWorkers(rows, minimumPerPart: max(64, (1 << 17) / max(1, cols)), alignment: 4) { r in
+            crnn_matvec_f16(w + r.lowerBound * cols, r.count, cols, x, batch, y + r.lowerBound, ldy)
         }
-        if parts > 1 { DispatchQueue.concurrentPerform(iterations: parts, execute: body) } else { body(0) }
     }
 
     /// The naive twin of `multiplyAdd`: plain loops over Swift's Float16 conversion, one thread.

@@ -3,7 +3,6 @@
 // Every matrix is row-major with an explicit leading dimension (the distance between rows), as in CBLAS.
 // Generic over Float and Double so the gradient checks run in Double through exactly the code training runs.
 import COpenBLAS
-import Dispatch
 
 /// Whether a matrix operand is used as stored or transposed.
 public enum Transpose: Sendable {
@@ -103,22 +102,18 @@ public func matrixMultiply<T: BLASScalar>(
         // which costs 3× the arithmetic at this size. c = op(B)ᵀ-as-stored · a: B stored (n, k) for
         // `.transposed` (no transpose in gemv), (k, n) for `.none` (transpose in gemv).
         let incx = transA == .none ? 1 : lda
-        // Large products are split by output columns over `WorkerThreads.count` threads: one stream's
-        // sampling is bound by reading the weights, and two cores read twice as fast as one.
-        let parts = n * k >= 1 << 18 ? min(WorkerThreads.count, n / 64) : 1
-        let c = UnsafeMutableSendablePointer(c)
-        let a = UnsafeSendablePointer(a)
-        let b = UnsafeSendablePointer(b)
-        let body: @Sendable (Int) -> Void = { part in
-            let lo = n * part / parts
-            let hi = n * (part + 1) / parts
+        // Large products are split by output columns over `WorkerThreads.count` threads (parts of at least 2^17
+        // weights, 64 columns): one stream's sampling is bound by reading the weights, and two cores read twice
+        // as fast as one.
+        nonisolated(unsafe) let (a, b, c) = (a, b, c)
+        splitOverWorkers(n, minimumPerPart: max(64, (1 << 17) / k)) { part in
+            let (lo, count) = (part.lowerBound, part.count)
             if transB == .transposed {
-                T.gemv(.none, hi - lo, k, alpha, b.pointer + lo * ldb, ldb, a.pointer, incx, beta, c.pointer + lo, 1)
+                T.gemv(.none, count, k, alpha, b + lo * ldb, ldb, a, incx, beta, c + lo, 1)
             } else {
-                T.gemv(.transposed, k, hi - lo, alpha, b.pointer + lo, ldb, a.pointer, incx, beta, c.pointer + lo, 1)
+                T.gemv(.transposed, k, count, alpha, b + lo, ldb, a, incx, beta, c + lo, 1)
             }
         }
-        if parts > 1 { DispatchQueue.concurrentPerform(iterations: parts, execute: body) } else { body(0) }
         return
     }
     T.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -142,17 +137,6 @@ public func naiveMatrixMultiply<T: BinaryFloatingPoint>(
             c[i * ldc + j] = alpha * sum + (beta == 0 ? 0 : beta * c[i * ldc + j])
         }
     }
-}
-
-/// Raw pointers handed to worker threads that write disjoint parts of one buffer.
-struct UnsafeMutableSendablePointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
-}
-
-struct UnsafeSendablePointer<T>: @unchecked Sendable {
-    let pointer: UnsafePointer<T>
-    init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
 }
 
 /// OpenBLAS's own threading.

@@ -34,7 +34,7 @@ public final class StepModel {
     /// The float16 copies and the step's workspaces.
     private final class HalfWeights {
         let inputTable: Buffer<Float>  // (V, G·H): embedding · W_ih0ᵀ + b_ih0 (+ b_hh0 except GRU)
-        let biases: [Buffer<Float>]  // per layer ≥ 1: (G·H) b_ih + b_hh, GRU b_ih only; layer 0 unused
+        let biases: [Buffer<Float>]  // per layer: (G·H) b_ih + b_hh, GRU b_ih only; layer 0's is folded into the table
         let hiddenBiases: [Buffer<Float>]  // GRU: b_hh per layer
         let weightsIH: [HalfMatrix?]  // nil for layer 0, which uses the table
         let weightsHH: [HalfMatrix]
@@ -54,11 +54,10 @@ public final class StepModel {
                 return Buffer((0..<g).map { c.cell == .gru ? r.biasIH[$0] : r.biasIH[$0] + r.biasHH[$0] })
             }
             let first = p.recurrent(0)
-            inputTable = Buffer(count: v * g)
-            let bias0 = combinedBias(0)
-            for t in 0..<v { (inputTable.pointer + t * g).update(from: bias0.pointer, count: g) }
-            matrixMultiply(.none, .transposed, m: v, n: g, k: e, a: p.value("embedding.weight"), lda: e, b: first.weightIH, ldb: e, beta: 1, c: inputTable.pointer, ldc: g)
             biases = (0..<c.layers).map { combinedBias($0) }
+            inputTable = Buffer(count: v * g)
+            for t in 0..<v { (inputTable.pointer + t * g).update(from: biases[0].pointer, count: g) }
+            matrixMultiply(.none, .transposed, m: v, n: g, k: e, a: p.value("embedding.weight"), lda: e, b: first.weightIH, ldb: e, beta: 1, c: inputTable.pointer, ldc: g)
             hiddenBiases = (0..<c.layers).map { Buffer(Array(UnsafeBufferPointer(start: p.recurrent($0).biasHH, count: g))) }
             var weightsIH: [HalfMatrix?] = [nil]
             var weightsHH: [HalfMatrix] = []
