@@ -17,7 +17,7 @@ struct EvalCommand: ParsableCommand {
     var checkpoint: String
     @OptionGroup(title: "Input") var input: CorpusInputOptions
     @Flag(help: "Print the result as JSON.") var json = false
-    @Option(help: "OpenBLAS threads (default 1: one stream's matrix-vector products do not gain from more).")
+    @Option(help: "Threads for the matrix products and the gate math (default 1: scoring one stream gains little from more).")
     var threads = 1
     @Flag(help: "Print each token with its surprisal in bits (TSV: position, token, bits), then the summary.")
     var perToken = false
@@ -25,7 +25,8 @@ struct EvalCommand: ParsableCommand {
     var precision: WeightPrecision = .float32
 
     func run() throws {
-        BLASThreads.set(threads)
+        BLASThreads.set(1)
+        WorkerThreads.count = threads
         let checkpoint = try reportingFailures { try Checkpoint.read(from: self.checkpoint) }
         let source = try input.source()
         let corpus = try reportingFailures { try Corpus.load(from: source, vocabulary: checkpoint.vocabulary) }

@@ -140,8 +140,8 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         installInterruptHandlers()  // first, so an early Ctrl-C is not lost (training then stops at step 0)
         let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
-        BLASThreads.set(threads)  // OpenBLAS splits each matrix product
-        WorkerThreads.count = threads  // charrnn splits the gate math and the optimizer's update
+        BLASThreads.set(1)  // OpenBLAS's idle threads spin and would take the cores charrnn's own splits need
+        WorkerThreads.count = threads  // charrnn splits the products, the gate math and the optimizer's update
         let source = try input.source()
         let checkpoint = try resume.map { path in try reportingFailures { try Checkpoint.read(from: path) } }
         let corpus = try reportingFailures {

@@ -27,6 +27,30 @@ void crnn_matvec_f16(const uint16_t *weights, size_t rows, size_t cols, const fl
 void crnn_matvec_f16_portable(const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch,
                               float *y, size_t ldy);
 
+/// Columns in one panel of a packed matrix (see `crnn_pack_panels`).
+#define CRNN_PANEL_WIDTH 16
+
+/// Floats a packed (k, n) matrix takes: ⌈n/16⌉ panels of k × 16.
+size_t crnn_packed_count(size_t k, size_t n);
+
+/// Packs panels first_panel ..< first_panel + panel_count of op(B), a (k, n) matrix, into `packed` (which holds
+/// `crnn_packed_count(k, n)` floats): panel p is k rows of 16 floats, op(B)[kk][16p + c] at p·16·k + kk·16 + c,
+/// zero past column n. B is stored row-major with leading dimension ldb: (k, n) when `transposed` is 0, (n, k)
+/// when it is 1.
+void crnn_pack_panels(const float *b, size_t ldb, int transposed, size_t k, size_t n, size_t first_panel,
+                      size_t panel_count, float *packed);
+
+/// C ← β·C + A · op(B) for the output columns of panels first_panel ..< first_panel + panel_count, op(B) packed by
+/// `crnn_pack_panels`. A is (m, k) row-major with leading dimension lda; C is (m, n) with ldc. With β = 0, C is
+/// not read. Each output is summed over k in increasing order starting from β·C, whatever the panel range, so
+/// splitting the panels over threads gives the same bits. Chooses the AVX2/FMA kernel when the CPU has it.
+void crnn_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float beta,
+                      float *c, size_t ldc, size_t first_panel, size_t panel_count);
+
+/// The same contract in portable scalar C (separate multiply and add, so results differ in the last bits).
+void crnn_gemm_packed_portable(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
+                               float beta, float *c, size_t ldc, size_t first_panel, size_t panel_count);
+
 /// binary16 bit pattern → float, exactly (subnormals, infinities and NaNs included).
 float crnn_half_to_float(uint16_t h);
 

@@ -57,8 +57,13 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         /// (B, H) running ∂L/∂h and ∂L/∂c during backward.
         let dHidden: Buffer<T>
         let dCell: Buffer<T>
+        /// W_hh packed for the per-step products (`PackedMatrix`): op = W_hhᵀ, (H, G·H), forward; op = W_hh,
+        /// (G·H, H), backward. Only for Float with B ≥ 2 on a CPU with the vectorized kernel, unless the cache
+        /// was made without packed products; nil otherwise, and the products go through OpenBLAS.
+        let packedForward: PackedMatrix?
+        let packedBackward: PackedMatrix?
 
-        init(layer: RecurrentLayer, steps: Int, batch: Int) {
+        init(layer: RecurrentLayer, steps: Int, batch: Int, packedProducts: Bool) {
             let (h, g) = (layer.hiddenSize, layer.gateRows)
             let isGRU = layer.cell == .gru
             self.steps = steps
@@ -74,13 +79,18 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
             dHiddenDirect = Buffer(count: isGRU ? batch * h : 0)
             dHidden = Buffer(count: batch * h)
             dCell = Buffer(count: batch * h)
+            let packed = packedProducts && T.self == Float.self && batch >= 2 && PackedMatrix.isVectorized
+            packedForward = packed ? PackedMatrix(k: h, n: g) : nil
+            packedBackward = packed ? PackedMatrix(k: g, n: h) : nil
         }
     }
 
-    /// The buffers `forward` and `backward` need for T = `steps` and B = `batch`.
-    public func makeCache(steps: Int, batch: Int) -> Cache {
+    /// The buffers `forward` and `backward` need for T = `steps` and B = `batch`. With `packedProducts` (the
+    /// default), Float layers run their per-step products on packed weights when the CPU has the vectorized
+    /// kernel; false keeps them on OpenBLAS (tests compare the two).
+    public func makeCache(steps: Int, batch: Int, packedProducts: Bool = true) -> Cache {
         precondition(steps > 0 && batch > 0, "need at least one step and one row: T=\(steps) B=\(batch)")
-        return Cache(layer: self, steps: steps, batch: batch)
+        return Cache(layer: self, steps: steps, batch: batch, packedProducts: packedProducts)
     }
 
     /// Runs the layer over `cache.steps` steps.
@@ -108,6 +118,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         for r in 1..<max(1, rows) { (gates + r * g).update(from: gates, count: g) }
         matrixMultiply(.none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 1, c: gates, ldc: g)
 
+        pack(cache.packedForward, p.weightHH, .transposed)
         for t in 0..<steps {
             // The gate math runs over parts of the batch on the worker threads (rows are independent).
             nonisolated(unsafe) let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
@@ -116,7 +127,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
             nonisolated(unsafe) let state = cache.states.pointer + t * batch * h
             switch cell {
             case .lstm:
-                matrixMultiply(.none, .transposed, m: batch, n: g, k: h, a: hPrev, lda: h, b: p.weightHH, ldb: h, beta: 1, c: gt, ldc: g)
+                recurrentProduct(cache.packedForward, .transposed, m: batch, n: g, k: h, a: hPrev, w: p.weightHH, beta: 1, c: gt)
                 nonisolated(unsafe) let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
                 overBatch(batch) { r, n in
                     lstmForwardStep(gates: gt + r * g, cellPrevious: cPrev + r * h, cell: state + r * h, hidden: out + r * h, batch: n, hiddenSize: h)
@@ -124,12 +135,12 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
             case .gru:
                 nonisolated(unsafe) let hp = cache.hiddenProjection.pointer
                 for b in 0..<batch { (hp + b * g).update(from: p.biasHH, count: g) }
-                matrixMultiply(.none, .transposed, m: batch, n: g, k: h, a: hPrev, lda: h, b: p.weightHH, ldb: h, beta: 1, c: hp, ldc: g)
+                recurrentProduct(cache.packedForward, .transposed, m: batch, n: g, k: h, a: hPrev, w: p.weightHH, beta: 1, c: hp)
                 overBatch(batch) { r, n in
                     gruForwardStep(gates: gt + r * g, hiddenProjection: hp + r * g, hiddenN: state + r * h, hiddenPrevious: hPrev + r * h, hidden: out + r * h, batch: n, hiddenSize: h)
                 }
             case .rnn:
-                matrixMultiply(.none, .transposed, m: batch, n: g, k: h, a: hPrev, lda: h, b: p.weightHH, ldb: h, beta: 1, c: gt, ldc: g)
+                recurrentProduct(cache.packedForward, .transposed, m: batch, n: g, k: h, a: hPrev, w: p.weightHH, beta: 1, c: gt)
                 overBatch(batch) { r, n in rnnForwardStep(pre: gt + r * g, hidden: gt + r * g, count: n * h) }
                 out.update(from: gt, count: batch * h)
             }
@@ -174,6 +185,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         // dPHidden: the gradient of the hidden projection, which W_hh and b_hh see (separate only for the GRU).
         let dPHidden = cell == .gru ? cache.dPreHidden.pointer : cache.dPre.pointer
 
+        pack(cache.packedBackward, p.weightHH, .none)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             // dh ← ∂L/∂h_t: the output's gradient plus what came back from step t + 1.
             // The gate math runs over parts of the batch on the worker threads (rows are independent).
@@ -189,7 +201,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
                     addInPlace(dh + r * h, dOut + r * h, count: n * h)
                     lstmBackwardStep(gates: gt + r * g, cell: state + r * h, cellPrevious: cPrev + r * h, dHidden: dh + r * h, dCell: dc + r * h, dGates: dPt + r * g, batch: n, hiddenSize: h)
                 }
-                matrixMultiply(.none, .none, m: batch, n: h, k: g, a: dPt, lda: g, b: p.weightHH, ldb: h, c: dh, ldc: h)
+                recurrentProduct(cache.packedBackward, .none, m: batch, n: h, k: g, a: dPt, w: p.weightHH, beta: 0, c: dh)
             case .gru:
                 nonisolated(unsafe) let dPHt = dPHidden + t * batch * g
                 nonisolated(unsafe) let direct = cache.dHiddenDirect.pointer
@@ -198,13 +210,13 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
                     gruBackwardStep(gates: gt + r * g, hiddenN: state + r * h, hiddenPrevious: hPrev + r * h, dHidden: dh + r * h, dInputProjection: dPt + r * g, dHiddenProjection: dPHt + r * g, dHiddenPrevious: direct + r * h, batch: n, hiddenSize: h)
                 }
                 dh.update(from: direct, count: batch * h)
-                matrixMultiply(.none, .none, m: batch, n: h, k: g, a: dPHt, lda: g, b: p.weightHH, ldb: h, beta: 1, c: dh, ldc: h)
+                recurrentProduct(cache.packedBackward, .none, m: batch, n: h, k: g, a: dPHt, w: p.weightHH, beta: 1, c: dh)
             case .rnn:
                 overBatch(batch) { r, n in
                     addInPlace(dh + r * h, dOut + r * h, count: n * h)
                     rnnBackwardStep(hidden: gt + r * g, dHidden: dh + r * h, dPre: dPt + r * g, count: n * h)
                 }
-                matrixMultiply(.none, .none, m: batch, n: h, k: g, a: dPt, lda: g, b: p.weightHH, ldb: h, c: dh, ldc: h)
+                recurrentProduct(cache.packedBackward, .none, m: batch, n: h, k: g, a: dPt, w: p.weightHH, beta: 0, c: dh)
             }
         }
         if let dInitialHidden { dInitialHidden.update(from: dh, count: batch * h) }
@@ -228,6 +240,28 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         }
         if let dInput {
             matrixMultiply(.none, .none, m: rows, n: d, k: g, a: dP, lda: g, b: p.weightIH, ldb: d, c: dInput, ldc: d)
+        }
+    }
+
+    /// Packs op(W_hh) into `packed` (then T is Float); nothing when there is no packed copy.
+    @inline(__always)
+    private func pack(_ packed: PackedMatrix?, _ w: UnsafePointer<T>, _ transW: Transpose) {
+        packed?.pack(UnsafeRawPointer(w).assumingMemoryBound(to: Float.self), ldb: hiddenSize, transW)
+    }
+
+    /// C ← β·C + A · op(W_hh) for one step: A (m, k), C (m, n), W_hh stored (G·H, H). Through the cache's packed
+    /// copy when it has one (then T is Float), through OpenBLAS otherwise.
+    @inline(__always)
+    private func recurrentProduct(
+        _ packed: PackedMatrix?, _ transW: Transpose, m: Int, n: Int, k: Int, a: UnsafePointer<T>,
+        w: UnsafePointer<T>, beta: T, c: UnsafeMutablePointer<T>
+    ) {
+        if let packed {
+            packed.multiply(
+                m: m, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: k, beta: Float(beta),
+                c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: n)
+        } else {
+            matrixMultiply(.none, transW, m: m, n: n, k: k, a: a, lda: k, b: w, ldb: hiddenSize, beta: beta, c: c, ldc: n)
         }
     }
 

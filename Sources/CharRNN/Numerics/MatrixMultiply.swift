@@ -116,8 +116,36 @@ public func matrixMultiply<T: BLASScalar>(
         }
         return
     }
-    T.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    // Large products are cut into up to four parts along the longer of M and N, each one single-threaded
+    // OpenBLAS call, and the parts are spread over `WorkerThreads.count` threads. The cut depends only on the
+    // shape: OpenBLAS's sums depend on where a block starts, so a cut that followed the thread count would change
+    // the bits with it. (OpenBLAS's own threads are not used: they spin in sched_yield between calls and take the
+    // second core from charrnn's other parallel loops; BENCHMARKS.md.)
+    let work = m * n * k
+    let long = max(m, n)
+    let parts = min(maximumParts, work / minimumPartWork, long / 16)
+    if parts <= 1 {
+        T.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        return
+    }
+    nonisolated(unsafe) let (a, b, c) = (a, b, c)
+    forEachPart(parts) { part in
+        let (lo, hi) = (long * part / parts, long * (part + 1) / parts)
+        if m >= n {
+            let aPart = transA == .none ? a + lo * lda : a + lo
+            T.gemm(transA, transB, hi - lo, n, k, alpha, aPart, lda, b, ldb, beta, c + lo * ldc, ldc)
+        } else {
+            let bPart = transB == .none ? b + lo : b + lo * ldb
+            T.gemm(transA, transB, m, hi - lo, k, alpha, a, lda, bPart, ldb, beta, c + lo, ldc)
+        }
+    }
 }
+
+/// At most this many parts per product: enough for four threads; each further cut costs OpenBLAS efficiency
+/// (one thread at M = 2,500: 2 parts ~91 GFLOP/s, 4 parts ~89, 8 parts ~84).
+private let maximumParts = 4
+/// Multiply-adds per part below which cutting costs more in thread hand-off than it saves (~0.05 ms).
+private let minimumPartWork = 1 << 22
 
 /// The naive twin of `matrixMultiply`: the same contract as three plain loops, for tests to compare against.
 public func naiveMatrixMultiply<T: BinaryFloatingPoint>(
@@ -141,8 +169,8 @@ public func naiveMatrixMultiply<T: BinaryFloatingPoint>(
 
 /// OpenBLAS's own threading.
 public enum BLASThreads {
-    /// Sets how many threads OpenBLAS may use for one call. charrnn's kernels call it with M = B rows, where
-    /// OpenBLAS's threading does not pay off, so the trainer sets 1 and parallelizes on its own.
+    /// Sets how many threads OpenBLAS may use for one call. charrnn keeps it at 1 and splits large products over
+    /// `WorkerThreads` itself (see `matrixMultiply`).
     public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
 
     /// The current OpenBLAS thread count.

@@ -26,3 +26,18 @@ func splitOverWorkers(_ count: Int, minimumPerPart: Int, alignment: Int = 1, _ b
         body(lo..<hi)
     }
 }
+
+/// Calls `body(part)` once for every part in `0..<parts`, spread over up to `WorkerThreads.count` threads
+/// (worker w takes parts w, w + W, …). For splits fixed by the problem's shape rather than the thread count,
+/// whose results must not depend on how many threads run them.
+@inline(__always)
+func forEachPart(_ parts: Int, _ body: @Sendable (Int) -> Void) {
+    let workers = min(WorkerThreads.count, parts)
+    if workers <= 1 {
+        for part in 0..<parts { body(part) }
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        for part in stride(from: worker, to: parts, by: workers) { body(part) }
+    }
+}

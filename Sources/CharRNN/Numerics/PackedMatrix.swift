@@ -1,0 +1,64 @@
+// PackedMatrix: a single-precision right-hand operand repacked once into 16-column panels, for products that meet
+// the same weights many times in a row — training's recurrent products, 2·T per layer and update, M = B rows
+// each. OpenBLAS repacks B on every call; packing once and running CKernels' AVX2/FMA kernel over the panels
+// makes these products ~1.3–1.4× faster at the production shapes (BENCHMARKS.md).
+//
+// Results: each output is summed over k in order by one thread, so the same bits for any thread count; they
+// differ from sgemm's in the last bits (a different summation order).
+import CKernels
+
+/// op(B), a (k, n) Float matrix, packed for `multiply`.
+public final class PackedMatrix: @unchecked Sendable {
+    /// Rows of op(B): the shared dimension of the product.
+    public let k: Int
+    /// Columns of op(B): the product's output columns.
+    public let n: Int
+    /// ⌈n/16⌉ panels of k × 16 floats.
+    let storage: UnsafeMutablePointer<Float>
+    let panels: Int
+
+    /// Whether this CPU runs the vectorized kernel. Without it the portable twin would be slower than OpenBLAS,
+    /// so callers should not pack.
+    public static var isVectorized: Bool { crnn_kernels_vectorized() != 0 }
+
+    /// Storage for a (k, n) op(B); `pack` fills it.
+    public init(k: Int, n: Int) {
+        precondition(k > 0 && n > 0, "a packed matrix needs positive sizes: k=\(k) n=\(n)")
+        self.k = k
+        self.n = n
+        panels = (n + Int(CRNN_PANEL_WIDTH) - 1) / Int(CRNN_PANEL_WIDTH)
+        storage = UnsafeMutableRawPointer.allocate(byteCount: crnn_packed_count(k, n) * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: crnn_packed_count(k, n))
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Packs op(B): B stored row-major with leading dimension `ldb`, (k, n) for `.none`, (n, k) for
+    /// `.transposed`. Split over the worker threads by panels.
+    public func pack(_ b: UnsafePointer<Float>, ldb: Int, _ transB: Transpose) {
+        precondition(ldb >= (transB == .none ? n : k), "pack: ldb \(ldb) too small")
+        nonisolated(unsafe) let (b, storage) = (b, storage)
+        let (k, n, transposed) = (k, n, Int32(transB == .transposed ? 1 : 0))
+        splitOverWorkers(panels, minimumPerPart: max(1, (1 << 16) / k)) { part in
+            crnn_pack_panels(b, ldb, transposed, k, n, part.lowerBound, part.count, storage)
+        }
+    }
+
+    /// C ← β·C + A · op(B). A is (m, k) with leading dimension `lda`, C is (m, n) with `ldc`; with β = 0, C is not
+    /// read. Split over the worker threads by panels of output columns (parts of at least ~2 MFLOP).
+    public func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        precondition(m >= 0 && lda >= k && ldc >= n, "packed product: m=\(m) lda=\(lda) ldc=\(ldc) for k=\(k) n=\(n)")
+        if m == 0 { return }
+        nonisolated(unsafe) let (a, c, storage) = (a, c, UnsafePointer(storage))
+        let (k, n) = (k, n)
+        splitOverWorkers(panels, minimumPerPart: max(1, (1 << 20) / (m * k * Int(CRNN_PANEL_WIDTH)))) { part in
+            crnn_gemm_packed(m, n, k, a, lda, storage, beta, c, ldc, part.lowerBound, part.count)
+        }
+    }
+
+    /// The portable twin of `multiply` (scalar C over the same panels, one thread), for tests.
+    public func portableMultiply(m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        precondition(m >= 0 && lda >= k && ldc >= n, "packed product: m=\(m) lda=\(lda) ldc=\(ldc) for k=\(k) n=\(n)")
+        crnn_gemm_packed_portable(m, n, k, a, lda, storage, beta, c, ldc, 0, panels)
+    }
+}

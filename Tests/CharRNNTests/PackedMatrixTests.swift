@@ -1,0 +1,145 @@
+// Packed-weight products (CKernels' AVX2/FMA kernel and its portable twin) against the naive matrix multiply, on
+// sizes that exercise every row-block size, a partial last panel and more than one pass over k; the same bits for
+// any thread count, for them and for the products `matrixMultiply` splits over threads; and a recurrent layer in
+// Float with packed products against the same layer on OpenBLAS.
+import Testing
+
+@testable import CharRNN
+
+@Suite struct PackedMatrixTests {
+    /// (m, n, k): m = 1 … 13 gives row blocks of 1 … 6; n not a multiple of 16 gives a partial panel; k > 512
+    /// takes two passes.
+    static let shapes = [(1, 1, 1), (2, 16, 3), (5, 37, 9), (7, 50, 600), (13, 33, 1030), (50, 64, 33), (6, 15, 512)]
+
+    func check(portable: Bool) {
+        var rng = SplitMix64(seed: 23)
+        for (m, n, k) in Self.shapes {
+            for transB in [Transpose.none, .transposed] {
+                for beta: Float in [0, 1, 0.5] {
+                    let (lda, ldb, ldc) = (k + 3, (transB == .none ? n : k) + 2, n + 2)
+                    let a = (0..<(m * lda)).map { _ in Float(rng.nextUnitDouble() * 2 - 1) }
+                    let b = (0..<((transB == .none ? k : n) * ldb)).map { _ in Float(rng.nextUnitDouble() * 2 - 1) }
+                    let c0 = (0..<(m * ldc)).map { _ in Float(rng.nextUnitDouble() * 2 - 1) }
+                    let packed = PackedMatrix(k: k, n: n)
+                    packed.pack(b, ldb: ldb, transB)
+                    var fast = c0
+                    if portable {
+                        packed.portableMultiply(m: m, a: a, lda: lda, beta: beta, c: &fast, ldc: ldc)
+                    } else {
+                        packed.multiply(m: m, a: a, lda: lda, beta: beta, c: &fast, ldc: ldc)
+                    }
+                    var naive = c0
+                    naiveMatrixMultiply(.none, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: &naive, ldc: ldc)
+                    let worst = zip(fast, naive).map { abs($0 - $1) }.max() ?? 0
+                    // Sums of up to 1,030 products of magnitude ≤ 1, in a different order: float rounding only.
+                    #expect(worst <= 1e-5 * Float(k), "m=\(m) n=\(n) k=\(k) \(transB) β=\(beta): off by \(worst)")
+                    for i in 0..<m {
+                        for j in n..<ldc { #expect(fast[i * ldc + j] == c0[i * ldc + j], "padding of C written") }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func vectorizedKernelMatchesNaive() { check(portable: false) }
+    @Test func portableTwinMatchesNaive() { check(portable: true) }
+
+    @Test func betaZeroIgnoresWhatCHeld() {
+        let (m, n, k) = (7, 20, 5)
+        let packed = PackedMatrix(k: k, n: n)
+        packed.pack([Float](repeating: 1, count: k * n), ldb: n, .none)
+        let a = [Float](repeating: 2, count: m * k)
+        for portable in [false, true] {
+            var c = [Float](repeating: .nan, count: m * n)
+            if portable {
+                packed.portableMultiply(m: m, a: a, lda: k, c: &c, ldc: n)
+            } else {
+                packed.multiply(m: m, a: a, lda: k, c: &c, ldc: n)
+            }
+            #expect(c.allSatisfy { $0 == 10 }, "portable: \(portable)")
+        }
+    }
+
+    /// `body` run with 1 and with 2 worker threads gives the same bits.
+    func expectSameBitsOverThreads(_ label: String, _ body: () -> [Float]) {
+        let saved = WorkerThreads.count
+        defer { WorkerThreads.count = saved }
+        WorkerThreads.count = 1
+        let one = body()
+        WorkerThreads.count = 2
+        let two = body()
+        #expect(firstDifference(one, two) == nil, "\(label): 1 and 2 threads differ")
+    }
+
+    @Test func packedProductsGiveTheSameBitsOnAnyThreadCount() {
+        var rng = SplitMix64(seed: 5)
+        // The production shape of a 2×512 LSTM's forward product: 128 panels, split over the threads.
+        let (m, n, k) = (50, 2048, 512)
+        let a = (0..<(m * k)).map { _ in Float(rng.nextUnitDouble() - 0.5) }
+        let w = (0..<(n * k)).map { _ in Float(rng.nextUnitDouble() - 0.5) }
+        expectSameBitsOverThreads("packed") {
+            let packed = PackedMatrix(k: k, n: n)
+            packed.pack(w, ldb: k, .transposed)
+            var c = [Float](repeating: 0.25, count: m * n)
+            packed.multiply(m: m, a: a, lda: k, beta: 1, c: &c, ldc: n)
+            return c
+        }
+    }
+
+    @Test func splitProductsGiveTheSameBitsOnAnyThreadCount() {
+        var rng = SplitMix64(seed: 6)
+        // Long M splits by rows, long N by columns; every transpose.
+        for (m, n, k) in [(300, 100, 200), (100, 300, 200)] {
+            for transA in [Transpose.none, .transposed] {
+                for transB in [Transpose.none, .transposed] {
+                    let a = (0..<(m * k)).map { _ in Float(rng.nextUnitDouble() - 0.5) }
+                    let b = (0..<(k * n)).map { _ in Float(rng.nextUnitDouble() - 0.5) }
+                    let (lda, ldb) = (transA == .none ? k : m, transB == .none ? n : k)
+                    expectSameBitsOverThreads("m=\(m) n=\(n) \(transA) \(transB)") {
+                        var c = [Float](repeating: 0.5, count: m * n)
+                        matrixMultiply(transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &c, ldc: n)
+                        return c
+                    }
+                    var fast = [Float](repeating: 0.5, count: m * n)
+                    var naive = fast
+                    let saved = WorkerThreads.count
+                    WorkerThreads.count = 2
+                    matrixMultiply(transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &fast, ldc: n)
+                    WorkerThreads.count = saved
+                    naiveMatrixMultiply(transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &naive, ldc: n)
+                    #expect(zip(fast, naive).allSatisfy { abs($0 - $1) < 1e-4 }, "m=\(m) n=\(n) \(transA) \(transB)")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: CellKind.allCases)
+    func recurrentLayerWithPackedProductsMatchesOpenBLAS(cell: CellKind) {
+        // H = 130: the LSTM's G·H = 520 takes two passes over k backward, and neither 130 nor 390 nor 520 fills
+        // its last panel; B = 7 gives row blocks of 3 and 4.
+        let f = LayerFixture<Float>(cell, steps: 4, batch: 7, inputSize: 6, hiddenSize: 130, seed: 3)
+        let (t, b, h, d) = (4, 7, 130, 6)
+        var rng = SplitMix64(seed: 4)
+        let dOut: Buffer<Float> = randomBuffer(t * b * h, using: &rng)
+        let dFinal: Buffer<Float> = randomBuffer(b * h, using: &rng)
+        func run(packed: Bool) -> [Float] {
+            let cache = f.layer.makeCache(steps: t, batch: b, packedProducts: packed)
+            #expect((cache.packedForward != nil) == (packed && PackedMatrix.isVectorized))
+            for g in [f.gWeightIH, f.gWeightHH, f.gBiasIH, f.gBiasHH] { g.pointer.update(repeating: 0, count: g.count) }
+            f.forward(cache)
+            let dInput = Buffer<Float>(count: t * b * d)
+            let dh0 = Buffer<Float>(count: b * h)
+            let dc0 = Buffer<Float>(count: b * h)
+            f.layer.backward(
+                dOutput: dOut.pointer, dFinalHidden: dFinal.pointer, dFinalCell: cell.hasCellState ? dFinal.pointer : nil,
+                input: f.input.pointer, parameters: f.parameters, gradients: f.gradients, dInput: dInput.pointer,
+                dInitialHidden: dh0.pointer, dInitialCell: dc0.pointer, cache: cache)
+            return cache.outputs.array + f.gWeightIH.array + f.gWeightHH.array + f.gBiasIH.array + f.gBiasHH.array
+                + dInput.array + dh0.array + dc0.array
+        }
+        let packed = run(packed: true)
+        let blas = run(packed: false)
+        let worst = zip(packed, blas).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+        #expect(worst < 1e-4, "\(cell): packed and OpenBLAS differ by \(worst)")
+    }
+}
