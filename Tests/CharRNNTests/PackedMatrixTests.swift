@@ -71,18 +71,27 @@ import Testing
         #expect(firstDifference(one, two) == nil, "\(label): 1 and 2 threads differ")
     }
 
-    @Test func packedProductsGiveTheSameBitsOnAnyThreadCount() {
+    @Test func rowsComputedInPartsGiveTheSameBits() {
+        // The layers split a step's rows over threads: any split must give the bits of the whole product.
         var rng = SplitMix64(seed: 5)
-        // The production shape of a 2×512 LSTM's forward product: 128 panels, split over the threads.
-        let (m, n, k) = (50, 2048, 512)
+        let (m, n, k) = (50, 2048, 512)  // the forward product of a 2×512 LSTM
         let a = (0..<(m * k)).map { _ in Float(rng.nextUnitDouble() - 0.5) }
         let w = (0..<(n * k)).map { _ in Float(rng.nextUnitDouble() - 0.5) }
-        expectSameBitsOverThreads("packed") {
-            let packed = PackedMatrix(k: k, n: n)
-            packed.pack(w, ldb: k, .transposed)
-            var c = [Float](repeating: 0.25, count: m * n)
-            packed.multiply(m: m, a: a, lda: k, beta: 1, c: &c, ldc: n)
-            return c
+        let packed = PackedMatrix(k: k, n: n)
+        packed.pack(w, ldb: k, .transposed)
+        var whole = [Float](repeating: 0.25, count: m * n)
+        packed.multiply(m: m, a: a, lda: k, beta: 1, c: &whole, ldc: n)
+        for cuts in [[23], [1, 2, 30], [7, 13, 25, 49]] {
+            var parts = [Float](repeating: 0.25, count: m * n)
+            let bounds = [0] + cuts + [m]
+            a.withUnsafeBufferPointer { a in
+                parts.withUnsafeMutableBufferPointer { c in
+                    for (lo, hi) in zip(bounds, bounds.dropFirst()) {
+                        packed.multiply(m: hi - lo, a: a.baseAddress! + lo * k, lda: k, beta: 1, c: c.baseAddress! + lo * n, ldc: n)
+                    }
+                }
+            }
+            #expect(firstDifference(whole, parts) == nil, "rows cut at \(cuts)")
         }
     }
 

@@ -118,31 +118,23 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         for r in 1..<max(1, rows) { (gates + r * g).update(from: gates, count: g) }
         matrixMultiply(.none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 1, c: gates, ldc: g)
 
-        pack(cache.packedForward, p.weightHH, .transposed)
-        for t in 0..<steps {
-            // The gate math runs over parts of the batch on the worker threads (rows are independent).
-            nonisolated(unsafe) let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
-            nonisolated(unsafe) let gt = gates + t * batch * g
-            nonisolated(unsafe) let out = cache.outputs.pointer + t * batch * h
-            nonisolated(unsafe) let state = cache.states.pointer + t * batch * h
-            switch cell {
-            case .lstm:
-                recurrentProduct(cache.packedForward, .transposed, m: batch, n: g, k: h, a: hPrev, w: p.weightHH, beta: 1, c: gt)
-                nonisolated(unsafe) let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
-                overBatch(batch) { r, n in
-                    lstmForwardStep(gates: gt + r * g, cellPrevious: cPrev + r * h, cell: state + r * h, hidden: out + r * h, batch: n, hiddenSize: h)
+        // Workers write disjoint rows of the cache.
+        nonisolated(unsafe) let (p, cache) = (p, cache)
+        if let packed = cache.packedForward {
+            // Rows of the batch are independent through time: each worker runs every step for its rows, product
+            // and gate math, with no hand-off between steps.
+            pack(packed, p.weightHH, .transposed)
+            splitOverWorkers(batch, minimumPerPart: 4) { rows in
+                for t in 0..<steps {
+                    forwardProduct(t, rows, packed, p, cache)
+                    forwardGates(t, rows, p, cache)
                 }
-            case .gru:
-                nonisolated(unsafe) let hp = cache.hiddenProjection.pointer
-                for b in 0..<batch { (hp + b * g).update(from: p.biasHH, count: g) }
-                recurrentProduct(cache.packedForward, .transposed, m: batch, n: g, k: h, a: hPrev, w: p.weightHH, beta: 1, c: hp)
-                overBatch(batch) { r, n in
-                    gruForwardStep(gates: gt + r * g, hiddenProjection: hp + r * g, hiddenN: state + r * h, hiddenPrevious: hPrev + r * h, hidden: out + r * h, batch: n, hiddenSize: h)
-                }
-            case .rnn:
-                recurrentProduct(cache.packedForward, .transposed, m: batch, n: g, k: h, a: hPrev, w: p.weightHH, beta: 1, c: gt)
-                overBatch(batch) { r, n in rnnForwardStep(pre: gt + r * g, hidden: gt + r * g, count: n * h) }
-                out.update(from: gt, count: batch * h)
+            }
+        } else {
+            // Each step's product over the whole batch (OpenBLAS), then the gate math over parts of the batch.
+            for t in 0..<steps {
+                forwardProduct(t, 0..<batch, nil, p, cache)
+                splitOverWorkers(batch, minimumPerPart: minimumRowsPerPart) { rows in forwardGates(t, rows, p, cache) }
             }
         }
     }
@@ -178,45 +170,27 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         dInitialCell: UnsafeMutablePointer<T>?, cache: Cache
     ) {
         let (steps, batch, d, h, g) = (cache.steps, cache.batch, inputSize, hiddenSize, gateRows)
-        nonisolated(unsafe) let dh = cache.dHidden.pointer
-        nonisolated(unsafe) let dc = cache.dCell.pointer
+        let dh = cache.dHidden.pointer
+        let dc = cache.dCell.pointer
         if let dFinalHidden { dh.update(from: dFinalHidden, count: batch * h) } else { dh.update(repeating: 0, count: batch * h) }
         if let dFinalCell { dc.update(from: dFinalCell, count: batch * h) } else { dc.update(repeating: 0, count: batch * h) }
         // dPHidden: the gradient of the hidden projection, which W_hh and b_hh see (separate only for the GRU).
         let dPHidden = cell == .gru ? cache.dPreHidden.pointer : cache.dPre.pointer
 
-        pack(cache.packedBackward, p.weightHH, .none)
-        for t in stride(from: steps - 1, through: 0, by: -1) {
-            // dh ← ∂L/∂h_t: the output's gradient plus what came back from step t + 1.
-            // The gate math runs over parts of the batch on the worker threads (rows are independent).
-            nonisolated(unsafe) let dOut = dOutput + t * batch * h
-            nonisolated(unsafe) let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
-            nonisolated(unsafe) let gt = UnsafePointer(cache.gates.pointer + t * batch * g)
-            nonisolated(unsafe) let dPt = cache.dPre.pointer + t * batch * g
-            nonisolated(unsafe) let state = UnsafePointer(cache.states.pointer + t * batch * h)
-            switch cell {
-            case .lstm:
-                nonisolated(unsafe) let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
-                overBatch(batch) { r, n in
-                    addInPlace(dh + r * h, dOut + r * h, count: n * h)
-                    lstmBackwardStep(gates: gt + r * g, cell: state + r * h, cellPrevious: cPrev + r * h, dHidden: dh + r * h, dCell: dc + r * h, dGates: dPt + r * g, batch: n, hiddenSize: h)
+        // Workers write disjoint rows of the cache.
+        nonisolated(unsafe) let (p, cache, dOutput) = (p, cache, dOutput)
+        if let packed = cache.packedBackward {
+            pack(packed, p.weightHH, .none)
+            splitOverWorkers(batch, minimumPerPart: 4) { rows in
+                for t in stride(from: steps - 1, through: 0, by: -1) {
+                    backwardGates(t, rows, dOutput, cache)
+                    backwardProduct(t, rows, packed, p, cache)
                 }
-                recurrentProduct(cache.packedBackward, .none, m: batch, n: h, k: g, a: dPt, w: p.weightHH, beta: 0, c: dh)
-            case .gru:
-                nonisolated(unsafe) let dPHt = dPHidden + t * batch * g
-                nonisolated(unsafe) let direct = cache.dHiddenDirect.pointer
-                overBatch(batch) { r, n in
-                    addInPlace(dh + r * h, dOut + r * h, count: n * h)
-                    gruBackwardStep(gates: gt + r * g, hiddenN: state + r * h, hiddenPrevious: hPrev + r * h, dHidden: dh + r * h, dInputProjection: dPt + r * g, dHiddenProjection: dPHt + r * g, dHiddenPrevious: direct + r * h, batch: n, hiddenSize: h)
-                }
-                dh.update(from: direct, count: batch * h)
-                recurrentProduct(cache.packedBackward, .none, m: batch, n: h, k: g, a: dPHt, w: p.weightHH, beta: 1, c: dh)
-            case .rnn:
-                overBatch(batch) { r, n in
-                    addInPlace(dh + r * h, dOut + r * h, count: n * h)
-                    rnnBackwardStep(hidden: gt + r * g, dHidden: dh + r * h, dPre: dPt + r * g, count: n * h)
-                }
-                recurrentProduct(cache.packedBackward, .none, m: batch, n: h, k: g, a: dPt, w: p.weightHH, beta: 0, c: dh)
+            }
+        } else {
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                splitOverWorkers(batch, minimumPerPart: minimumRowsPerPart) { rows in backwardGates(t, rows, dOutput, cache) }
+                backwardProduct(t, 0..<batch, nil, p, cache)
             }
         }
         if let dInitialHidden { dInitialHidden.update(from: dh, count: batch * h) }
@@ -265,13 +239,84 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         }
     }
 
-    /// Runs `body(firstRow, rows)` over parts of a batch of `batch` rows on the worker threads; parts hold at least
-    /// 2,048 hidden units, below which a thread hand-off costs more than it saves. (The closures stay generic over T
-    /// after specialization, so the cell functions they call carry `@_specialize` for Float and Double: without it
-    /// the gate math ran through generic SIMD witnesses, 20× slower.)
+    /// Rows per part for the gate math alone: at least 2,048 hidden units, below which a thread hand-off costs
+    /// more than it saves.
+    private var minimumRowsPerPart: Int { max(1, 2048 / hiddenSize) }
+}
+
+// One time step for a range of batch rows, the pieces both loop orders above are made of. Pointers are offset to
+// the first row of `rows`; everything a call writes belongs to those rows only. (The closures that call these
+// stay generic over T after specialization, so the cell functions carry `@_specialize` for Float and Double:
+// without it the gate math ran through generic SIMD witnesses, 20× slower.)
+extension RecurrentLayer {
+    /// Step t's recurrent product for `rows`: P_t += h_{t-1} · W_hhᵀ (LSTM, RNN), or the GRU's hidden projection
+    /// b_hh + h_{t-1} · W_hhᵀ; through `packed` on this thread, or OpenBLAS when nil.
     @inline(__always)
-    private func overBatch(_ batch: Int, _ body: @Sendable (_ first: Int, _ count: Int) -> Void) {
-        splitOverWorkers(batch, minimumPerPart: max(1, 2048 / hiddenSize)) { rows in body(rows.lowerBound, rows.count) }
+    func forwardProduct(_ t: Int, _ rows: Range<Int>, _ packed: PackedMatrix?, _ p: RecurrentParameters<T>, _ cache: Cache) {
+        let (batch, h, g, r0) = (cache.batch, hiddenSize, gateRows, rows.lowerBound)
+        let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
+        var target = cache.gates.pointer + (t * batch + r0) * g
+        if cell == .gru {
+            target = cache.hiddenProjection.pointer + r0 * g
+            for b in 0..<rows.count { (target + b * g).update(from: p.biasHH, count: g) }
+        }
+        recurrentProduct(packed, .transposed, m: rows.count, n: g, k: h, a: hPrev + r0 * h, w: p.weightHH, beta: 1, c: target)
+    }
+
+    /// Step t's gate math for `rows`, from the pre-activations the product completed.
+    @inline(__always)
+    func forwardGates(_ t: Int, _ rows: Range<Int>, _ p: RecurrentParameters<T>, _ cache: Cache) {
+        let (batch, h, g, r0, n) = (cache.batch, hiddenSize, gateRows, rows.lowerBound, rows.count)
+        let gt = cache.gates.pointer + (t * batch + r0) * g
+        let out = cache.outputs.pointer + (t * batch + r0) * h
+        let state = cache.states.pointer + (t * batch + r0) * h
+        let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
+        switch cell {
+        case .lstm:
+            let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
+            lstmForwardStep(gates: gt, cellPrevious: cPrev + r0 * h, cell: state, hidden: out, batch: n, hiddenSize: h)
+        case .gru:
+            gruForwardStep(gates: gt, hiddenProjection: cache.hiddenProjection.pointer + r0 * g, hiddenN: state, hiddenPrevious: hPrev + r0 * h, hidden: out, batch: n, hiddenSize: h)
+        case .rnn:
+            rnnForwardStep(pre: gt, hidden: gt, count: n * h)
+            out.update(from: gt, count: n * h)
+        }
+    }
+
+    /// Step t's gate math backward for `rows`: dh += ∂L/∂output_t, then ∂L/∂P_t (and the GRU's ∂L/∂hidden
+    /// projection and direct ∂L/∂h_{t-1}); the LSTM's dc becomes ∂L/∂c_{t-1}.
+    @inline(__always)
+    func backwardGates(_ t: Int, _ rows: Range<Int>, _ dOutput: UnsafePointer<T>, _ cache: Cache) {
+        let (batch, h, g, r0, n) = (cache.batch, hiddenSize, gateRows, rows.lowerBound, rows.count)
+        let dh = cache.dHidden.pointer + r0 * h
+        let gt = UnsafePointer(cache.gates.pointer + (t * batch + r0) * g)
+        let dPt = cache.dPre.pointer + (t * batch + r0) * g
+        let state = UnsafePointer(cache.states.pointer + (t * batch + r0) * h)
+        addInPlace(dh, dOutput + (t * batch + r0) * h, count: n * h)
+        switch cell {
+        case .lstm:
+            let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
+            lstmBackwardStep(gates: gt, cell: state, cellPrevious: cPrev + r0 * h, dHidden: dh, dCell: cache.dCell.pointer + r0 * h, dGates: dPt, batch: n, hiddenSize: h)
+        case .gru:
+            let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
+            gruBackwardStep(gates: gt, hiddenN: state, hiddenPrevious: hPrev + r0 * h, dHidden: dh, dInputProjection: dPt, dHiddenProjection: cache.dPreHidden.pointer + (t * batch + r0) * g, dHiddenPrevious: cache.dHiddenDirect.pointer + r0 * h, batch: n, hiddenSize: h)
+        case .rnn:
+            rnnBackwardStep(hidden: gt, dHidden: dh, dPre: dPt, count: n * h)
+        }
+    }
+
+    /// Step t's product backward for `rows`: dh ← ∂L/∂h_{t-1} = dP_t · W_hh (plus the GRU's direct part), through
+    /// `packed` on this thread, or OpenBLAS when nil.
+    @inline(__always)
+    func backwardProduct(_ t: Int, _ rows: Range<Int>, _ packed: PackedMatrix?, _ p: RecurrentParameters<T>, _ cache: Cache) {
+        let (batch, h, g, r0) = (cache.batch, hiddenSize, gateRows, rows.lowerBound)
+        let dh = cache.dHidden.pointer + r0 * h
+        if cell == .gru {
+            dh.update(from: cache.dHiddenDirect.pointer + r0 * h, count: rows.count * h)
+            recurrentProduct(packed, .none, m: rows.count, n: h, k: g, a: cache.dPreHidden.pointer + (t * batch + r0) * g, w: p.weightHH, beta: 1, c: dh)
+        } else {
+            recurrentProduct(packed, .none, m: rows.count, n: h, k: g, a: cache.dPre.pointer + (t * batch + r0) * g, w: p.weightHH, beta: 0, c: dh)
+        }
     }
 }
 

@@ -3,8 +3,8 @@
 // each. OpenBLAS repacks B on every call; packing once and running CKernels' AVX2/FMA kernel over the panels
 // makes these products ~1.3–1.4× faster at the production shapes (BENCHMARKS.md).
 //
-// Results: each output is summed over k in order by one thread, so the same bits for any thread count; they
-// differ from sgemm's in the last bits (a different summation order).
+// Results: each output is summed over k in order, the same way for any split of the rows, so the same bits for
+// any thread count; they differ from sgemm's in the last bits (a different summation order).
 import CKernels
 
 /// op(B), a (k, n) Float matrix, packed for `multiply`.
@@ -44,16 +44,13 @@ public final class PackedMatrix: @unchecked Sendable {
         }
     }
 
-    /// C ← β·C + A · op(B). A is (m, k) with leading dimension `lda`, C is (m, n) with `ldc`; with β = 0, C is not
-    /// read. Split over the worker threads by panels of output columns (parts of at least ~2 MFLOP).
+    /// C ← β·C + A · op(B), on the calling thread. A is (m, k) with leading dimension `lda`, C is (m, n) with
+    /// `ldc`; with β = 0, C is not read. Each row of C depends only on the same row of A, computed the same way
+    /// whatever m is, so callers may split the rows over threads without changing a bit.
     public func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         precondition(m >= 0 && lda >= k && ldc >= n, "packed product: m=\(m) lda=\(lda) ldc=\(ldc) for k=\(k) n=\(n)")
         if m == 0 { return }
-        nonisolated(unsafe) let (a, c, storage) = (a, c, UnsafePointer(storage))
-        let (k, n) = (k, n)
-        splitOverWorkers(panels, minimumPerPart: max(1, (1 << 20) / (m * k * Int(CRNN_PANEL_WIDTH)))) { part in
-            crnn_gemm_packed(m, n, k, a, lda, storage, beta, c, ldc, part.lowerBound, part.count)
-        }
+        crnn_gemm_packed(m, n, k, a, lda, storage, beta, c, ldc, 0, panels)
     }
 
     /// The portable twin of `multiply` (scalar C over the same panels, one thread), for tests.
