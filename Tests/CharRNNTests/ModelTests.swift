@@ -8,9 +8,17 @@ import Testing
 @Suite struct ModelGradientTests {
     @Test(arguments: CellKind.allCases, [0.0, 0.3])
     func gradientOfTheReportedLossMatchesFiniteDifferences(cell: CellKind, dropout: Double) {
+        // The first layer fed embedded rows, and through the projected vocabulary table.
+        for input in [CharRNNModel<Double>.FirstLayerInput.embeddedRows, .vocabularyTable] {
+            checkModelGradient(cell: cell, dropout: dropout, firstLayerInput: input)
+        }
+    }
+
+    func checkModelGradient(cell: CellKind, dropout: Double, firstLayerInput: CharRNNModel<Double>.FirstLayerInput) {
         // V=7, E=4, H=5, L=2, T=3, B=2: all different, so a transposed shape cannot hide.
         let config = ModelConfig(vocabularySize: 7, cell: cell, layers: 2, hiddenSize: 5, embeddingSize: 4, dropout: dropout)
         let model = CharRNNModel<Double>(config: config)
+        model.firstLayerInput = firstLayerInput
         var rng = SplitMix64(seed: 21)
         model.initialize(using: &rng)
         let (steps, batch) = (3, 2)
@@ -41,11 +49,34 @@ import Testing
                 // Rows of tokens that never appear as inputs have zero gradient on both sides.
                 let used = Set(inputs.map(Int.init))
                 let rows = used.flatMap { ($0 * 4)..<($0 * 4 + 4) }.map { $0 + view.offset }
-                expectGradientsMatch(rows.map { analytic[$0] }, rows.map { numeric[$0] }, "\(cell) \(view.name)")
+                expectGradientsMatch(rows.map { analytic[$0] }, rows.map { numeric[$0] }, "\(cell) \(firstLayerInput) \(view.name)")
                 continue
             }
-            expectGradientsMatch(Array(analytic[range]), Array(numeric[range]), "\(cell) dropout \(dropout) \(view.name)")
+            expectGradientsMatch(Array(analytic[range]), Array(numeric[range]), "\(cell) \(firstLayerInput) dropout \(dropout) \(view.name)")
         }
+    }
+
+    @Test(arguments: CellKind.allCases)
+    func vocabularyTableGivesTheSameLossAndGradients(cell: CellKind) {
+        // Float, the sizes where the table is chosen (V = 11 ≤ T·B = 48), against embedded rows: equal up to
+        // rounding. Token 10 never appears, so its table row and embedding gradient stay unused.
+        let config = ModelConfig(vocabularySize: 11, cell: cell, layers: 2, hiddenSize: 24, embeddingSize: 6)
+        var results: [(loss: Double, gradients: [Float])] = []
+        for input in [CharRNNModel<Float>.FirstLayerInput.embeddedRows, .automatic] {
+            let model = CharRNNModel<Float>(config: config)
+            model.firstLayerInput = input
+            #expect(model.usesVocabularyTable(positions: 48) == (input == .automatic))
+            var rng = SplitMix64(seed: 31)
+            model.initialize(using: &rng)
+            let inputs = (0..<48).map { Int32(($0 * 7 + 2) % 10) }
+            let targets = (0..<48).map { Int32(($0 * 3 + 1) % 11) }
+            let state = RecurrentState<Float>(config: config, batch: 8)
+            let loss = model.run(inputs: inputs, targets: targets, steps: 6, batch: 8, state: state, train: true, rng: &rng)
+            results.append((loss, model.parameters.gradients.array))
+        }
+        #expect(abs(results[0].loss - results[1].loss) < 1e-6)
+        let worst = zip(results[0].gradients, results[1].gradients).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst < 1e-5, "\(cell): gradients differ by \(worst)")
     }
 
     @Test func untrainedModelPredictsRoughlyUniformly() {

@@ -62,6 +62,15 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         /// was made without packed products; nil otherwise, and the products go through OpenBLAS.
         let packedForward: PackedMatrix?
         let packedBackward: PackedMatrix?
+        /// Token input only (`forward(ids:…)`): Q = E · W_ihᵀ + biases and ∂L/∂Q, (V, G·H); made on first use.
+        var table: Buffer<T>?
+        var dTable: Buffer<T>?
+
+        /// The (V, G·H) table buffer, made or remade for `rows` = V.
+        func tableBuffer(_ buffer: inout Buffer<T>?, rows: Int, width: Int) -> UnsafeMutablePointer<T> {
+            if buffer?.count != rows * width { buffer = Buffer(count: rows * width) }
+            return buffer!.pointer
+        }
 
         init(layer: RecurrentLayer, steps: Int, batch: Int, packedProducts: Bool) {
             let (h, g) = (layer.hiddenSize, layer.gateRows)
@@ -105,38 +114,45 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         input: UnsafePointer<T>, initialHidden: UnsafePointer<T>, initialCell: UnsafePointer<T>?,
         parameters p: RecurrentParameters<T>, cache: Cache
     ) {
-        let (steps, batch, d, h, g) = (cache.steps, cache.batch, inputSize, hiddenSize, gateRows)
-        let rows = steps * batch
-        cache.initialHidden.pointer.update(from: initialHidden, count: batch * h)
-        if cell.hasCellState {
-            precondition(initialCell != nil, "an LSTM layer needs an initial cell state")
-            cache.initialCell.pointer.update(from: initialCell!, count: batch * h)
-        }
-        // P = biases, then P += X · W_ihᵀ. The GRU keeps b_hh for its hidden projection.
-        let gates = cache.gates.pointer
-        for k in 0..<g { gates[k] = cell == .gru ? p.biasIH[k] : p.biasIH[k] + p.biasHH[k] }
-        for r in 1..<max(1, rows) { (gates + r * g).update(from: gates, count: g) }
-        matrixMultiply(.none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 1, c: gates, ldc: g)
+        let (rows, d, g) = (cache.steps * cache.batch, inputSize, gateRows)
+        // P = biases, then P += X · W_ihᵀ.
+        fillBiases(cache.gates.pointer, rows: rows, p)
+        matrixMultiply(.none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 1, c: cache.gates.pointer, ldc: g)
+        recur(initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache)
+    }
 
-        // Workers write disjoint rows of the cache.
-        nonisolated(unsafe) let (p, cache) = (p, cache)
-        if let packed = cache.packedForward {
-            // Rows of the batch are independent through time: each worker runs every step for its rows, product
-            // and gate math, with no hand-off between steps.
-            pack(packed, p.weightHH, .transposed)
-            splitOverWorkers(batch, minimumPerPart: 4) { rows in
-                for t in 0..<steps {
-                    forwardProduct(t, rows, packed, p, cache)
-                    forwardGates(t, rows, p, cache)
-                }
-            }
-        } else {
-            // Each step's product over the whole batch (OpenBLAS), then the gate math over parts of the batch.
-            for t in 0..<steps {
-                forwardProduct(t, 0..<batch, nil, p, cache)
-                splitOverWorkers(batch, minimumPerPart: minimumRowsPerPart) { rows in forwardGates(t, rows, p, cache) }
-            }
+    /// Runs the layer over token ids looked up in an embedding E, (V, D), without forming X = E[ids]: the
+    /// projected table Q = E · W_ihᵀ + biases, (V, G·H), is computed once and P's rows are copied from it.
+    /// V·D·G·H multiply-adds instead of T·B·D·G·H: the first layer's choice when V < T·B. Same results as
+    /// `forward(input:…)` on the embedded rows, up to rounding.
+    ///
+    /// - Parameters:
+    ///   - ids: (T, B) token ids, each in 0..<V.
+    ///   - embedding: E, (V, D).
+    ///   - vocabularySize: V.
+    ///   - initialHidden, initialCell, p, cache: as for `forward(input:…)`.
+    public func forward(
+        ids: UnsafePointer<Int32>, embedding: UnsafePointer<T>, vocabularySize v: Int,
+        initialHidden: UnsafePointer<T>, initialCell: UnsafePointer<T>?, parameters p: RecurrentParameters<T>,
+        cache: Cache
+    ) {
+        let (rows, d, g) = (cache.steps * cache.batch, inputSize, gateRows)
+        let q = cache.tableBuffer(&cache.table, rows: v, width: g)
+        fillBiases(q, rows: v, p)
+        matrixMultiply(.none, .transposed, m: v, n: g, k: d, a: embedding, lda: d, b: p.weightIH, ldb: d, beta: 1, c: q, ldc: g)
+        nonisolated(unsafe) let (gates, table, ids) = (cache.gates.pointer, UnsafePointer(q), ids)
+        splitOverWorkers(rows, minimumPerPart: max(1, (1 << 16) / g)) { part in
+            for r in part { (gates + r * g).update(from: table + Int(ids[r]) * g, count: g) }
         }
+        recur(initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache)
+    }
+
+    /// Rows of pre-activations set to the biases: b_ih + b_hh, or b_ih alone for the GRU (which keeps b_hh for
+    /// its hidden projection).
+    private func fillBiases(_ target: UnsafeMutablePointer<T>, rows: Int, _ p: RecurrentParameters<T>) {
+        let g = gateRows
+        for k in 0..<g { target[k] = cell == .gru ? p.biasIH[k] : p.biasIH[k] + p.biasHH[k] }
+        for r in 1..<max(1, rows) { (target + r * g).update(from: target, count: g) }
     }
 
     /// The final cell state c_{T-1} after `forward` (LSTM only), (B, H).
@@ -159,7 +175,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     ///   - input: X as given to forward, (T, B, D).
     ///   - p: the layer's weights and biases.
     ///   - dp: the gradients of the weights and biases, accumulated into (+=).
-    ///   - dInput: receives ∂L/∂X, (T, B, D), or nil when not needed (the embedding's input is ids).
+    ///   - dInput: receives ∂L/∂X, (T, B, D), or nil when not needed.
     ///   - dInitialHidden: receives ∂L/∂h0, (B, H), or nil.
     ///   - dInitialCell: receives ∂L/∂c0, (B, H), or nil.
     ///   - cache: what the last forward saved.
@@ -169,160 +185,45 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         dInput: UnsafeMutablePointer<T>?, dInitialHidden: UnsafeMutablePointer<T>?,
         dInitialCell: UnsafeMutablePointer<T>?, cache: Cache
     ) {
-        let (steps, batch, d, h, g) = (cache.steps, cache.batch, inputSize, hiddenSize, gateRows)
-        let dh = cache.dHidden.pointer
-        let dc = cache.dCell.pointer
-        if let dFinalHidden { dh.update(from: dFinalHidden, count: batch * h) } else { dh.update(repeating: 0, count: batch * h) }
-        if let dFinalCell { dc.update(from: dFinalCell, count: batch * h) } else { dc.update(repeating: 0, count: batch * h) }
-        // dPHidden: the gradient of the hidden projection, which W_hh and b_hh see (separate only for the GRU).
-        let dPHidden = cell == .gru ? cache.dPreHidden.pointer : cache.dPre.pointer
-
-        // Workers write disjoint rows of the cache.
-        nonisolated(unsafe) let (p, cache, dOutput) = (p, cache, dOutput)
-        if let packed = cache.packedBackward {
-            pack(packed, p.weightHH, .none)
-            splitOverWorkers(batch, minimumPerPart: 4) { rows in
-                for t in stride(from: steps - 1, through: 0, by: -1) {
-                    backwardGates(t, rows, dOutput, cache)
-                    backwardProduct(t, rows, packed, p, cache)
-                }
-            }
-        } else {
-            for t in stride(from: steps - 1, through: 0, by: -1) {
-                splitOverWorkers(batch, minimumPerPart: minimumRowsPerPart) { rows in backwardGates(t, rows, dOutput, cache) }
-                backwardProduct(t, 0..<batch, nil, p, cache)
-            }
-        }
-        if let dInitialHidden { dInitialHidden.update(from: dh, count: batch * h) }
-        if let dInitialCell, cell.hasCellState { dInitialCell.update(from: dc, count: batch * h) }
-
-        // Weight gradients: one GEMM each over all steps.
-        let rows = steps * batch
+        recurBackward(dOutput: dOutput, dFinalHidden: dFinalHidden, dFinalCell: dFinalCell, parameters: p, gradients: dp, dInitialHidden: dInitialHidden, dInitialCell: dInitialCell, cache: cache)
+        // dW_ih += dPᵀ · X and dX = dP · W_ih, one GEMM each over all steps.
+        let (rows, d, g) = (cache.steps * cache.batch, inputSize, gateRows)
         let dP = UnsafePointer(cache.dPre.pointer)
         matrixMultiply(.transposed, .none, m: g, n: d, k: rows, a: dP, lda: g, b: input, ldb: d, beta: 1, c: dp.weightIH, ldc: d)
-        // dW_hh += dP_Hᵀ · [h0; h_0 … h_{T-2}]: the first step against h0, the rest against the outputs.
-        matrixMultiply(.transposed, .none, m: g, n: h, k: batch, a: dPHidden, lda: g, b: cache.initialHidden.pointer, ldb: h, beta: 1, c: dp.weightHH, ldc: h)
-        if steps > 1 {
-            matrixMultiply(.transposed, .none, m: g, n: h, k: (steps - 1) * batch, a: dPHidden + batch * g, lda: g, b: cache.outputs.pointer, ldb: h, beta: 1, c: dp.weightHH, ldc: h)
-        }
-        for r in 0..<rows {
-            let (a, b) = (dP + r * g, dPHidden + r * g)
-            for k in 0..<g {
-                dp.biasIH[k] += a[k]
-                dp.biasHH[k] += b[k]
-            }
-        }
         if let dInput {
             matrixMultiply(.none, .none, m: rows, n: d, k: g, a: dP, lda: g, b: p.weightIH, ldb: d, c: dInput, ldc: d)
         }
     }
 
-    /// Packs op(W_hh) into `packed` (then T is Float); nothing when there is no packed copy.
-    @inline(__always)
-    private func pack(_ packed: PackedMatrix?, _ w: UnsafePointer<T>, _ transW: Transpose) {
-        packed?.pack(UnsafeRawPointer(w).assumingMemoryBound(to: Float.self), ldb: hiddenSize, transW)
-    }
-
-    /// C ← β·C + A · op(W_hh) for one step: A (m, k), C (m, n), W_hh stored (G·H, H). Through the cache's packed
-    /// copy when it has one (then T is Float), through OpenBLAS otherwise.
-    @inline(__always)
-    private func recurrentProduct(
-        _ packed: PackedMatrix?, _ transW: Transpose, m: Int, n: Int, k: Int, a: UnsafePointer<T>,
-        w: UnsafePointer<T>, beta: T, c: UnsafeMutablePointer<T>
+    /// Backpropagates through the steps of the last `forward(ids:…)`.
+    ///
+    /// - Parameters:
+    ///   - ids, embedding, vocabularySize: as given to forward.
+    ///   - dEmbedding: ∂L/∂E, (V, D), accumulated into (+=), or nil when not needed.
+    ///   - dOutput, dFinalHidden, dFinalCell, p, dp, dInitialHidden, dInitialCell, cache: as for
+    ///     `backward(dOutput:…input:…)`.
+    public func backward(
+        dOutput: UnsafePointer<T>, dFinalHidden: UnsafePointer<T>?, dFinalCell: UnsafePointer<T>?,
+        ids: UnsafePointer<Int32>, embedding: UnsafePointer<T>, vocabularySize v: Int,
+        parameters p: RecurrentParameters<T>, gradients dp: RecurrentParameters<T>,
+        dEmbedding: UnsafeMutablePointer<T>?, dInitialHidden: UnsafeMutablePointer<T>?,
+        dInitialCell: UnsafeMutablePointer<T>?, cache: Cache
     ) {
-        if let packed {
-            packed.multiply(
-                m: m, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: k, beta: Float(beta),
-                c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: n)
-        } else {
-            matrixMultiply(.none, transW, m: m, n: n, k: k, a: a, lda: k, b: w, ldb: hiddenSize, beta: beta, c: c, ldc: n)
+        recurBackward(dOutput: dOutput, dFinalHidden: dFinalHidden, dFinalCell: dFinalCell, parameters: p, gradients: dp, dInitialHidden: dInitialHidden, dInitialCell: dInitialCell, cache: cache)
+        // ∂L/∂Q[v] = Σ of ∂L/∂P over the positions holding token v; parts of the columns on the worker threads,
+        // each position added in order. Then dW_ih += ∂L/∂Qᵀ · E and dE += ∂L/∂Q · W_ih.
+        let (rows, d, g) = (cache.steps * cache.batch, inputSize, gateRows)
+        nonisolated(unsafe) let dQ = cache.tableBuffer(&cache.dTable, rows: v, width: g)
+        nonisolated(unsafe) let (dP, ids) = (UnsafePointer(cache.dPre.pointer), ids)
+        splitOverWorkers(g, minimumPerPart: 256, alignment: 16) { cols in
+            for t in 0..<v { (dQ + t * g + cols.lowerBound).update(repeating: 0, count: cols.count) }
+            for r in 0..<rows {
+                addInPlace(dQ + Int(ids[r]) * g + cols.lowerBound, dP + r * g + cols.lowerBound, count: cols.count)
+            }
+        }
+        matrixMultiply(.transposed, .none, m: g, n: d, k: v, a: dQ, lda: g, b: embedding, ldb: d, beta: 1, c: dp.weightIH, ldc: d)
+        if let dEmbedding {
+            matrixMultiply(.none, .none, m: v, n: d, k: g, a: dQ, lda: g, b: p.weightIH, ldb: d, beta: 1, c: dEmbedding, ldc: d)
         }
     }
-
-    /// Rows per part for the gate math alone: at least 2,048 hidden units, below which a thread hand-off costs
-    /// more than it saves.
-    private var minimumRowsPerPart: Int { max(1, 2048 / hiddenSize) }
-}
-
-// One time step for a range of batch rows, the pieces both loop orders above are made of. Pointers are offset to
-// the first row of `rows`; everything a call writes belongs to those rows only. (The closures that call these
-// stay generic over T after specialization, so the cell functions carry `@_specialize` for Float and Double:
-// without it the gate math ran through generic SIMD witnesses, 20× slower.)
-extension RecurrentLayer {
-    /// Step t's recurrent product for `rows`: P_t += h_{t-1} · W_hhᵀ (LSTM, RNN), or the GRU's hidden projection
-    /// b_hh + h_{t-1} · W_hhᵀ; through `packed` on this thread, or OpenBLAS when nil.
-    @inline(__always)
-    func forwardProduct(_ t: Int, _ rows: Range<Int>, _ packed: PackedMatrix?, _ p: RecurrentParameters<T>, _ cache: Cache) {
-        let (batch, h, g, r0) = (cache.batch, hiddenSize, gateRows, rows.lowerBound)
-        let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
-        var target = cache.gates.pointer + (t * batch + r0) * g
-        if cell == .gru {
-            target = cache.hiddenProjection.pointer + r0 * g
-            for b in 0..<rows.count { (target + b * g).update(from: p.biasHH, count: g) }
-        }
-        recurrentProduct(packed, .transposed, m: rows.count, n: g, k: h, a: hPrev + r0 * h, w: p.weightHH, beta: 1, c: target)
-    }
-
-    /// Step t's gate math for `rows`, from the pre-activations the product completed.
-    @inline(__always)
-    func forwardGates(_ t: Int, _ rows: Range<Int>, _ p: RecurrentParameters<T>, _ cache: Cache) {
-        let (batch, h, g, r0, n) = (cache.batch, hiddenSize, gateRows, rows.lowerBound, rows.count)
-        let gt = cache.gates.pointer + (t * batch + r0) * g
-        let out = cache.outputs.pointer + (t * batch + r0) * h
-        let state = cache.states.pointer + (t * batch + r0) * h
-        let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
-        switch cell {
-        case .lstm:
-            let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
-            lstmForwardStep(gates: gt, cellPrevious: cPrev + r0 * h, cell: state, hidden: out, batch: n, hiddenSize: h)
-        case .gru:
-            gruForwardStep(gates: gt, hiddenProjection: cache.hiddenProjection.pointer + r0 * g, hiddenN: state, hiddenPrevious: hPrev + r0 * h, hidden: out, batch: n, hiddenSize: h)
-        case .rnn:
-            rnnForwardStep(pre: gt, hidden: gt, count: n * h)
-            out.update(from: gt, count: n * h)
-        }
-    }
-
-    /// Step t's gate math backward for `rows`: dh += ∂L/∂output_t, then ∂L/∂P_t (and the GRU's ∂L/∂hidden
-    /// projection and direct ∂L/∂h_{t-1}); the LSTM's dc becomes ∂L/∂c_{t-1}.
-    @inline(__always)
-    func backwardGates(_ t: Int, _ rows: Range<Int>, _ dOutput: UnsafePointer<T>, _ cache: Cache) {
-        let (batch, h, g, r0, n) = (cache.batch, hiddenSize, gateRows, rows.lowerBound, rows.count)
-        let dh = cache.dHidden.pointer + r0 * h
-        let gt = UnsafePointer(cache.gates.pointer + (t * batch + r0) * g)
-        let dPt = cache.dPre.pointer + (t * batch + r0) * g
-        let state = UnsafePointer(cache.states.pointer + (t * batch + r0) * h)
-        addInPlace(dh, dOutput + (t * batch + r0) * h, count: n * h)
-        switch cell {
-        case .lstm:
-            let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
-            lstmBackwardStep(gates: gt, cell: state, cellPrevious: cPrev + r0 * h, dHidden: dh, dCell: cache.dCell.pointer + r0 * h, dGates: dPt, batch: n, hiddenSize: h)
-        case .gru:
-            let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
-            gruBackwardStep(gates: gt, hiddenN: state, hiddenPrevious: hPrev + r0 * h, dHidden: dh, dInputProjection: dPt, dHiddenProjection: cache.dPreHidden.pointer + (t * batch + r0) * g, dHiddenPrevious: cache.dHiddenDirect.pointer + r0 * h, batch: n, hiddenSize: h)
-        case .rnn:
-            rnnBackwardStep(hidden: gt, dHidden: dh, dPre: dPt, count: n * h)
-        }
-    }
-
-    /// Step t's product backward for `rows`: dh ← ∂L/∂h_{t-1} = dP_t · W_hh (plus the GRU's direct part), through
-    /// `packed` on this thread, or OpenBLAS when nil.
-    @inline(__always)
-    func backwardProduct(_ t: Int, _ rows: Range<Int>, _ packed: PackedMatrix?, _ p: RecurrentParameters<T>, _ cache: Cache) {
-        let (batch, h, g, r0) = (cache.batch, hiddenSize, gateRows, rows.lowerBound)
-        let dh = cache.dHidden.pointer + r0 * h
-        if cell == .gru {
-            dh.update(from: cache.dHiddenDirect.pointer + r0 * h, count: rows.count * h)
-            recurrentProduct(packed, .none, m: rows.count, n: h, k: g, a: cache.dPreHidden.pointer + (t * batch + r0) * g, w: p.weightHH, beta: 1, c: dh)
-        } else {
-            recurrentProduct(packed, .none, m: rows.count, n: h, k: g, a: cache.dPre.pointer + (t * batch + r0) * g, w: p.weightHH, beta: 0, c: dh)
-        }
-    }
-}
-
-/// a[i] += b[i] for i < count.
-@_specialize(where T == Float)
-@_specialize(where T == Double)
-func addInPlace<T: RNNScalar>(_ a: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, count: Int) {
-    for i in 0..<count { a[i] += b[i] }
 }

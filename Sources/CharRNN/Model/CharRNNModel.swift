@@ -14,6 +14,10 @@ public final class CharRNNModel<T: RNNScalar> {
     let layers: [RecurrentLayer<T>]
     private var workspace: Workspace?
 
+    /// How the first layer gets its input projection (see `usesVocabularyTable`); tests force each way.
+    enum FirstLayerInput { case automatic, embeddedRows, vocabularyTable }
+    var firstLayerInput = FirstLayerInput.automatic
+
     /// Activations and gradient buffers for one (T, B), allocated on first use and reused.
     final class Workspace {
         let steps: Int
@@ -145,8 +149,16 @@ public final class CharRNNModel<T: RNNScalar> {
         w.inputs.update(from: inputs.baseAddress!, count: n)
         let p = parameters
 
-        embeddingForward(output: w.embedded.pointer, ids: w.inputs, table: p.value("embedding.weight"), count: n, width: e)
+        let table = usesVocabularyTable(positions: n)
+        if !table {
+            embeddingForward(output: w.embedded.pointer, ids: w.inputs, table: p.value("embedding.weight"), count: n, width: e)
+        }
         for (k, layer) in layers.enumerated() {
+            let (h0, c0) = (state.hidden[k].pointer, config.cell.hasCellState ? state.cell[k].pointer : nil)
+            if k == 0 && table {
+                layer.forward(ids: w.inputs, embedding: p.value("embedding.weight"), vocabularySize: v, initialHidden: h0, initialCell: c0, parameters: p.recurrent(0), cache: w.caches[0])
+                continue
+            }
             var input = UnsafePointer(w.embedded.pointer)
             if k > 0 {
                 input = UnsafePointer(w.caches[k - 1].outputs.pointer)
@@ -157,7 +169,7 @@ public final class CharRNNModel<T: RNNScalar> {
                 }
             }
             w.layerInputs[k] = input
-            layer.forward(input: input, initialHidden: state.hidden[k].pointer, initialCell: config.cell.hasCellState ? state.cell[k].pointer : nil, parameters: p.recurrent(k), cache: w.caches[k])
+            layer.forward(input: input, initialHidden: h0, initialCell: c0, parameters: p.recurrent(k), cache: w.caches[k])
         }
         let top = w.caches[layers.count - 1].outputs.pointer
         linearForward(output: w.logits.pointer, input: top, weight: p.value("decoder.weight"), bias: p.value("decoder.bias"), rows: n, inputSize: h, outputSize: v)
@@ -170,6 +182,17 @@ public final class CharRNNModel<T: RNNScalar> {
         return w
     }
 
+    /// Whether the first layer reads token ids through a projected vocabulary table (`RecurrentLayer.forward(ids:…)`)
+    /// rather than embedded rows: with `firstLayerInput` automatic, when V ≤ T·B, where the table is the cheaper
+    /// of the two (V·E·G·H multiply-adds against T·B·E·G·H, three times over with backward).
+    func usesVocabularyTable(positions n: Int) -> Bool {
+        switch firstLayerInput {
+        case .automatic: return config.vocabularySize <= n
+        case .embeddedRows: return false
+        case .vocabularyTable: return true
+        }
+    }
+
     /// Backward through the decoder, the layers and the embedding, from ∂L/∂logits left in `w.logits`.
     private func backward(_ w: Workspace) {
         let (n, v, e, h) = (w.steps * w.batch, config.vocabularySize, config.embeddingSize, config.hiddenSize)
@@ -178,7 +201,13 @@ public final class CharRNNModel<T: RNNScalar> {
 
         var dCurrent = w.dHidden[0].pointer
         linearBackward(dInput: dCurrent, dWeight: p.gradient("decoder.weight"), dBias: p.gradient("decoder.bias"), dOutput: w.logits.pointer, input: top, weight: p.value("decoder.weight"), rows: n, inputSize: h, outputSize: v)
+        let table = usesVocabularyTable(positions: n)
         for k in stride(from: layers.count - 1, through: 0, by: -1) {
+            if k == 0 && table {
+                // ∂L/∂E accumulates straight into the embedding's gradient.
+                layers[0].backward(dOutput: dCurrent, dFinalHidden: nil, dFinalCell: nil, ids: w.inputs, embedding: p.value("embedding.weight"), vocabularySize: v, parameters: p.recurrent(0), gradients: p.recurrent(0, gradient: true), dEmbedding: p.gradient("embedding.weight"), dInitialHidden: nil, dInitialCell: nil, cache: w.caches[0])
+                return
+            }
             let dInput = k > 0 ? w.dHidden[(layers.count - k) % 2].pointer : w.dEmbedded.pointer
             layers[k].backward(dOutput: dCurrent, dFinalHidden: nil, dFinalCell: nil, input: w.layerInputs[k], parameters: p.recurrent(k), gradients: p.recurrent(k, gradient: true), dInput: dInput, dInitialHidden: nil, dInitialCell: nil, cache: w.caches[k])
             if k > 0 && config.dropout > 0 { dropoutBackward(dValues: dInput, mask: w.masks[k - 1].pointer, count: n * h) }

@@ -1,0 +1,187 @@
+// RecurrentLayer's time steps: the recurrence forward and backward over all steps, and the per-step pieces it is
+// made of. The input projection and the weight gradients are in RecurrentLayer.swift.
+
+extension RecurrentLayer {
+    /// The recurrence over all steps, from the pre-activations P = X · W_ihᵀ + biases already in `cache.gates`.
+    func recur(initialHidden: UnsafePointer<T>, initialCell: UnsafePointer<T>?, parameters p: RecurrentParameters<T>, cache: Cache) {
+        let (steps, batch, h) = (cache.steps, cache.batch, hiddenSize)
+        cache.initialHidden.pointer.update(from: initialHidden, count: batch * h)
+        if cell.hasCellState {
+            precondition(initialCell != nil, "an LSTM layer needs an initial cell state")
+            cache.initialCell.pointer.update(from: initialCell!, count: batch * h)
+        }
+        // Workers write disjoint rows of the cache.
+        nonisolated(unsafe) let (p, cache) = (p, cache)
+        if let packed = cache.packedForward {
+            // Rows of the batch are independent through time: each worker runs every step for its rows, product
+            // and gate math, with no hand-off between steps.
+            pack(packed, p.weightHH, .transposed)
+            splitOverWorkers(batch, minimumPerPart: 4) { rows in
+                for t in 0..<steps {
+                    forwardProduct(t, rows, packed, p, cache)
+                    forwardGates(t, rows, p, cache)
+                }
+            }
+        } else {
+            // Each step's product over the whole batch (OpenBLAS), then the gate math over parts of the batch.
+            for t in 0..<steps {
+                forwardProduct(t, 0..<batch, nil, p, cache)
+                splitOverWorkers(batch, minimumPerPart: minimumRowsPerPart) { rows in forwardGates(t, rows, p, cache) }
+            }
+        }
+    }
+
+    /// Backward through the steps, leaving ∂L/∂P in `cache.dPre` (and the GRU's ∂L/∂hidden projection in
+    /// `cache.dPreHidden`); accumulates dW_hh and both biases, and gives ∂L/∂h0 and ∂L/∂c0.
+    func recurBackward(
+        dOutput: UnsafePointer<T>, dFinalHidden: UnsafePointer<T>?, dFinalCell: UnsafePointer<T>?,
+        parameters p: RecurrentParameters<T>, gradients dp: RecurrentParameters<T>,
+        dInitialHidden: UnsafeMutablePointer<T>?, dInitialCell: UnsafeMutablePointer<T>?, cache: Cache
+    ) {
+        let (steps, batch, h, g) = (cache.steps, cache.batch, hiddenSize, gateRows)
+        let dh = cache.dHidden.pointer
+        let dc = cache.dCell.pointer
+        if let dFinalHidden { dh.update(from: dFinalHidden, count: batch * h) } else { dh.update(repeating: 0, count: batch * h) }
+        if let dFinalCell { dc.update(from: dFinalCell, count: batch * h) } else { dc.update(repeating: 0, count: batch * h) }
+        // Workers write disjoint rows of the cache.
+        nonisolated(unsafe) let (p, cache, dOutput) = (p, cache, dOutput)
+        if let packed = cache.packedBackward {
+            pack(packed, p.weightHH, .none)
+            splitOverWorkers(batch, minimumPerPart: 4) { rows in
+                for t in stride(from: steps - 1, through: 0, by: -1) {
+                    backwardGates(t, rows, dOutput, cache)
+                    backwardProduct(t, rows, packed, p, cache)
+                }
+            }
+        } else {
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                splitOverWorkers(batch, minimumPerPart: minimumRowsPerPart) { rows in backwardGates(t, rows, dOutput, cache) }
+                backwardProduct(t, 0..<batch, nil, p, cache)
+            }
+        }
+        if let dInitialHidden { dInitialHidden.update(from: dh, count: batch * h) }
+        if let dInitialCell, cell.hasCellState { dInitialCell.update(from: dc, count: batch * h) }
+
+        // dW_hh += dP_Hᵀ · [h0; h_0 … h_{T-2}], dP_H the gradient of the hidden projection (separate only for the
+        // GRU): the first step against h0, the rest against the outputs; one GEMM over all steps.
+        let dP = UnsafePointer(cache.dPre.pointer)
+        let dPHidden = cell == .gru ? UnsafePointer(cache.dPreHidden.pointer) : dP
+        matrixMultiply(.transposed, .none, m: g, n: h, k: batch, a: dPHidden, lda: g, b: cache.initialHidden.pointer, ldb: h, beta: 1, c: dp.weightHH, ldc: h)
+        if steps > 1 {
+            matrixMultiply(.transposed, .none, m: g, n: h, k: (steps - 1) * batch, a: dPHidden + batch * g, lda: g, b: cache.outputs.pointer, ldb: h, beta: 1, c: dp.weightHH, ldc: h)
+        }
+        for r in 0..<(steps * batch) {
+            addInPlace(dp.biasIH, dP + r * g, count: g)
+            addInPlace(dp.biasHH, dPHidden + r * g, count: g)
+        }
+    }
+
+    /// Packs op(W_hh) into `packed` (then T is Float).
+    @inline(__always)
+    private func pack(_ packed: PackedMatrix, _ w: UnsafePointer<T>, _ transW: Transpose) {
+        packed.pack(UnsafeRawPointer(w).assumingMemoryBound(to: Float.self), ldb: hiddenSize, transW)
+    }
+
+    /// C ← β·C + A · op(W_hh) for one step: A (m, k), C (m, n), W_hh stored (G·H, H). Through a packed copy on
+    /// this thread when given (then T is Float), through OpenBLAS otherwise.
+    @inline(__always)
+    private func recurrentProduct(
+        _ packed: PackedMatrix?, _ transW: Transpose, m: Int, n: Int, k: Int, a: UnsafePointer<T>,
+        w: UnsafePointer<T>, beta: T, c: UnsafeMutablePointer<T>
+    ) {
+        if let packed {
+            packed.multiply(
+                m: m, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: k, beta: Float(beta),
+                c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: n)
+        } else {
+            matrixMultiply(.none, transW, m: m, n: n, k: k, a: a, lda: k, b: w, ldb: hiddenSize, beta: beta, c: c, ldc: n)
+        }
+    }
+
+    /// Rows per part for the gate math alone: at least 2,048 hidden units, below which a thread hand-off costs
+    /// more than it saves.
+    private var minimumRowsPerPart: Int { max(1, 2048 / hiddenSize) }
+}
+
+// One time step for a range of batch rows, the pieces both loop orders are made of. Pointers are offset to
+// the first row of `rows`; everything a call writes belongs to those rows only. (The closures that call these
+// stay generic over T after specialization, so the cell functions carry `@_specialize` for Float and Double:
+// without it the gate math ran through generic SIMD witnesses, 20× slower.)
+extension RecurrentLayer {
+    /// Step t's recurrent product for `rows`: P_t += h_{t-1} · W_hhᵀ (LSTM, RNN), or the GRU's hidden projection
+    /// b_hh + h_{t-1} · W_hhᵀ; through `packed` on this thread, or OpenBLAS when nil.
+    @inline(__always)
+    func forwardProduct(_ t: Int, _ rows: Range<Int>, _ packed: PackedMatrix?, _ p: RecurrentParameters<T>, _ cache: Cache) {
+        let (batch, h, g, r0) = (cache.batch, hiddenSize, gateRows, rows.lowerBound)
+        let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
+        var target = cache.gates.pointer + (t * batch + r0) * g
+        if cell == .gru {
+            target = cache.hiddenProjection.pointer + r0 * g
+            for b in 0..<rows.count { (target + b * g).update(from: p.biasHH, count: g) }
+        }
+        recurrentProduct(packed, .transposed, m: rows.count, n: g, k: h, a: hPrev + r0 * h, w: p.weightHH, beta: 1, c: target)
+    }
+
+    /// Step t's gate math for `rows`, from the pre-activations the product completed.
+    @inline(__always)
+    func forwardGates(_ t: Int, _ rows: Range<Int>, _ p: RecurrentParameters<T>, _ cache: Cache) {
+        let (batch, h, g, r0, n) = (cache.batch, hiddenSize, gateRows, rows.lowerBound, rows.count)
+        let gt = cache.gates.pointer + (t * batch + r0) * g
+        let out = cache.outputs.pointer + (t * batch + r0) * h
+        let state = cache.states.pointer + (t * batch + r0) * h
+        let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
+        switch cell {
+        case .lstm:
+            let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
+            lstmForwardStep(gates: gt, cellPrevious: cPrev + r0 * h, cell: state, hidden: out, batch: n, hiddenSize: h)
+        case .gru:
+            gruForwardStep(gates: gt, hiddenProjection: cache.hiddenProjection.pointer + r0 * g, hiddenN: state, hiddenPrevious: hPrev + r0 * h, hidden: out, batch: n, hiddenSize: h)
+        case .rnn:
+            rnnForwardStep(pre: gt, hidden: gt, count: n * h)
+            out.update(from: gt, count: n * h)
+        }
+    }
+
+    /// Step t's gate math backward for `rows`: dh += ∂L/∂output_t, then ∂L/∂P_t (and the GRU's ∂L/∂hidden
+    /// projection and direct ∂L/∂h_{t-1}); the LSTM's dc becomes ∂L/∂c_{t-1}.
+    @inline(__always)
+    func backwardGates(_ t: Int, _ rows: Range<Int>, _ dOutput: UnsafePointer<T>, _ cache: Cache) {
+        let (batch, h, g, r0, n) = (cache.batch, hiddenSize, gateRows, rows.lowerBound, rows.count)
+        let dh = cache.dHidden.pointer + r0 * h
+        let gt = UnsafePointer(cache.gates.pointer + (t * batch + r0) * g)
+        let dPt = cache.dPre.pointer + (t * batch + r0) * g
+        let state = UnsafePointer(cache.states.pointer + (t * batch + r0) * h)
+        addInPlace(dh, dOutput + (t * batch + r0) * h, count: n * h)
+        switch cell {
+        case .lstm:
+            let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
+            lstmBackwardStep(gates: gt, cell: state, cellPrevious: cPrev + r0 * h, dHidden: dh, dCell: cache.dCell.pointer + r0 * h, dGates: dPt, batch: n, hiddenSize: h)
+        case .gru:
+            let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
+            gruBackwardStep(gates: gt, hiddenN: state, hiddenPrevious: hPrev + r0 * h, dHidden: dh, dInputProjection: dPt, dHiddenProjection: cache.dPreHidden.pointer + (t * batch + r0) * g, dHiddenPrevious: cache.dHiddenDirect.pointer + r0 * h, batch: n, hiddenSize: h)
+        case .rnn:
+            rnnBackwardStep(hidden: gt, dHidden: dh, dPre: dPt, count: n * h)
+        }
+    }
+
+    /// Step t's product backward for `rows`: dh ← ∂L/∂h_{t-1} = dP_t · W_hh (plus the GRU's direct part), through
+    /// `packed` on this thread, or OpenBLAS when nil.
+    @inline(__always)
+    func backwardProduct(_ t: Int, _ rows: Range<Int>, _ packed: PackedMatrix?, _ p: RecurrentParameters<T>, _ cache: Cache) {
+        let (batch, h, g, r0) = (cache.batch, hiddenSize, gateRows, rows.lowerBound)
+        let dh = cache.dHidden.pointer + r0 * h
+        if cell == .gru {
+            dh.update(from: cache.dHiddenDirect.pointer + r0 * h, count: rows.count * h)
+            recurrentProduct(packed, .none, m: rows.count, n: h, k: g, a: cache.dPreHidden.pointer + (t * batch + r0) * g, w: p.weightHH, beta: 1, c: dh)
+        } else {
+            recurrentProduct(packed, .none, m: rows.count, n: h, k: g, a: cache.dPre.pointer + (t * batch + r0) * g, w: p.weightHH, beta: 0, c: dh)
+        }
+    }
+}
+
+/// a[i] += b[i] for i < count.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func addInPlace<T: RNNScalar>(_ a: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, count: Int) {
+    for i in 0..<count { a[i] += b[i] }
+}
