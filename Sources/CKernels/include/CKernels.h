@@ -51,6 +51,16 @@ void crnn_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, 
 void crnn_gemm_packed_portable(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
                                float beta, float *c, size_t ldc, size_t first_panel, size_t panel_count);
 
+/// The LSTM cell's elementwise step forward for `batch` rows of h units, the contract of `lstmForwardStep` in
+/// LSTMCell.swift (gates (B, 4H) i f g o, pre-activations in, activations out; c_t and h_t out). Returns 1 when it
+/// ran the AVX2/FMA kernel, 0 (touching nothing) when the CPU lacks it and the caller must run its own.
+int crnn_lstm_forward(float *gates, const float *cell_prev, float *cell, float *hidden, size_t batch, size_t h);
+
+/// The LSTM cell's elementwise step backward, the contract of `lstmBackwardStep` in LSTMCell.swift; returns as
+/// `crnn_lstm_forward` does.
+int crnn_lstm_backward(const float *gates, const float *cell, const float *cell_prev, const float *d_hidden,
+                       float *d_cell, float *d_gates, size_t batch, size_t h);
+
 /// binary16 bit pattern → float, exactly (subnormals, infinities and NaNs included).
 float crnn_half_to_float(uint16_t h);
 

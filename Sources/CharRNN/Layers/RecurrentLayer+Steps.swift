@@ -1,5 +1,8 @@
 // RecurrentLayer's time steps: the recurrence forward and backward over all steps, and the per-step pieces it is
-// made of. The input projection and the weight gradients are in RecurrentLayer.swift.
+// made of. The input projection and the weight gradients are in RecurrentLayer.swift. In Float on a CPU with
+// AVX2/FMA, the LSTM's gate math runs in CKernels (`crnn_lstm_forward/backward`), whose twins are the Swift
+// `lstmForwardStep`/`lstmBackwardStep`.
+import CKernels
 
 extension RecurrentLayer {
     /// The recurrence over all steps, from the pre-activations P = X · W_ihᵀ + biases already in `cache.gates`.
@@ -133,6 +136,7 @@ extension RecurrentLayer {
         switch cell {
         case .lstm:
             let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
+            if T.self == Float.self, crnn_lstm_forward(float(gt), float(cPrev + r0 * h), float(state), float(out), n, h) != 0 { return }
             lstmForwardStep(gates: gt, cellPrevious: cPrev + r0 * h, cell: state, hidden: out, batch: n, hiddenSize: h)
         case .gru:
             gruForwardStep(gates: gt, hiddenProjection: cache.hiddenProjection.pointer + r0 * g, hiddenN: state, hiddenPrevious: hPrev + r0 * h, hidden: out, batch: n, hiddenSize: h)
@@ -155,7 +159,9 @@ extension RecurrentLayer {
         switch cell {
         case .lstm:
             let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
-            lstmBackwardStep(gates: gt, cell: state, cellPrevious: cPrev + r0 * h, dHidden: dh, dCell: cache.dCell.pointer + r0 * h, dGates: dPt, batch: n, hiddenSize: h)
+            let dc = cache.dCell.pointer + r0 * h
+            if T.self == Float.self, crnn_lstm_backward(float(gt), float(state), float(cPrev + r0 * h), float(dh), float(dc), float(dPt), n, h) != 0 { return }
+            lstmBackwardStep(gates: gt, cell: state, cellPrevious: cPrev + r0 * h, dHidden: dh, dCell: dc, dGates: dPt, batch: n, hiddenSize: h)
         case .gru:
             let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
             gruBackwardStep(gates: gt, hiddenN: state, hiddenPrevious: hPrev + r0 * h, dHidden: dh, dInputProjection: dPt, dHiddenProjection: cache.dPreHidden.pointer + (t * batch + r0) * g, dHiddenPrevious: cache.dHiddenDirect.pointer + r0 * h, batch: n, hiddenSize: h)
@@ -184,4 +190,13 @@ extension RecurrentLayer {
 @_specialize(where T == Double)
 func addInPlace<T: RNNScalar>(_ a: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, count: Int) {
     for i in 0..<count { a[i] += b[i] }
+}
+
+/// A pointer to T's storage as Float, for the Float-only C kernels (callers check T == Float).
+@inline(__always)
+func float<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+
+@inline(__always)
+func float<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
 }
