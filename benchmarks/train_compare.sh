@@ -11,17 +11,23 @@ corpus=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
 [ -f "$corpus" ] || { echo "train_compare: $corpus not found (set CORPUS=...)" >&2; exit 1; }
 swift build -c release >/dev/null
 out=$(mktemp -d)
-for i in $(seq 1 "$runs"); do
+warmup=3  # updates left out of the timing on both sides (pytorch_train.py's --warmup default)
+train() {  # train STEPS: a fresh run of STEPS updates; peak RSS to $out/rss
     rm -rf "$out/run"
     /usr/bin/time -f "%M" -o "$out/rss" .build/release/charrnn train "$corpus" -o "$out/run" --cell "$cell" \
-        --hidden "$hidden" --max-steps "$steps" --eval-every 100000 --eval-tokens 2 --threads "$threads" --quiet
-    python3 - "$out/run/metrics.jsonl" "$out/rss" >> "$out/charrnn.txt" <<'PY'
-import json, sys
-m = json.loads(open(sys.argv[1]).read().splitlines()[-1])
-print(m["tokens_per_second"], open(sys.argv[2]).read().strip())
-PY
+        --hidden "$hidden" --max-steps "$1" --eval-every 100000 --eval-tokens 2 --threads "$threads" --quiet
+    python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["elapsed_seconds"])' "$out/run/metrics.jsonl"
+}
+for i in $(seq 1 "$runs"); do
+    # charrnn's rate over updates warmup+1 … warmup+STEPS, like PyTorch's: the training time of a run of
+    # warmup+STEPS updates minus that of a run of warmup updates (both measured from the first update, without
+    # start-up, corpus loading or the final checkpoint).
+    short=$(train "$warmup")
+    long=$(train $((warmup + steps)))
+    python3 -c 'import sys; s, l, n, rss = map(float, sys.argv[1:]); print(n / (l - s), int(rss))' \
+        "$short" "$long" $((steps * 2500)) "$(cat "$out/rss")" >> "$out/charrnn.txt"  # B·T = 50·50 chars per update
     python3 benchmarks/pytorch_train.py "$corpus" --cell "$cell" --hidden "$hidden" --steps "$steps" \
-        --threads "$threads" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["chars_per_second"], d["peak_rss_kib"])' >> "$out/pytorch.txt"
+        --warmup "$warmup" --threads "$threads" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["chars_per_second"], d["peak_rss_kib"])' >> "$out/pytorch.txt"
 done
 python3 - "$out/charrnn.txt" "$out/pytorch.txt" "$cell" "$hidden" "$threads" <<'PY'
 import statistics, sys

@@ -19,10 +19,7 @@ func linearBackward<T: RNNScalar>(
     outputSize o: Int
 ) {
     matrixMultiply(.transposed, .none, m: o, n: i, k: n, a: dOutput, lda: o, b: input, ldb: i, beta: 1, c: dWeight, ldc: i)
-    for r in 0..<n {
-        let d = dOutput + r * o
-        for k in 0..<o { dBias[k] += d[k] }
-    }
+    addRowSums(dBias, dOutput, rows: n, width: o)
     if let dInput {
         matrixMultiply(.none, .none, m: n, n: i, k: o, a: dOutput, lda: o, b: weight, ldb: i, c: dInput, ldc: i)
     }

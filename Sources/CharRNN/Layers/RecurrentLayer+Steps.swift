@@ -73,10 +73,8 @@ extension RecurrentLayer {
         if steps > 1 {
             matrixMultiply(.transposed, .none, m: g, n: h, k: (steps - 1) * batch, a: dPHidden + batch * g, lda: g, b: cache.outputs.pointer, ldb: h, beta: 1, c: dp.weightHH, ldc: h)
         }
-        for r in 0..<(steps * batch) {
-            addInPlace(dp.biasIH, dP + r * g, count: g)
-            addInPlace(dp.biasHH, dPHidden + r * g, count: g)
-        }
+        addRowSums(dp.biasIH, dP, rows: steps * batch, width: g)
+        addRowSums(dp.biasHH, dPHidden, rows: steps * batch, width: g)
     }
 
     /// Packs op(W_hh) into `packed` (then T is Float).
@@ -182,6 +180,15 @@ extension RecurrentLayer {
         } else {
             recurrentProduct(packed, .none, m: rows.count, n: h, k: g, a: cache.dPre.pointer + (t * batch + r0) * g, w: p.weightHH, beta: 0, c: dh)
         }
+    }
+}
+
+/// sums[k] += Σ_r rows[r·width + k], each column summed in row order; parts of the columns run on the worker
+/// threads (the same bits for any thread count). Bias gradients.
+func addRowSums<T: RNNScalar>(_ sums: UnsafeMutablePointer<T>, _ values: UnsafePointer<T>, rows: Int, width: Int) {
+    nonisolated(unsafe) let (sums, values) = (sums, values)
+    splitOverWorkers(width, minimumPerPart: max(16, (1 << 16) / max(1, rows)), alignment: 16) { cols in
+        for r in 0..<rows { addInPlace(sums + cols.lowerBound, values + r * width + cols.lowerBound, count: cols.count) }
     }
 }
 

@@ -12,13 +12,35 @@ public enum ClipMode: String, Codable, CaseIterable, Sendable {
 }
 
 /// The L2 norm of all gradients, accumulated in Double.
+///
+/// Large buffers are cut into 16 fixed parts (by the size alone), summed on the worker threads with four running sums
+/// each, then added in order: the same bits for any thread count, and no one long chain of dependent additions.
 public func gradientNorm<T: RNNScalar>(_ gradients: Buffer<T>) -> Double {
-    var sum = 0.0
-    for i in 0..<gradients.count {
-        let g = Double(gradients[i])
-        sum += g * g
+    let count = gradients.count
+    let parts = count >= 1 << 16 ? 16 : 1
+    var sums = [Double](repeating: 0, count: parts)
+    sums.withUnsafeMutableBufferPointer { buffer in
+        nonisolated(unsafe) let (sums, g) = (buffer.baseAddress!, UnsafePointer(gradients.pointer))
+        forEachPart(parts) { part in
+            let (lo, hi) = (count * part / parts, count * (part + 1) / parts)
+            var acc = SIMD4<Double>()
+            var i = lo
+            while i + 4 <= hi {
+                let v = SIMD4<Double>(Double(g[i]), Double(g[i + 1]), Double(g[i + 2]), Double(g[i + 3]))
+                acc += v * v
+                i += 4
+            }
+            var sum = acc.sum()
+            while i < hi {
+                sum += Double(g[i]) * Double(g[i])
+                i += 1
+            }
+            sums[part] = sum
+        }
     }
-    return sum.squareRoot()
+    var total = 0.0
+    for s in sums { total += s }
+    return total.squareRoot()
 }
 
 /// Clips `gradients` in place and returns their L2 norm before clipping (for the log line).
@@ -35,8 +57,11 @@ public func clipGradients<T: RNNScalar>(_ gradients: Buffer<T>, threshold: Doubl
     switch mode {
     case .norm:
         if norm > threshold {
+            nonisolated(unsafe) let g = g
             let scale = T(threshold / norm)
-            for i in 0..<gradients.count { g[i] *= scale }
+            splitOverWorkers(gradients.count, minimumPerPart: 1 << 16) { part in
+                for i in part { g[i] *= scale }
+            }
         }
     case .value:
         let c = T(threshold)
