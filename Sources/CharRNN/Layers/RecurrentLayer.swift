@@ -130,13 +130,16 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     ///   - ids: (T, B) token ids, each in 0..<V.
     ///   - embedding: E, (V, D).
     ///   - vocabularySize: V.
-    ///   - initialHidden, initialCell, p, cache: as for `forward(input:…)`.
+    ///   - initialHidden: h0, (B, H).
+    ///   - initialCell: c0, (B, H), LSTM only (nil otherwise).
+    ///   - p: the layer's weights and biases.
+    ///   - cache: receives the outputs (`cache.outputs`) and what backward needs.
     public func forward(
-        ids: UnsafePointer<Int32>, embedding: UnsafePointer<T>, vocabularySize v: Int,
+        ids: UnsafePointer<Int32>, embedding: UnsafePointer<T>, vocabularySize: Int,
         initialHidden: UnsafePointer<T>, initialCell: UnsafePointer<T>?, parameters p: RecurrentParameters<T>,
         cache: Cache
     ) {
-        let (rows, d, g) = (cache.steps * cache.batch, inputSize, gateRows)
+        let (rows, d, g, v) = (cache.steps * cache.batch, inputSize, gateRows, vocabularySize)
         let q = cache.tableBuffer(&cache.table, rows: v, width: g)
         fillBiases(q, rows: v, p)
         matrixMultiply(.none, .transposed, m: v, n: g, k: d, a: embedding, lda: d, b: p.weightIH, ldb: d, beta: 1, c: q, ldc: g)
@@ -198,13 +201,21 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     /// Backpropagates through the steps of the last `forward(ids:…)`.
     ///
     /// - Parameters:
-    ///   - ids, embedding, vocabularySize: as given to forward.
+    ///   - dOutput: ∂L/∂outputs, (T, B, H).
+    ///   - dFinalHidden: ∂L/∂h_{T-1} from beyond the chunk, (B, H), or nil for zero.
+    ///   - dFinalCell: ∂L/∂c_{T-1} from beyond the chunk, (B, H), or nil for zero.
+    ///   - ids: the token ids given to forward, (T, B).
+    ///   - embedding: E as given to forward, (V, D).
+    ///   - vocabularySize: V.
+    ///   - p: the layer's weights and biases.
+    ///   - dp: the gradients of the weights and biases, accumulated into (+=).
     ///   - dEmbedding: ∂L/∂E, (V, D), accumulated into (+=), or nil when not needed.
-    ///   - dOutput, dFinalHidden, dFinalCell, p, dp, dInitialHidden, dInitialCell, cache: as for
-    ///     `backward(dOutput:…input:…)`.
+    ///   - dInitialHidden: receives ∂L/∂h0, (B, H), or nil.
+    ///   - dInitialCell: receives ∂L/∂c0, (B, H), or nil.
+    ///   - cache: what the last forward saved.
     public func backward(
         dOutput: UnsafePointer<T>, dFinalHidden: UnsafePointer<T>?, dFinalCell: UnsafePointer<T>?,
-        ids: UnsafePointer<Int32>, embedding: UnsafePointer<T>, vocabularySize v: Int,
+        ids: UnsafePointer<Int32>, embedding: UnsafePointer<T>, vocabularySize: Int,
         parameters p: RecurrentParameters<T>, gradients dp: RecurrentParameters<T>,
         dEmbedding: UnsafeMutablePointer<T>?, dInitialHidden: UnsafeMutablePointer<T>?,
         dInitialCell: UnsafeMutablePointer<T>?, cache: Cache
@@ -212,7 +223,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         recurBackward(dOutput: dOutput, dFinalHidden: dFinalHidden, dFinalCell: dFinalCell, parameters: p, gradients: dp, dInitialHidden: dInitialHidden, dInitialCell: dInitialCell, cache: cache)
         // ∂L/∂Q[v] = Σ of ∂L/∂P over the positions holding token v; parts of the columns on the worker threads,
         // each position added in order. Then dW_ih += ∂L/∂Qᵀ · E and dE += ∂L/∂Q · W_ih.
-        let (rows, d, g) = (cache.steps * cache.batch, inputSize, gateRows)
+        let (rows, d, g, v) = (cache.steps * cache.batch, inputSize, gateRows, vocabularySize)
         nonisolated(unsafe) let dQ = cache.tableBuffer(&cache.dTable, rows: v, width: g)
         nonisolated(unsafe) let (dP, ids) = (UnsafePointer(cache.dPre.pointer), ids)
         splitOverWorkers(g, minimumPerPart: 256, alignment: 16) { cols in
