@@ -32,8 +32,8 @@ void crnn_pack_panels(const float *b, size_t ldb, int transposed, size_t k, size
 }
 
 void crnn_gemm_packed_portable(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
-                               float beta, float *c, size_t ldc, size_t first_panel, size_t panel_count) {
-    for (size_t p = first_panel; p < first_panel + panel_count; p++) {
+                               float beta, float *c, size_t ldc) {
+    for (size_t p = 0; p * PANEL < n; p++) {
         const float *bp = packed + p * PANEL * k;
         size_t j0 = p * PANEL;
         size_t cols = n - j0 < PANEL ? n - j0 : PANEL;
@@ -100,14 +100,15 @@ CRNN_FMA static void block_rows(int R, size_t kc, const float *a, size_t lda, co
 }
 
 /// Rows are cut into ⌈m/6⌉ blocks of near-equal size (50 → five of 6 and four of 5), so no block runs mostly
-/// empty. The last, partial panel goes through a 6×16 tile. Each output is summed over k in order, by one thread.
+/// empty. The last, partial panel goes through a 6×16 tile. Each output is summed over k in order, the same way
+/// in whichever block its row falls.
 CRNN_FMA static void gemm_packed_avx2(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
-                                      float beta, float *c, size_t ldc, size_t first_panel, size_t panel_count) {
+                                      float beta, float *c, size_t ldc) {
     size_t blocks = (m + ROWS - 1) / ROWS;
     for (size_t k0 = 0; k0 < k; k0 += DEPTH) {
         size_t kc = k - k0 < DEPTH ? k - k0 : DEPTH;
         float scale = k0 == 0 ? beta : 1;
-        for (size_t p = first_panel; p < first_panel + panel_count; p++) {
+        for (size_t p = 0; p * PANEL < n; p++) {
             const float *bp = packed + p * PANEL * k + k0 * PANEL;
             size_t j0 = p * PANEL;
             size_t cols = n - j0 < PANEL ? n - j0 : PANEL;
@@ -133,19 +134,19 @@ CRNN_FMA static void gemm_packed_avx2(size_t m, size_t n, size_t k, const float 
 }
 
 void crnn_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float beta,
-                      float *c, size_t ldc, size_t first_panel, size_t panel_count) {
+                      float *c, size_t ldc) {
     if (k > 0 && crnn_kernels_vectorized()) {
-        gemm_packed_avx2(m, n, k, a, lda, packed, beta, c, ldc, first_panel, panel_count);
+        gemm_packed_avx2(m, n, k, a, lda, packed, beta, c, ldc);
     } else {
-        crnn_gemm_packed_portable(m, n, k, a, lda, packed, beta, c, ldc, first_panel, panel_count);
+        crnn_gemm_packed_portable(m, n, k, a, lda, packed, beta, c, ldc);
     }
 }
 
 #else
 
 void crnn_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float beta,
-                      float *c, size_t ldc, size_t first_panel, size_t panel_count) {
-    crnn_gemm_packed_portable(m, n, k, a, lda, packed, beta, c, ldc, first_panel, panel_count);
+                      float *c, size_t ldc) {
+    crnn_gemm_packed_portable(m, n, k, a, lda, packed, beta, c, ldc);
 }
 
 #endif

@@ -127,7 +127,7 @@ import Testing
         // H = 130: the LSTM's G·H = 520 takes two passes over k backward, and neither 130 nor 390 nor 520 fills
         // its last panel; B = 7 gives row blocks of 3 and 4.
         let f = LayerFixture<Float>(cell, steps: 4, batch: 7, inputSize: 6, hiddenSize: 130, seed: 3)
-        let (t, b, h, d) = (4, 7, 130, 6)
+        let (t, b, h) = (4, 7, 130)
         var rng = SplitMix64(seed: 4)
         let dOut: Buffer<Float> = randomBuffer(t * b * h, using: &rng)
         let dFinal: Buffer<Float> = randomBuffer(b * h, using: &rng)
@@ -136,13 +136,7 @@ import Testing
             #expect((cache.packedForward != nil) == (packed && PackedMatrix.isVectorized))
             for g in [f.gWeightIH, f.gWeightHH, f.gBiasIH, f.gBiasHH] { g.pointer.update(repeating: 0, count: g.count) }
             f.forward(cache)
-            let dInput = Buffer<Float>(count: t * b * d)
-            let dh0 = Buffer<Float>(count: b * h)
-            let dc0 = Buffer<Float>(count: b * h)
-            f.layer.backward(
-                dOutput: dOut.pointer, dFinalHidden: dFinal.pointer, dFinalCell: cell.hasCellState ? dFinal.pointer : nil,
-                input: f.input.pointer, parameters: f.parameters, gradients: f.gradients, dInput: dInput.pointer,
-                dInitialHidden: dh0.pointer, dInitialCell: dc0.pointer, cache: cache)
+            let (dInput, dh0, dc0) = f.backward(cache, dOutput: dOut, dFinalHidden: dFinal, dFinalCell: dFinal)
             return cache.outputs.array + f.gWeightIH.array + f.gWeightHH.array + f.gBiasIH.array + f.gBiasHH.array
                 + dInput.array + dh0.array + dc0.array
         }

@@ -46,13 +46,27 @@ final class LayerFixture<T: RNNScalar> {
             initialCell: layer.cell.hasCellState ? (c0 ?? UnsafePointer(self.c0.pointer)) : nil,
             parameters: parameters, cache: cache)
     }
+
+    /// Backward after `forward(cache)` from ∂L/∂outputs and ∂L/∂h_T (and ∂L/∂c_T for the LSTM), accumulating into
+    /// the gradient buffers; returns ∂L/∂X, ∂L/∂h0 and ∂L/∂c0.
+    func backward(_ cache: RecurrentLayer<T>.Cache, dOutput: Buffer<T>, dFinalHidden: Buffer<T>, dFinalCell: Buffer<T>) -> (dInput: Buffer<T>, dh0: Buffer<T>, dc0: Buffer<T>) {
+        let (h, d) = (layer.hiddenSize, layer.inputSize)
+        let dInput = Buffer<T>(count: steps * batch * d)
+        let dh0 = Buffer<T>(count: batch * h)
+        let dc0 = Buffer<T>(count: batch * h)
+        layer.backward(
+            dOutput: dOutput.pointer, dFinalHidden: dFinalHidden.pointer, dFinalCell: layer.cell.hasCellState ? dFinalCell.pointer : nil,
+            input: input.pointer, parameters: parameters, gradients: gradients, dInput: dInput.pointer,
+            dInitialHidden: dh0.pointer, dInitialCell: dc0.pointer, cache: cache)
+        return (dInput, dh0, dc0)
+    }
 }
 
 @Suite struct RecurrentLayerGradientTests {
     @Test(arguments: CellKind.allCases, [5, 11])
     func gradientsMatchFiniteDifferences(cell: CellKind, hidden: Int) {
         let f = LayerFixture<Double>(cell, hiddenSize: hidden)
-        let (t, b, h, d) = (f.steps, f.batch, hidden, f.layer.inputSize)
+        let (t, b, h) = (f.steps, f.batch, hidden)
         let cache = f.layer.makeCache(steps: t, batch: b)
         var rng = SplitMix64(seed: 12)
         // L = Σ outputs ⊙ dOut + Σ h_T ⊙ dh_T + Σ c_T ⊙ dc_T, with random upstream gradients.
@@ -67,13 +81,7 @@ final class LayerFixture<T: RNNScalar> {
             return l
         }
         _ = loss()
-        let dInput = Buffer<Double>(count: t * b * d)
-        let dh0 = Buffer<Double>(count: b * h)
-        let dc0 = Buffer<Double>(count: b * h)
-        f.layer.backward(
-            dOutput: dOut.pointer, dFinalHidden: dhT.pointer, dFinalCell: cell.hasCellState ? dcT.pointer : nil,
-            input: f.input.pointer, parameters: f.parameters, gradients: f.gradients, dInput: dInput.pointer,
-            dInitialHidden: dh0.pointer, dInitialCell: dc0.pointer, cache: cache)
+        let (dInput, dh0, dc0) = f.backward(cache, dOutput: dOut, dFinalHidden: dhT, dFinalCell: dcT)
         expectGradientsMatch(f.gWeightIH.array, numericalGradient(f.weightIH, loss), "\(cell) weight_ih")
         expectGradientsMatch(f.gWeightHH.array, numericalGradient(f.weightHH, loss), "\(cell) weight_hh")
         expectGradientsMatch(f.gBiasIH.array, numericalGradient(f.biasIH, loss), "\(cell) bias_ih")

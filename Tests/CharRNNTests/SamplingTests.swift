@@ -102,10 +102,7 @@ import Testing
 @Suite struct GenerationTests {
     @Test func sameSeedSameTokensAndGreedyIsDeterministic() throws {
         let corpus = try smallCorpus()
-        let config = ModelConfig(vocabularySize: corpus.vocabulary.count, hiddenSize: 16, embeddingSize: 8)
-        let model = CharRNNModel<Float>(config: config)
-        var rng = SplitMix64(seed: 4)
-        model.initialize(using: &rng)
+        let model = smallModel(vocabularySize: corpus.vocabulary.count, seed: 4)
         func generate(seed: UInt64, streams: Int, sampling: SamplingConfig = SamplingConfig()) -> [[Int]] {
             let g = try! TextGenerator(model: model, vocabulary: corpus.vocabulary, streams: streams, sampling: sampling, seed: seed)
             g.prime(try! corpus.vocabulary.encode("the cat").ids)
@@ -127,10 +124,7 @@ import Testing
 
     @Test func generateHandsOverTheTextOfTheSameTokens() throws {
         let corpus = try smallCorpus()
-        let config = ModelConfig(vocabularySize: corpus.vocabulary.count, hiddenSize: 16, embeddingSize: 8)
-        let model = CharRNNModel<Float>(config: config)
-        var rng = SplitMix64(seed: 6)
-        model.initialize(using: &rng)
+        let model = smallModel(vocabularySize: corpus.vocabulary.count, seed: 6)
         let prime = try corpus.vocabulary.encode("the").ids
         func generator() throws -> TextGenerator {
             let g = try TextGenerator(model: model, vocabulary: corpus.vocabulary, streams: 2, sampling: SamplingConfig(), seed: 12)
@@ -163,20 +157,25 @@ import Testing
     @Test func primeInChunksEqualsTheModelRunOverTheWholePrime() throws {
         // A prime longer than one 256-step chunk leaves the same state as one long forward pass.
         let corpus = try smallCorpus()
-        let config = ModelConfig(vocabularySize: corpus.vocabulary.count, cell: .gru, hiddenSize: 16, embeddingSize: 8)
-        let model = CharRNNModel<Float>(config: config)
-        var rng = SplitMix64(seed: 5)
-        model.initialize(using: &rng)
+        let model = smallModel(vocabularySize: corpus.vocabulary.count, cell: .gru, seed: 5)
         let ids = Array(corpus.ids.prefix(600))
         let g = try TextGenerator(model: model, vocabulary: corpus.vocabulary, streams: 1, sampling: SamplingConfig(greedy: true), seed: 0)
         g.prime(ids)
         var tokens: [Int] = []
         g.next(into: &tokens)
-        let state = RecurrentState<Float>(config: config, batch: 1)
+        let state = RecurrentState<Float>(config: model.config, batch: 1)
         let whole = ids.map { Int32($0) }
         let logits = whole.withUnsafeBufferPointer { model.logits(inputs: $0, steps: 600, batch: 1, state: state) }
-        let last = Array(logits[(599 * config.vocabularySize)...])
+        let last = Array(logits[(599 * model.config.vocabularySize)...])
         let argmax = (1..<last.count).max { last[$0] < last[$1] }!
         #expect(tokens[0] == argmax)
     }
+}
+
+/// A freshly initialized Float model (H = 16, E = 8) over a vocabulary of `vocabularySize`.
+func smallModel(vocabularySize: Int, cell: CellKind = .lstm, seed: UInt64) -> CharRNNModel<Float> {
+    let model = CharRNNModel<Float>(config: ModelConfig(vocabularySize: vocabularySize, cell: cell, hiddenSize: 16, embeddingSize: 8))
+    var rng = SplitMix64(seed: seed)
+    model.initialize(using: &rng)
+    return model
 }

@@ -40,16 +40,16 @@ size_t crnn_packed_count(size_t k, size_t n);
 void crnn_pack_panels(const float *b, size_t ldb, int transposed, size_t k, size_t n, size_t first_panel,
                       size_t panel_count, float *packed);
 
-/// C ← β·C + A · op(B) for the output columns of panels first_panel ..< first_panel + panel_count, op(B) packed by
-/// `crnn_pack_panels`. A is (m, k) row-major with leading dimension lda; C is (m, n) with ldc. With β = 0, C is
-/// not read. Each output is summed over k in increasing order starting from β·C, whatever the panel range, so
-/// splitting the panels over threads gives the same bits. Chooses the AVX2/FMA kernel when the CPU has it.
+/// C ← β·C + A · op(B), op(B) packed by `crnn_pack_panels`. A is (m, k) row-major with leading dimension lda; C is
+/// (m, n) with ldc. With β = 0, C is not read. Each output is summed over k in increasing order starting from β·C,
+/// the same way whatever m is, so splitting the rows over threads gives the same bits. Chooses the AVX2/FMA kernel
+/// when the CPU has it.
 void crnn_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float beta,
-                      float *c, size_t ldc, size_t first_panel, size_t panel_count);
+                      float *c, size_t ldc);
 
 /// The same contract in portable scalar C (separate multiply and add, so results differ in the last bits).
 void crnn_gemm_packed_portable(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
-                               float beta, float *c, size_t ldc, size_t first_panel, size_t panel_count);
+                               float beta, float *c, size_t ldc);
 
 /// The LSTM cell's elementwise step forward for `batch` rows of h units, the contract of `lstmForwardStep` in
 /// LSTMCell.swift (gates (B, 4H) i f g o, pre-activations in, activations out; c_t and h_t out). Returns 1 when it

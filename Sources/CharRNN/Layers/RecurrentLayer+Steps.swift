@@ -80,7 +80,7 @@ extension RecurrentLayer {
     /// Packs op(W_hh) into `packed` (then T is Float).
     @inline(__always)
     private func pack(_ packed: PackedMatrix, _ w: UnsafePointer<T>, _ transW: Transpose) {
-        packed.pack(UnsafeRawPointer(w).assumingMemoryBound(to: Float.self), ldb: hiddenSize, transW)
+        packed.pack(float(w), ldb: hiddenSize, transW)
     }
 
     /// C ← β·C + A · op(W_hh) for one step: A (m, k), C (m, n), W_hh stored (G·H, H). Through a packed copy on
@@ -91,12 +91,22 @@ extension RecurrentLayer {
         w: UnsafePointer<T>, beta: T, c: UnsafeMutablePointer<T>
     ) {
         if let packed {
-            packed.multiply(
-                m: m, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: k, beta: Float(beta),
-                c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: n)
+            packed.multiply(m: m, a: float(a), lda: k, beta: Float(beta), c: float(c), ldc: n)
         } else {
             matrixMultiply(.none, transW, m: m, n: n, k: k, a: a, lda: k, b: w, ldb: hiddenSize, beta: beta, c: c, ldc: n)
         }
+    }
+
+    /// h_{t-1}, (B, H): h0 at t = 0, else step t − 1's outputs.
+    @inline(__always)
+    func previousHidden(_ t: Int, _ cache: Cache) -> UnsafePointer<T> {
+        t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * cache.batch * hiddenSize)
+    }
+
+    /// c_{t-1}, (B, H), LSTM only: c0 at t = 0, else step t − 1's cell state.
+    @inline(__always)
+    func previousCell(_ t: Int, _ cache: Cache) -> UnsafePointer<T> {
+        t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * cache.batch * hiddenSize)
     }
 
     /// Rows per part for the gate math alone: at least 2,048 hidden units, below which a thread hand-off costs
@@ -114,7 +124,7 @@ extension RecurrentLayer {
     @inline(__always)
     func forwardProduct(_ t: Int, _ rows: Range<Int>, _ packed: PackedMatrix?, _ p: RecurrentParameters<T>, _ cache: Cache) {
         let (batch, h, g, r0) = (cache.batch, hiddenSize, gateRows, rows.lowerBound)
-        let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
+        let hPrev = previousHidden(t, cache)
         var target = cache.gates.pointer + (t * batch + r0) * g
         if cell == .gru {
             target = cache.hiddenProjection.pointer + r0 * g
@@ -130,10 +140,10 @@ extension RecurrentLayer {
         let gt = cache.gates.pointer + (t * batch + r0) * g
         let out = cache.outputs.pointer + (t * batch + r0) * h
         let state = cache.states.pointer + (t * batch + r0) * h
-        let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
+        let hPrev = previousHidden(t, cache)
         switch cell {
         case .lstm:
-            let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
+            let cPrev = previousCell(t, cache)
             if T.self == Float.self, crnn_lstm_forward(float(gt), float(cPrev + r0 * h), float(state), float(out), n, h) != 0 { return }
             lstmForwardStep(gates: gt, cellPrevious: cPrev + r0 * h, cell: state, hidden: out, batch: n, hiddenSize: h)
         case .gru:
@@ -156,12 +166,12 @@ extension RecurrentLayer {
         addInPlace(dh, dOutput + (t * batch + r0) * h, count: n * h)
         switch cell {
         case .lstm:
-            let cPrev = t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * batch * h)
+            let cPrev = previousCell(t, cache)
             let dc = cache.dCell.pointer + r0 * h
             if T.self == Float.self, crnn_lstm_backward(float(gt), float(state), float(cPrev + r0 * h), float(dh), float(dc), float(dPt), n, h) != 0 { return }
             lstmBackwardStep(gates: gt, cell: state, cellPrevious: cPrev + r0 * h, dHidden: dh, dCell: dc, dGates: dPt, batch: n, hiddenSize: h)
         case .gru:
-            let hPrev = t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * batch * h)
+            let hPrev = previousHidden(t, cache)
             gruBackwardStep(gates: gt, hiddenN: state, hiddenPrevious: hPrev + r0 * h, dHidden: dh, dInputProjection: dPt, dHiddenProjection: cache.dPreHidden.pointer + (t * batch + r0) * g, dHiddenPrevious: cache.dHiddenDirect.pointer + r0 * h, batch: n, hiddenSize: h)
         case .rnn:
             rnnBackwardStep(hidden: gt, dHidden: dh, dPre: dPt, count: n * h)

@@ -50,12 +50,12 @@ public final class PackedMatrix: @unchecked Sendable {
     public func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         precondition(m >= 0 && lda >= k && ldc >= n, "packed product: m=\(m) lda=\(lda) ldc=\(ldc) for k=\(k) n=\(n)")
         if m == 0 { return }
-        crnn_gemm_packed(m, n, k, a, lda, storage, beta, c, ldc, 0, panels)
+        crnn_gemm_packed(m, n, k, a, lda, storage, beta, c, ldc)
     }
 
     /// The portable twin of `multiply` (scalar C over the same panels, one thread), for tests.
     public func portableMultiply(m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         precondition(m >= 0 && lda >= k && ldc >= n, "packed product: m=\(m) lda=\(lda) ldc=\(ldc) for k=\(k) n=\(n)")
-        crnn_gemm_packed_portable(m, n, k, a, lda, storage, beta, c, ldc, 0, panels)
+        crnn_gemm_packed_portable(m, n, k, a, lda, storage, beta, c, ldc)
     }
 }

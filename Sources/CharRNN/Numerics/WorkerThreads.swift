@@ -1,8 +1,10 @@
-// WorkerThreads: how many threads charrnn's own parallel loops use — one stream's matrix-vector products, the
-// gate math of a time step, the optimizer's update — and the helper that splits a loop over them.
+// WorkerThreads: how many threads charrnn's own parallel loops use — matrix products, the recurrence over batch
+// rows, gate math, softmax, the optimizer's update — and the two helpers that split work over them.
 //
-// Every loop split this way writes disjoint outputs and computes each one exactly as the single-threaded loop
-// would, so results are the same bits for any thread count.
+// `splitOverWorkers` cuts a loop by the thread count: for loops whose every output is computed exactly as the
+// single-threaded loop would compute it. `forEachPart` runs parts fixed by the problem's shape, for work whose
+// results depend on where the cuts fall (OpenBLAS products, partial sums). Either way, results are the same bits
+// for any thread count.
 import Dispatch
 
 /// Threads for charrnn's own parallel loops. Default 1; `train --threads` and `sample --threads` set it.
