@@ -2,6 +2,7 @@
 // sizes that exercise every row-block size, a partial last panel and more than one pass over k; the same bits for
 // any thread count, for them and for the products `matrixMultiply` splits over threads; and a recurrent layer in
 // Float with packed products against the same layer on OpenBLAS.
+import CKernels
 import Testing
 
 @testable import CharRNN
@@ -37,6 +38,26 @@ import Testing
                         for j in n..<ldc { #expect(fast[i * ldc + j] == c0[i * ldc + j], "padding of C written") }
                     }
                 }
+            }
+        }
+    }
+
+    /// Packing panel by panel (as the worker threads split it) writes the same storage as packing all at once,
+    /// zero padding of the partial last panel included.
+    @Test func packingInPartsGivesTheSameStorage() {
+        var rng = SplitMix64(seed: 5)
+        for (k, n) in [(9, 37), (600, 50), (3, 16)] {
+            for transposed: Int32 in [0, 1] {
+                let ldb = (transposed == 0 ? n : k) + 3
+                let b = (0..<((transposed == 0 ? k : n) * ldb)).map { _ in Float(rng.nextUnitDouble() * 2 - 1) }
+                let count = crnn_packed_count(k, n)
+                let panels = (n + 15) / 16
+                var whole = [Float](repeating: .nan, count: count)
+                var parts = [Float](repeating: .nan, count: count)
+                crnn_pack_panels(b, ldb, transposed, k, n, 0, panels, &whole)
+                for p in stride(from: panels - 1, through: 0, by: -1) { crnn_pack_panels(b, ldb, transposed, k, n, p, 1, &parts) }
+                #expect(whole.map(\.bitPattern) == parts.map(\.bitPattern), "k=\(k) n=\(n) transposed=\(transposed)")
+                #expect(!whole.contains { $0.isNaN }, "every packed value written")
             }
         }
     }

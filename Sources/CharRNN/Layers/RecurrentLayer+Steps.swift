@@ -73,8 +73,12 @@ extension RecurrentLayer {
         if steps > 1 {
             matrixMultiply(.transposed, .none, m: g, n: h, k: (steps - 1) * batch, a: dPHidden + batch * g, lda: g, b: cache.outputs.pointer, ldb: h, beta: 1, c: dp.weightHH, ldc: h)
         }
-        addRowSums(dp.biasIH, dP, rows: steps * batch, width: g)
-        addRowSums(dp.biasHH, dPHidden, rows: steps * batch, width: g)
+        if cell == .gru {
+            addRowSums(dp.biasIH, dP, rows: steps * batch, width: g)
+            addRowSums(dp.biasHH, dPHidden, rows: steps * batch, width: g)
+        } else {
+            addRowSums(dp.biasIH, dP, rows: steps * batch, width: g, alsoInto: dp.biasHH)
+        }
     }
 
     /// Packs op(W_hh) into `packed` (then T is Float).
@@ -193,12 +197,22 @@ extension RecurrentLayer {
     }
 }
 
-/// sums[k] += Σ_r rows[r·width + k], each column summed in row order; parts of the columns run on the worker
-/// threads (the same bits for any thread count). Bias gradients.
-func addRowSums<T: RNNScalar>(_ sums: UnsafeMutablePointer<T>, _ values: UnsafePointer<T>, rows: Int, width: Int) {
-    nonisolated(unsafe) let (sums, values) = (sums, values)
+/// sums[k] += Σ_r rows[r·width + k], and the same column sums into `second` when given; each column summed in
+/// row order from zero, then added. Parts of the columns run on the worker threads (the same bits for any thread
+/// count). Bias gradients: the LSTM's and RNN's two biases share one pass.
+func addRowSums<T: RNNScalar>(
+    _ sums: UnsafeMutablePointer<T>, _ values: UnsafePointer<T>, rows: Int, width: Int,
+    alsoInto second: UnsafeMutablePointer<T>? = nil
+) {
+    nonisolated(unsafe) let (sums, values, second) = (sums, values, second)
     splitOverWorkers(width, minimumPerPart: max(16, (1 << 16) / max(1, rows)), alignment: 16) { cols in
-        for r in 0..<rows { addInPlace(sums + cols.lowerBound, values + r * width + cols.lowerBound, count: cols.count) }
+        withUnsafeTemporaryAllocation(of: T.self, capacity: cols.count) { column in
+            let total = column.baseAddress!
+            total.initialize(repeating: 0, count: cols.count)
+            for r in 0..<rows { addInPlace(total, values + r * width + cols.lowerBound, count: cols.count) }
+            addInPlace(sums + cols.lowerBound, total, count: cols.count)
+            if let second { addInPlace(second + cols.lowerBound, total, count: cols.count) }
+        }
     }
 }
 

@@ -155,7 +155,10 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     private func fillBiases(_ target: UnsafeMutablePointer<T>, rows: Int, _ p: RecurrentParameters<T>) {
         let g = gateRows
         for k in 0..<g { target[k] = cell == .gru ? p.biasIH[k] : p.biasIH[k] + p.biasHH[k] }
-        for r in 1..<max(1, rows) { (target + r * g).update(from: target, count: g) }
+        nonisolated(unsafe) let target = target
+        splitOverWorkers(rows, minimumPerPart: max(1, (1 << 16) / g)) { part in
+            for r in part where r > 0 { (target + r * g).update(from: target, count: g) }
+        }
     }
 
     /// The final cell state c_{T-1} after `forward` (LSTM only), (B, H).

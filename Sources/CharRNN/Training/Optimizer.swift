@@ -72,12 +72,8 @@ public final class Optimizer<T: RNNScalar> {
             if let keep { for i in range { p[i] *= keep } }
             switch config.kind {
             case .adam:
-                let (b1, b2) = (T(config.beta1), T(config.beta2))
-                for i in range {
-                    m[i] = b1 * m[i] + (1 - b1) * g[i]
-                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                    p[i] -= lr * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + eps)
-                }
+                let step = AdamStep(learningRate: lr, beta1: T(config.beta1), beta2: T(config.beta2), epsilon: eps, correction1: correction1, correction2: correction2)
+                adamUpdate(step, p + range.lowerBound, g + range.lowerBound, m + range.lowerBound, v + range.lowerBound, count: range.count)
             case .rmsprop:
                 let alpha = T(config.rmsDecay)
                 for i in range {
@@ -92,5 +88,48 @@ public final class Optimizer<T: RNNScalar> {
                 }
             }
         }
+    }
+}
+
+/// One Adam update's constants: the learning rate, decays, ε and the two bias corrections 1 − βᵢᵗ.
+struct AdamStep<T: RNNScalar> {
+    var learningRate: T
+    var beta1: T
+    var beta2: T
+    var epsilon: T
+    var correction1: T
+    var correction2: T
+}
+
+/// Adam over `count` elements, eight lanes at a time (the last vector partial). Each lane performs the same
+/// operations in the same order as `adamUpdateScalar`, its twin, so the results are the same bits.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func adamUpdate<T: RNNScalar>(
+    _ s: AdamStep<T>, _ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ m: UnsafeMutablePointer<T>,
+    _ v: UnsafeMutablePointer<T>, count: Int
+) {
+    let (b1, b2, k1, k2) = (SIMD8(repeating: s.beta1), SIMD8(repeating: s.beta2), SIMD8(repeating: 1 - s.beta1), SIMD8(repeating: 1 - s.beta2))
+    let (c1, c2) = (SIMD8(repeating: s.correction1), SIMD8(repeating: s.correction2))
+    let (lr, eps) = (SIMD8(repeating: s.learningRate), SIMD8(repeating: s.epsilon))
+    for i in stride(from: 0, to: count, by: 8) {
+        let gi = load8(g, i, count)
+        let mi = b1 * load8(m, i, count) + k1 * gi
+        let vi = b2 * load8(v, i, count) + k2 * gi * gi
+        store8(mi, m, i, count)
+        store8(vi, v, i, count)
+        store8(load8(p, i, count) - lr * (mi / c1) / ((vi / c2).squareRoot() + eps), p, i, count)
+    }
+}
+
+/// The twin of `adamUpdate`: the formula in the header, one element at a time.
+func adamUpdateScalar<T: RNNScalar>(
+    _ s: AdamStep<T>, _ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ m: UnsafeMutablePointer<T>,
+    _ v: UnsafeMutablePointer<T>, count: Int
+) {
+    for i in 0..<count {
+        m[i] = s.beta1 * m[i] + (1 - s.beta1) * g[i]
+        v[i] = s.beta2 * v[i] + (1 - s.beta2) * g[i] * g[i]
+        p[i] -= s.learningRate * (m[i] / s.correction1) / ((v[i] / s.correction2).squareRoot() + s.epsilon)
     }
 }
