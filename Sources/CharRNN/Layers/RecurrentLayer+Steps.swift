@@ -5,7 +5,8 @@
 import CKernels
 
 extension RecurrentLayer {
-    /// The recurrence over all steps, from the pre-activations P = X · W_ihᵀ + biases already in `cache.gates`.
+    /// The recurrence over all steps, from the input projections P = X · W_ihᵀ in `cache.gates` (with the biases,
+    /// or without them when `cache.addsInputBias`, and each step adds them).
     func recur(initialHidden: UnsafePointer<T>, initialCell: UnsafePointer<T>?, parameters p: RecurrentParameters<T>, cache: Cache) {
         let (steps, batch, h) = (cache.steps, cache.batch, hiddenSize)
         cache.initialHidden.pointer.update(from: initialHidden, count: batch * h)
@@ -46,6 +47,7 @@ extension RecurrentLayer {
         let dc = cache.dCell.pointer
         if let dFinalHidden { dh.update(from: dFinalHidden, count: batch * h) } else { dh.update(repeating: 0, count: batch * h) }
         if let dFinalCell { dc.update(from: dFinalCell, count: batch * h) } else { dc.update(repeating: 0, count: batch * h) }
+        cache.biasRowSums.zero()
         // Workers write disjoint rows of the cache.
         nonisolated(unsafe) let (p, cache, dOutput) = (p, cache, dOutput)
         if let packed = cache.packedBackward {
@@ -77,7 +79,8 @@ extension RecurrentLayer {
             addRowSums(dp.biasIH, dP, rows: steps * batch, width: g)
             addRowSums(dp.biasHH, dPHidden, rows: steps * batch, width: g)
         } else {
-            addRowSums(dp.biasIH, dP, rows: steps * batch, width: g, alsoInto: dp.biasHH)
+            // Both biases get Σ_b (Σ_t ∂L/∂P[t, b]), the row sums backwardGates kept, in row order.
+            addRowSums(dp.biasIH, cache.biasRowSums.pointer, rows: batch, width: g, alsoInto: dp.biasHH)
         }
     }
 
@@ -124,12 +127,16 @@ extension RecurrentLayer {
 // without it the gate math ran through generic SIMD witnesses, 20× slower.)
 extension RecurrentLayer {
     /// Step t's recurrent product for `rows`: P_t += h_{t-1} · W_hhᵀ (LSTM, RNN), or the GRU's hidden projection
-    /// b_hh + h_{t-1} · W_hhᵀ; through `packed` on this thread, or OpenBLAS when nil.
+    /// b_hh + h_{t-1} · W_hhᵀ; through `packed` on this thread, or OpenBLAS when nil. First P_t gets the biases
+    /// when `forward(input:)` left them out.
     @inline(__always)
     func forwardProduct(_ t: Int, _ rows: Range<Int>, _ packed: PackedMatrix?, _ p: RecurrentParameters<T>, _ cache: Cache) {
         let (batch, h, g, r0) = (cache.batch, hiddenSize, gateRows, rows.lowerBound)
         let hPrev = previousHidden(t, cache)
         var target = cache.gates.pointer + (t * batch + r0) * g
+        if cache.addsInputBias {
+            for b in 0..<rows.count { addInPlace(target + b * g, cache.inputBias.pointer, count: g) }
+        }
         if cell == .gru {
             target = cache.hiddenProjection.pointer + r0 * g
             for b in 0..<rows.count { (target + b * g).update(from: p.biasHH, count: g) }
@@ -159,7 +166,8 @@ extension RecurrentLayer {
     }
 
     /// Step t's gate math backward for `rows`: dh += ∂L/∂output_t, then ∂L/∂P_t (and the GRU's ∂L/∂hidden
-    /// projection and direct ∂L/∂h_{t-1}); the LSTM's dc becomes ∂L/∂c_{t-1}.
+    /// projection and direct ∂L/∂h_{t-1}); the LSTM's dc becomes ∂L/∂c_{t-1}. The LSTM and RNN add ∂L/∂P_t to
+    /// their rows of `biasRowSums`.
     @inline(__always)
     func backwardGates(_ t: Int, _ rows: Range<Int>, _ dOutput: UnsafePointer<T>, _ cache: Cache) {
         let (batch, h, g, r0, n) = (cache.batch, hiddenSize, gateRows, rows.lowerBound, rows.count)
@@ -172,13 +180,16 @@ extension RecurrentLayer {
         case .lstm:
             let cPrev = previousCell(t, cache)
             let dc = cache.dCell.pointer + r0 * h
-            if T.self == Float.self, crnn_lstm_backward(float(gt), float(state), float(cPrev + r0 * h), float(dh), float(dc), float(dPt), n, h) != 0 { return }
-            lstmBackwardStep(gates: gt, cell: state, cellPrevious: cPrev + r0 * h, dHidden: dh, dCell: dc, dGates: dPt, batch: n, hiddenSize: h)
+            if T.self != Float.self || crnn_lstm_backward(float(gt), float(state), float(cPrev + r0 * h), float(dh), float(dc), float(dPt), n, h) == 0 {
+                lstmBackwardStep(gates: gt, cell: state, cellPrevious: cPrev + r0 * h, dHidden: dh, dCell: dc, dGates: dPt, batch: n, hiddenSize: h)
+            }
+            addInPlace(cache.biasRowSums.pointer + r0 * g, dPt, count: n * g)
         case .gru:
             let hPrev = previousHidden(t, cache)
             gruBackwardStep(gates: gt, hiddenN: state, hiddenPrevious: hPrev + r0 * h, dHidden: dh, dInputProjection: dPt, dHiddenProjection: cache.dPreHidden.pointer + (t * batch + r0) * g, dHiddenPrevious: cache.dHiddenDirect.pointer + r0 * h, batch: n, hiddenSize: h)
         case .rnn:
             rnnBackwardStep(hidden: gt, dHidden: dh, dPre: dPt, count: n * h)
+            addInPlace(cache.biasRowSums.pointer + r0 * g, dPt, count: n * g)
         }
     }
 

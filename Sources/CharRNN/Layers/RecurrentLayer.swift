@@ -1,8 +1,8 @@
 // One recurrent layer (LSTM, GRU or RNN) unrolled over T time steps, forward and backward, laid out the way fast
 // RNN libraries do it (cuDNN, torch-rnn):
 //
-//   forward   P = X · W_ihᵀ + biases          one GEMM over all T·B positions        (T·B, G·H)
-//             for t: P_t += h_{t-1} · W_hhᵀ    the only per-step GEMM, M = B           (B, G·H)
+//   forward   P = X · W_ihᵀ                   one GEMM over all T·B positions        (T·B, G·H)
+//             for t: P_t += biases + h_{t-1} · W_hhᵀ    the only per-step GEMM, M = B  (B, G·H)
 //                    fused gate math          LSTMCell / GRUCell / RNNCell
 //   backward  for t = T−1 … 0: gate math backward, dh_{t-1} = dP_t · W_hh (M = B)
 //             then dW_ih += dPᵀ · X and dW_hh += dPᵀ · [h_{-1} … h_{T-2}], one GEMM each over all steps;
@@ -47,8 +47,17 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         /// h0 and c0 as given to forward, (B, H) each.
         let initialHidden: Buffer<T>
         let initialCell: Buffer<T>
-        /// (T, B, G·H): ∂L/∂(input projection).
+        /// (T, B, G·H): ∂L/∂(input projection). For the LSTM and the RNN, the same buffer as `gates`: backward
+        /// overwrites each step's activations with their gradient once it has read them (the cells read every
+        /// gate of a unit before writing any), so the layer touches one (T, B, G·H) buffer instead of two.
         let dPre: Buffer<T>
+        /// (B, G·H): for the LSTM and the RNN, each batch row's ∂L/∂P summed over the steps during backward,
+        /// the bias gradient in two small passes instead of a pass over all of dPre. Empty for the GRU.
+        let biasRowSums: Buffer<T>
+        /// (G·H): the biases P still lacks after `forward(input:)`, which each step adds to its rows (b_ih + b_hh,
+        /// or b_ih for the GRU); `addsInputBias` is false after `forward(ids:…)`, whose table holds them.
+        let inputBias: Buffer<T>
+        var addsInputBias = false
         /// GRU only: (T, B, 3H) ∂L/∂(hidden projection); (B, 3H) the hidden projection of one step; (B, H) the
         /// direct part of ∂L/∂h_{t-1}.
         let dPreHidden: Buffer<T>
@@ -82,7 +91,9 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
             outputs = Buffer(count: steps * batch * h)
             initialHidden = Buffer(count: batch * h)
             initialCell = Buffer(count: layer.cell.hasCellState ? batch * h : 0)
-            dPre = Buffer(count: steps * batch * g)
+            dPre = isGRU ? Buffer(count: steps * batch * g) : gates
+            biasRowSums = Buffer(count: isGRU ? 0 : batch * g)
+            inputBias = Buffer(count: g)
             dPreHidden = Buffer(count: isGRU ? steps * batch * g : 0)
             hiddenProjection = Buffer(count: isGRU ? batch * g : 0)
             dHiddenDirect = Buffer(count: isGRU ? batch * h : 0)
@@ -115,9 +126,11 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         parameters p: RecurrentParameters<T>, cache: Cache
     ) {
         let (rows, d, g) = (cache.steps * cache.batch, inputSize, gateRows)
-        // P = biases, then P += X · W_ihᵀ.
-        fillBiases(cache.gates.pointer, rows: rows, p)
-        matrixMultiply(.none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 1, c: cache.gates.pointer, ldc: g)
+        // P = X · W_ihᵀ; each step adds the biases to its rows just before its recurrent product, while they are
+        // in cache (a pass of its own over P would cost more than the adds).
+        fillBiases(cache.inputBias.pointer, rows: 1, p)
+        cache.addsInputBias = true
+        matrixMultiply(.none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 0, c: cache.gates.pointer, ldc: g)
         recur(initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache)
     }
 
@@ -142,6 +155,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         let (rows, d, g, v) = (cache.steps * cache.batch, inputSize, gateRows, vocabularySize)
         let q = cache.tableBuffer(&cache.table, rows: v, width: g)
         fillBiases(q, rows: v, p)
+        cache.addsInputBias = false
         matrixMultiply(.none, .transposed, m: v, n: g, k: d, a: embedding, lda: d, b: p.weightIH, ldb: d, beta: 1, c: q, ldc: g)
         nonisolated(unsafe) let (gates, table, ids) = (cache.gates.pointer, UnsafePointer(q), ids)
         splitOverWorkers(rows, minimumPerPart: max(1, (1 << 16) / g)) { part in
