@@ -5,10 +5,12 @@
 import CKernels
 
 extension RecurrentLayer {
-    /// The recurrence over all steps, from the input projections P = X · W_ihᵀ in `cache.gates` (with the biases,
-    /// or without them when `cache.addsInputBias`, and each step adds them).
+    /// The recurrence over all steps, from the input projections P = X · W_ihᵀ in `cache.gates`, without the
+    /// biases: each step adds them to its rows just before its recurrent product, while they are in cache (a pass
+    /// of its own over all of P would cost more).
     func recur(initialHidden: UnsafePointer<T>, initialCell: UnsafePointer<T>?, parameters p: RecurrentParameters<T>, cache: Cache) {
         let (steps, batch, h) = (cache.steps, cache.batch, hiddenSize)
+        for k in 0..<gateRows { cache.inputBias[k] = cell == .gru ? p.biasIH[k] : p.biasIH[k] + p.biasHH[k] }
         cache.initialHidden.pointer.update(from: initialHidden, count: batch * h)
         if cell.hasCellState {
             precondition(initialCell != nil, "an LSTM layer needs an initial cell state")
@@ -128,15 +130,13 @@ extension RecurrentLayer {
 extension RecurrentLayer {
     /// Step t's recurrent product for `rows`: P_t += h_{t-1} · W_hhᵀ (LSTM, RNN), or the GRU's hidden projection
     /// b_hh + h_{t-1} · W_hhᵀ; through `packed` on this thread, or OpenBLAS when nil. First P_t gets the biases
-    /// when `forward(input:)` left them out.
+    /// (`cache.inputBias`).
     @inline(__always)
     func forwardProduct(_ t: Int, _ rows: Range<Int>, _ packed: PackedMatrix?, _ p: RecurrentParameters<T>, _ cache: Cache) {
         let (batch, h, g, r0) = (cache.batch, hiddenSize, gateRows, rows.lowerBound)
         let hPrev = previousHidden(t, cache)
         var target = cache.gates.pointer + (t * batch + r0) * g
-        if cache.addsInputBias {
-            for b in 0..<rows.count { addInPlace(target + b * g, cache.inputBias.pointer, count: g) }
-        }
+        for b in 0..<rows.count { addInPlace(target + b * g, cache.inputBias.pointer, count: g) }
         if cell == .gru {
             target = cache.hiddenProjection.pointer + r0 * g
             for b in 0..<rows.count { (target + b * g).update(from: p.biasHH, count: g) }

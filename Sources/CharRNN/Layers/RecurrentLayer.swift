@@ -54,10 +54,9 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         /// (B, G·H): for the LSTM and the RNN, each batch row's ∂L/∂P summed over the steps during backward,
         /// the bias gradient in two small passes instead of a pass over all of dPre. Empty for the GRU.
         let biasRowSums: Buffer<T>
-        /// (G·H): the biases P still lacks after `forward(input:)`, which each step adds to its rows (b_ih + b_hh,
-        /// or b_ih for the GRU); `addsInputBias` is false after `forward(ids:…)`, whose table holds them.
+        /// (G·H): the biases each step adds to its rows of P: b_ih + b_hh, or b_ih alone for the GRU (which keeps
+        /// b_hh for its hidden projection).
         let inputBias: Buffer<T>
-        var addsInputBias = false
         /// GRU only: (T, B, 3H) ∂L/∂(hidden projection); (B, 3H) the hidden projection of one step; (B, H) the
         /// direct part of ∂L/∂h_{t-1}.
         let dPreHidden: Buffer<T>
@@ -71,7 +70,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         /// was made without packed products; nil otherwise, and the products go through OpenBLAS.
         let packedForward: PackedMatrix?
         let packedBackward: PackedMatrix?
-        /// Token input only (`forward(ids:…)`): Q = E · W_ihᵀ + biases and ∂L/∂Q, (V, G·H); made on first use.
+        /// Token input only (`forward(ids:…)`): Q = E · W_ihᵀ and ∂L/∂Q, (V, G·H); made on first use.
         var table: Buffer<T>?
         var dTable: Buffer<T>?
 
@@ -126,16 +125,13 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         parameters p: RecurrentParameters<T>, cache: Cache
     ) {
         let (rows, d, g) = (cache.steps * cache.batch, inputSize, gateRows)
-        // P = X · W_ihᵀ; each step adds the biases to its rows just before its recurrent product, while they are
-        // in cache (a pass of its own over P would cost more than the adds).
-        fillBiases(cache.inputBias.pointer, rows: 1, p)
-        cache.addsInputBias = true
+        // P = X · W_ihᵀ; the biases are added by each step (`recur`).
         matrixMultiply(.none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 0, c: cache.gates.pointer, ldc: g)
         recur(initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache)
     }
 
     /// Runs the layer over token ids looked up in an embedding E, (V, D), without forming X = E[ids]: the
-    /// projected table Q = E · W_ihᵀ + biases, (V, G·H), is computed once and P's rows are copied from it.
+    /// projected table Q = E · W_ihᵀ, (V, G·H), is computed once and P's rows are copied from it.
     /// V·D·G·H multiply-adds instead of T·B·D·G·H: the first layer's choice when V < T·B. Same results as
     /// `forward(input:…)` on the embedded rows, up to rounding.
     ///
@@ -154,25 +150,12 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     ) {
         let (rows, d, g, v) = (cache.steps * cache.batch, inputSize, gateRows, vocabularySize)
         let q = cache.tableBuffer(&cache.table, rows: v, width: g)
-        fillBiases(q, rows: v, p)
-        cache.addsInputBias = false
-        matrixMultiply(.none, .transposed, m: v, n: g, k: d, a: embedding, lda: d, b: p.weightIH, ldb: d, beta: 1, c: q, ldc: g)
+        matrixMultiply(.none, .transposed, m: v, n: g, k: d, a: embedding, lda: d, b: p.weightIH, ldb: d, beta: 0, c: q, ldc: g)
         nonisolated(unsafe) let (gates, table, ids) = (cache.gates.pointer, UnsafePointer(q), ids)
         splitOverWorkers(rows, minimumPerPart: max(1, (1 << 16) / g)) { part in
             for r in part { (gates + r * g).update(from: table + Int(ids[r]) * g, count: g) }
         }
         recur(initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache)
-    }
-
-    /// Rows of pre-activations set to the biases: b_ih + b_hh, or b_ih alone for the GRU (which keeps b_hh for
-    /// its hidden projection).
-    private func fillBiases(_ target: UnsafeMutablePointer<T>, rows: Int, _ p: RecurrentParameters<T>) {
-        let g = gateRows
-        for k in 0..<g { target[k] = cell == .gru ? p.biasIH[k] : p.biasIH[k] + p.biasHH[k] }
-        nonisolated(unsafe) let target = target
-        splitOverWorkers(rows, minimumPerPart: max(1, (1 << 16) / g)) { part in
-            for r in part where r > 0 { (target + r * g).update(from: target, count: g) }
-        }
     }
 
     /// The final cell state c_{T-1} after `forward` (LSTM only), (B, H).
