@@ -55,4 +55,7 @@ for label, name, peer in (("1 stream, 1 core, float32", "c32_one", p1), ("1 stre
                           ("PyTorch 32 streams, 1 thread", "p32", p32)):
     v = load(name)
     print(f"{label:34} {statistics.median(v):12.0f}  {min(v):7.0f}–{max(v):<7.0f}  {statistics.median(v) / peer:.2f}x")
+b32 = statistics.median(load("c16_b32"))
+print(f"32 streams, float16, in all: {b32 / p1:.1f}x PyTorch's one stream, "
+      f"{b32 / statistics.median(load('c16_all')):.1f}x charrnn's one float16 stream (all cores)")
 PY

@@ -1,5 +1,5 @@
-// Half-precision generation: the binary16 conversion, the vectorized matrix-vector kernel against its portable
-// and Swift twins, and StepModel's float16 step against the float32 model run on the same rounded weights.
+// Half-precision generation: the binary16 conversion, the vectorized kernels of both layouts against their
+// portable and Swift twins, and StepModel's float16 step against the float32 model run on the same rounded weights.
 import CKernels
 import Testing
 
@@ -18,42 +18,54 @@ import Testing
         }
     }
 
-    @Test(arguments: [1, 3, 4, 7, 13, 66], [1, 5, 8, 16, 17, 40, 67])
+    @Test(arguments: [1, 3, 4, 7, 13, 16, 17, 66], [1, 5, 8, 16, 17, 40, 67])
     func kernelsAgreeWithTheNaiveTwin(rows: Int, cols: Int) {
         var rng = SplitMix64(seed: UInt64(rows * 100 + cols))
         let values = (0..<(rows * cols)).map { _ in Float(rng.nextNormal()) }
-        let matrix = values.withUnsafeBufferPointer { HalfMatrix($0.baseAddress!, rows: rows, cols: cols)! }
-        for batch in [1, 3] {
-            let x = (0..<(batch * cols)).map { _ in Float(rng.nextNormal()) }
-            let ldy = rows + 2
-            let start = (0..<(batch * ldy)).map { _ in Float(rng.nextNormal()) }
-            var naive = start, dispatched = start, portable = start
-            naive.withUnsafeMutableBufferPointer { matrix.naiveMultiplyAdd(x, batch: batch, into: $0.baseAddress!, ldy: ldy) }
-            dispatched.withUnsafeMutableBufferPointer { matrix.multiplyAdd(x, batch: batch, into: $0.baseAddress!, ldy: ldy) }
-            portable.withUnsafeMutableBufferPointer {
-                crnn_matvec_f16_portable(matrix.bits, rows, cols, x, batch, $0.baseAddress!, ldy)
+        for layout in [HalfMatrix.Layout.rows, .panels] {
+            let matrix = values.withUnsafeBufferPointer { HalfMatrix($0.baseAddress!, rows: rows, cols: cols, layout: layout)! }
+            for r in 0..<rows {
+                for c in 0..<cols { #expect(matrix[r, c] == Float(Float16(values[r * cols + c])), "\(layout) (\(r), \(c))") }
             }
-            for i in 0..<(batch * ldy) {
-                let scale = max(1, abs(naive[i]))
-                #expect(abs(dispatched[i] - naive[i]) <= 1e-5 * scale * Float(cols), "\(i): \(dispatched[i]) vs \(naive[i])")
-                #expect(portable[i] == naive[i], "\(i): portable \(portable[i]) vs \(naive[i])")
-                if i % ldy >= rows { #expect(dispatched[i] == start[i], "padding \(i) was written") }
+            // 13 streams: the panel kernel's blocks of 4, 4 and 5.
+            for batch in [1, 3, 8, 13] {
+                let x = (0..<(batch * cols)).map { _ in Float(rng.nextNormal()) }
+                let ldy = rows + 2
+                let start = (0..<(batch * ldy)).map { _ in Float(rng.nextNormal()) }
+                var naive = start, dispatched = start, portable = start
+                naive.withUnsafeMutableBufferPointer { matrix.naiveMultiplyAdd(x, batch: batch, into: $0.baseAddress!, ldy: ldy) }
+                dispatched.withUnsafeMutableBufferPointer { matrix.multiplyAdd(x, batch: batch, into: $0.baseAddress!, ldy: ldy) }
+                portable.withUnsafeMutableBufferPointer {
+                    if layout == .rows {
+                        crnn_matvec_f16_portable(matrix.bits, rows, cols, x, batch, $0.baseAddress!, ldy)
+                    } else {
+                        crnn_gemm_half_panels_portable(batch, rows, cols, x, matrix.bits, $0.baseAddress!, ldy)
+                    }
+                }
+                for i in 0..<(batch * ldy) {
+                    let scale = max(1, abs(naive[i]))
+                    #expect(abs(dispatched[i] - naive[i]) <= 1e-5 * scale * Float(cols), "\(layout) \(i): \(dispatched[i]) vs \(naive[i])")
+                    #expect(portable[i] == naive[i], "\(layout) \(i): portable \(portable[i]) vs \(naive[i])")
+                    if i % ldy >= rows { #expect(dispatched[i] == start[i], "\(layout): padding \(i) was written") }
+                }
             }
         }
     }
 
-    @Test func splittingRowsOverThreadsGivesTheSameBits() {
-        let (rows, cols) = (1030, 520)  // above the threading threshold, rows not a multiple of 4
+    @Test(arguments: [HalfMatrix.Layout.rows, .panels])
+    func splittingOverThreadsGivesTheSameBits(layout: HalfMatrix.Layout) {
+        let (rows, cols) = (1030, 520)  // above the threading threshold, rows a multiple of neither 4 nor 16
         var rng = SplitMix64(seed: 3)
         let values = (0..<(rows * cols)).map { _ in Float(rng.nextNormal()) * 0.05 }
-        let matrix = values.withUnsafeBufferPointer { HalfMatrix($0.baseAddress!, rows: rows, cols: cols)! }
-        let x = (0..<(2 * cols)).map { _ in Float(rng.nextNormal()) }
+        let matrix = values.withUnsafeBufferPointer { HalfMatrix($0.baseAddress!, rows: rows, cols: cols, layout: layout)! }
+        let batch = 7
+        let x = (0..<(batch * cols)).map { _ in Float(rng.nextNormal()) }
         func run(threads: Int) -> [Float] {
             let saved = WorkerThreads.count
             defer { WorkerThreads.count = saved }
             WorkerThreads.count = threads
-            var y = [Float](repeating: 0.5, count: 2 * rows)
-            y.withUnsafeMutableBufferPointer { matrix.multiplyAdd(x, batch: 2, into: $0.baseAddress!, ldy: rows) }
+            var y = [Float](repeating: 0.5, count: batch * rows)
+            y.withUnsafeMutableBufferPointer { matrix.multiplyAdd(x, batch: batch, into: $0.baseAddress!, ldy: rows) }
             return y
         }
         #expect(run(threads: 1) == run(threads: 2))
@@ -67,8 +79,9 @@ import Testing
         #expect(fits.withUnsafeBufferPointer { HalfMatrix($0.baseAddress!, rows: 1, cols: 3) } != nil)
     }
 
-    @Test(arguments: CellKind.allCases)
-    func float16StepEqualsTheModelOnRoundedWeights(cell: CellKind) throws {
+    /// One stream runs the row-major kernel, four the panel kernel.
+    @Test(arguments: CellKind.allCases, [1, 4])
+    func float16StepEqualsTheModelOnRoundedWeights(cell: CellKind, streams: Int) throws {
         // Sizes that all differ; H not a multiple of 8 exercises the kernels' tails.
         let config = ModelConfig(vocabularySize: 11, cell: cell, layers: 3, hiddenSize: 13, embeddingSize: 6)
         let model = CharRNNModel<Float>(config: config)
@@ -87,7 +100,7 @@ import Testing
             let (p, n) = (rounded.parameters.value(name), rounded.parameters.view(name).count)
             for i in 0..<n { p[i] = Float(Float16(p[i])) }
         }
-        let streams = 3
+        #expect(StepModel.halfLayout(streams: streams) == (streams == 1 ? .rows : .panels))
         let half = try StepModel(model: model, streams: streams, precision: .float16)
         let exact = try StepModel(model: model, streams: streams, precision: .float32)
         let reference = try StepModel(model: rounded, streams: streams, precision: .float32)

@@ -27,6 +27,28 @@ void crnn_matvec_f16(const uint16_t *weights, size_t rows, size_t cols, const fl
 void crnn_matvec_f16_portable(const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch,
                               float *y, size_t ldy);
 
+/// binary16 values a (rows, cols) matrix takes packed into panels: ⌈rows/16⌉ panels of cols × 16.
+size_t crnn_half_panels_count(size_t rows, size_t cols);
+
+/// Packs W, (rows, cols) row-major binary16, into `packed` (`crnn_half_panels_count(rows, cols)` values): panel p
+/// is cols rows of 16 values, W[16p + c][kk] at p·16·cols + kk·16 + c, zero past the last row of W.
+void crnn_pack_half_panels(const uint16_t *w, size_t rows, size_t cols, uint16_t *packed);
+
+/// The contract of `crnn_matvec_f16` over a packed W, for many vectors at once:
+///
+///     y[b·ldy + r] += Σ_k float(W[r][k]) · x[b·cols + k]     for r < rows, b < batch
+///
+/// Each output is summed in single precision starting from y, over k in increasing order, the same way whatever
+/// `batch` is; so the vectors may be split over threads, and a range of panels (packed + 16·p·cols, rows from
+/// 16·p, y + 16·p) may be given to another thread, without changing a bit. Chooses the vectorized kernel when the
+/// CPU has it.
+void crnn_gemm_half_panels(size_t batch, size_t rows, size_t cols, const float *x, const uint16_t *packed, float *y,
+                           size_t ldy);
+
+/// The same contract in portable scalar C (separate multiply and add, so results differ in the last bits).
+void crnn_gemm_half_panels_portable(size_t batch, size_t rows, size_t cols, const float *x, const uint16_t *packed,
+                                    float *y, size_t ldy);
+
 /// Columns in one panel of a packed matrix (see `crnn_pack_panels`).
 #define CRNN_PANEL_WIDTH 16
 
