@@ -67,12 +67,13 @@ void crnn_gemm_packed_portable(size_t m, size_t n, size_t k, const float *a, siz
 
 /// Depth of one pass over a panel: 512 rows of 16 floats (32 KiB) stay in L1 while every row block of A meets
 /// them. Measured 128/256/512: 512 was fastest at both production shapes (K = 512 and 2,048).
-enum { DEPTH = 512, ROWS = 6 };
+enum { DEPTH = CRNN_PACKED_DEPTH, ROWS = 6 };
 
 /// C[0..R)[0..16) ← scale·C + A[0..R)[0..kc) · P[0..kc)[0..16): R rows of twelve or fewer accumulators, two
-/// vectors of B and one broadcast of A per step. With scale 0, C is not read.
-CRNN_FMA static inline __attribute__((always_inline)) void block(int R, size_t kc, const float *a, size_t lda,
-                                                                const float *p, float scale, float *c,
+/// vectors of B and one broadcast of A per step. A[r][kk] is at a[r·rs + kk·ks]: (lda, 1) in place, (1, R) when
+/// packed. With scale 0, C is not read.
+CRNN_FMA static inline __attribute__((always_inline)) void block(int R, size_t kc, const float *a, size_t rs,
+                                                                size_t ks, const float *p, float scale, float *c,
                                                                 size_t ldc) {
     __m256 lo[ROWS], hi[ROWS];
     __m256 s = _mm256_set1_ps(scale);
@@ -88,7 +89,7 @@ CRNN_FMA static inline __attribute__((always_inline)) void block(int R, size_t k
     for (size_t kk = 0; kk < kc; kk++) {
         __m256 b0 = _mm256_loadu_ps(p + kk * PANEL), b1 = _mm256_loadu_ps(p + kk * PANEL + 8);
         for (int r = 0; r < R; r++) {
-            __m256 x = _mm256_broadcast_ss(a + r * lda + kk);
+            __m256 x = _mm256_broadcast_ss(a + r * rs + kk * ks);
             lo[r] = _mm256_fmadd_ps(x, b0, lo[r]);
             hi[r] = _mm256_fmadd_ps(x, b1, hi[r]);
         }
@@ -99,28 +100,45 @@ CRNN_FMA static inline __attribute__((always_inline)) void block(int R, size_t k
     }
 }
 
-/// `block` with R fixed at compile time, so the accumulators live in registers.
-CRNN_FMA static void block_rows(int R, size_t kc, const float *a, size_t lda, const float *p, float scale, float *c,
-                                size_t ldc) {
+/// `block` with R fixed at compile time, so the accumulators live in registers; A in place (`packed_a` 0) or
+/// packed (1).
+CRNN_FMA static void block_rows(int R, size_t kc, const float *a, size_t lda, int packed_a, const float *p,
+                                float scale, float *c, size_t ldc) {
+#define CRNN_BLOCK(R) packed_a ? block(R, kc, a, 1, R, p, scale, c, ldc) : block(R, kc, a, lda, 1, p, scale, c, ldc)
     switch (R) {
-    case 6: block(6, kc, a, lda, p, scale, c, ldc); break;
-    case 5: block(5, kc, a, lda, p, scale, c, ldc); break;
-    case 4: block(4, kc, a, lda, p, scale, c, ldc); break;
-    case 3: block(3, kc, a, lda, p, scale, c, ldc); break;
-    case 2: block(2, kc, a, lda, p, scale, c, ldc); break;
-    default: block(1, kc, a, lda, p, scale, c, ldc); break;
+    case 6: CRNN_BLOCK(6); break;
+    case 5: CRNN_BLOCK(5); break;
+    case 4: CRNN_BLOCK(4); break;
+    case 3: CRNN_BLOCK(3); break;
+    case 2: CRNN_BLOCK(2); break;
+    default: CRNN_BLOCK(1); break;
     }
+#undef CRNN_BLOCK
 }
 
 /// Rows are cut into ⌈m/6⌉ blocks of near-equal size (50 → five of 6 and four of 5), so no block runs mostly
 /// empty. The last, partial panel goes through a 6×16 tile. Each output is summed over k in order, the same way
-/// in whichever block its row falls.
+/// in whichever block its row falls, and whether A is packed or not. With `a_work`, each pass first copies A's
+/// rows block by block, k-major (a block's R values for one k side by side), so the kernel's broadcasts walk one
+/// contiguous stream instead of R rows lda apart.
 CRNN_FMA static void gemm_packed_avx2(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
-                                      float beta, float *c, size_t ldc) {
+                                      float beta, float *c, size_t ldc, float *a_work) {
     size_t blocks = (m + ROWS - 1) / ROWS;
     for (size_t k0 = 0; k0 < k; k0 += DEPTH) {
         size_t kc = k - k0 < DEPTH ? k - k0 : DEPTH;
         float scale = k0 == 0 ? beta : 1;
+        if (a_work) {
+            size_t r0 = 0;
+            for (size_t i = 0; i < blocks; i++) {
+                size_t r1 = m * (i + 1) / blocks, R = r1 - r0;
+                float *dst = a_work + r0 * kc;
+                for (size_t r = 0; r < R; r++) {
+                    const float *src = a + (r0 + r) * lda + k0;
+                    for (size_t kk = 0; kk < kc; kk++) dst[kk * R + r] = src[kk];
+                }
+                r0 = r1;
+            }
+        }
         for (size_t p = 0; p * PANEL < n; p++) {
             const float *bp = packed + p * PANEL * k + k0 * PANEL;
             size_t j0 = p * PANEL;
@@ -129,14 +147,14 @@ CRNN_FMA static void gemm_packed_avx2(size_t m, size_t n, size_t k, const float 
             for (size_t i = 0; i < blocks; i++) {
                 size_t r1 = m * (i + 1) / blocks;
                 int R = (int)(r1 - r0);
-                const float *ai = a + r0 * lda + k0;
+                const float *ai = a_work ? a_work + r0 * kc : a + r0 * lda + k0;
                 if (cols == PANEL) {
-                    block_rows(R, kc, ai, lda, bp, scale, c + r0 * ldc + j0, ldc);
+                    block_rows(R, kc, ai, lda, a_work != 0, bp, scale, c + r0 * ldc + j0, ldc);
                 } else {
                     float tile[ROWS * PANEL] = {0};
                     for (int r = 0; r < R; r++)
                         for (size_t j = 0; j < cols; j++) tile[r * PANEL + j] = c[(r0 + r) * ldc + j0 + j];
-                    block_rows(R, kc, ai, lda, bp, scale, tile, PANEL);
+                    block_rows(R, kc, ai, lda, a_work != 0, bp, scale, tile, PANEL);
                     for (int r = 0; r < R; r++)
                         for (size_t j = 0; j < cols; j++) c[(r0 + r) * ldc + j0 + j] = tile[r * PANEL + j];
                 }
@@ -147,9 +165,9 @@ CRNN_FMA static void gemm_packed_avx2(size_t m, size_t n, size_t k, const float 
 }
 
 void crnn_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float beta,
-                      float *c, size_t ldc) {
+                      float *c, size_t ldc, float *a_work) {
     if (k > 0 && crnn_kernels_vectorized()) {
-        gemm_packed_avx2(m, n, k, a, lda, packed, beta, c, ldc);
+        gemm_packed_avx2(m, n, k, a, lda, packed, beta, c, ldc, a_work);
     } else {
         crnn_gemm_packed_portable(m, n, k, a, lda, packed, beta, c, ldc);
     }
@@ -158,7 +176,8 @@ void crnn_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, 
 #else
 
 void crnn_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float beta,
-                      float *c, size_t ldc) {
+                      float *c, size_t ldc, float *a_work) {
+    (void)a_work;
     crnn_gemm_packed_portable(m, n, k, a, lda, packed, beta, c, ldc);
 }
 

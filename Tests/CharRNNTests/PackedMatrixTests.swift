@@ -1,5 +1,6 @@
 // Packed-weight products (CKernels' AVX2/FMA kernel and its portable twin) against the naive matrix multiply, on
-// sizes that exercise every row-block size, a partial last panel and more than one pass over k; the same bits for
+// sizes that exercise every row-block size, a partial last panel and more than one pass over k, with A read in
+// place or through a workspace; the same bits for
 // any thread count, for them and for the products `matrixMultiply` splits over threads; and a recurrent layer in
 // Float with packed products against the same layer on OpenBLAS.
 import CKernels
@@ -28,6 +29,16 @@ import Testing
                         packed.portableMultiply(m: m, a: a, lda: lda, beta: beta, c: &fast, ldc: ldc)
                     } else {
                         packed.multiply(m: m, a: a, lda: lda, beta: beta, c: &fast, ldc: ldc)
+                    }
+                    if !portable {
+                        // A copied into a workspace first (filled with NaN, so a value read before it is written
+                        // shows): the same bits as reading A in place.
+                        var viaWorkspace = c0
+                        var workspace = [Float](repeating: .nan, count: packed.workspaceCount(rows: m))
+                        workspace.withUnsafeMutableBufferPointer { w in
+                            packed.multiply(m: m, a: a, lda: lda, beta: beta, c: &viaWorkspace, ldc: ldc, workspace: w.baseAddress!)
+                        }
+                        #expect(viaWorkspace.map(\.bitPattern) == fast.map(\.bitPattern), "m=\(m) n=\(n) k=\(k) \(transB) β=\(beta): workspace")
                     }
                     var naive = c0
                     naiveMatrixMultiply(.none, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: &naive, ldc: ldc)

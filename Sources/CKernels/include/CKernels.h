@@ -62,12 +62,16 @@ size_t crnn_packed_count(size_t k, size_t n);
 void crnn_pack_panels(const float *b, size_t ldb, int transposed, size_t k, size_t n, size_t first_panel,
                       size_t panel_count, float *packed);
 
+/// Depth of one pass of `crnn_gemm_packed` over k.
+#define CRNN_PACKED_DEPTH 512
+
 /// C ← β·C + A · op(B), op(B) packed by `crnn_pack_panels`. A is (m, k) row-major with leading dimension lda; C is
 /// (m, n) with ldc. With β = 0, C is not read. Each output is summed over k in increasing order starting from β·C,
 /// the same way whatever m is, so splitting the rows over threads gives the same bits. Chooses the AVX2/FMA kernel
-/// when the CPU has it.
+/// when the CPU has it. `a_work` is NULL, or room for m · min(k, CRNN_PACKED_DEPTH) floats into which the kernel
+/// copies A first, in the order it reads it (faster when A is re-read for many panels); the same bits either way.
 void crnn_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float beta,
-                      float *c, size_t ldc);
+                      float *c, size_t ldc, float *a_work);
 
 /// The same contract in portable scalar C (separate multiply and add, so results differ in the last bits).
 void crnn_gemm_packed_portable(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,

@@ -70,6 +70,9 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         /// was made without packed products; nil otherwise, and the products go through OpenBLAS.
         let packedForward: PackedMatrix?
         let packedBackward: PackedMatrix?
+        /// (B · 512) Float at most: the per-step products' copy of their left operand (h_{t-1} forward, dP_t
+        /// backward), each worker in its own rows (see `PackedMatrix.multiply`); empty without packed products.
+        let productWorkspace: Buffer<T>
         /// Token input only (`forward(ids:…)`): Q = E · W_ihᵀ and ∂L/∂Q, (V, G·H); made on first use.
         var table: Buffer<T>?
         var dTable: Buffer<T>?
@@ -101,6 +104,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
             let packed = packedProducts && T.self == Float.self && batch >= 2 && PackedMatrix.isVectorized
             packedForward = packed ? PackedMatrix(k: h, n: g) : nil
             packedBackward = packed ? PackedMatrix(k: g, n: h) : nil
+            productWorkspace = Buffer(count: packedBackward?.workspaceCount(rows: batch) ?? 0)
         }
     }
 

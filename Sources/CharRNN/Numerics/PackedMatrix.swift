@@ -44,13 +44,23 @@ public final class PackedMatrix: @unchecked Sendable {
         }
     }
 
+    /// Floats `multiply` needs in a workspace for m rows of A: m · min(k, 512).
+    public func workspaceCount(rows m: Int) -> Int { m * min(k, Int(CRNN_PACKED_DEPTH)) }
+
     /// C ← β·C + A · op(B), on the calling thread. A is (m, k) with leading dimension `lda`, C is (m, n) with
     /// `ldc`; with β = 0, C is not read. Each row of C depends only on the same row of A, computed the same way
     /// whatever m is, so callers may split the rows over threads without changing a bit.
-    public func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    ///
+    /// With a `workspace` of `workspaceCount(rows: m)` floats, A is first copied there in the order the kernel
+    /// reads it: the same bits, faster when op(B) has many panels and A is re-read for each (the forward
+    /// recurrent product, N = 4H; BENCHMARKS.md).
+    public func multiply(
+        m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+        workspace: UnsafeMutablePointer<Float>? = nil
+    ) {
         precondition(m >= 0 && lda >= k && ldc >= n, "packed product: m=\(m) lda=\(lda) ldc=\(ldc) for k=\(k) n=\(n)")
         if m == 0 { return }
-        crnn_gemm_packed(m, n, k, a, lda, storage, beta, c, ldc)
+        crnn_gemm_packed(m, n, k, a, lda, storage, beta, c, ldc, workspace)
     }
 
     /// The portable twin of `multiply` (scalar C over the same panels, one thread), for tests.
