@@ -129,16 +129,24 @@ public final class StepModel {
             switch c.cell {
             case .lstm:
                 w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: gates, ldy: g)
-                let cell = state.cell[k].pointer
-                // The AVX2/FMA cell when the CPU has it (as training's forward pass uses), its Swift twin otherwise.
-                if crnn_lstm_forward(gates, cell, cell, hidden, batch, h) == 0 {
-                    lstmForwardStep(gates: gates, cellPrevious: cell, cell: cell, hidden: hidden, batch: batch, hiddenSize: h)
+                // The AVX2/FMA cell when the CPU has it (as training's forward pass uses), its Swift twin otherwise;
+                // streams split over the workers from 2,048 units a part (each row's math is the same either way).
+                nonisolated(unsafe) let (gates, cell, hidden) = (gates, state.cell[k].pointer, hidden)
+                splitOverWorkers(batch, minimumPerPart: max(1, 2048 / h)) { rows in
+                    let (gt, ct, ht, n) = (gates + rows.lowerBound * g, cell + rows.lowerBound * h, hidden + rows.lowerBound * h, rows.count)
+                    if crnn_lstm_forward(gt, ct, ct, ht, n, h) == 0 {
+                        lstmForwardStep(gates: gt, cellPrevious: ct, cell: ct, hidden: ht, batch: n, hiddenSize: h)
+                    }
                 }
             case .gru:
                 let hp = w.hiddenProjection.pointer
                 for b in 0..<batch { (hp + b * g).update(from: w.hiddenBiases[k].pointer, count: g) }
                 w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: hp, ldy: g)
-                gruForwardStep(gates: gates, hiddenProjection: hp, hiddenN: w.hiddenN.pointer, hiddenPrevious: hidden, hidden: hidden, batch: batch, hiddenSize: h)
+                nonisolated(unsafe) let (gates, projection, hn, hidden) = (gates, hp, w.hiddenN.pointer, hidden)
+                splitOverWorkers(batch, minimumPerPart: max(1, 2048 / h)) { rows in
+                    let (r0, n) = (rows.lowerBound, rows.count)
+                    gruForwardStep(gates: gates + r0 * g, hiddenProjection: projection + r0 * g, hiddenN: hn + r0 * h, hiddenPrevious: hidden + r0 * h, hidden: hidden + r0 * h, batch: n, hiddenSize: h)
+                }
             case .rnn:
                 w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: gates, ldy: g)
                 rnnForwardStep(pre: gates, hidden: hidden, count: batch * h)
