@@ -80,5 +80,8 @@ public final class ParameterStore<T: RNNScalar> {
     }
 
     /// Sets every gradient to zero (once per training step; backward passes accumulate).
-    public func zeroGradients() { gradients.zero() }
+    public func zeroGradients() {
+        nonisolated(unsafe) let g = gradients.pointer
+        splitOverWorkers(count, minimumPerPart: 1 << 18) { part in (g + part.lowerBound).update(repeating: 0, count: part.count) }
+    }
 }

@@ -34,12 +34,13 @@ public final class PackedMatrix: @unchecked Sendable {
     deinit { storage.deallocate() }
 
     /// Packs op(B): B stored row-major with leading dimension `ldb`, (k, n) for `.none`, (n, k) for
-    /// `.transposed`. Split over the worker threads by panels.
+    /// `.transposed`. Split over the worker threads by panels, from 2^18 values a part (W_hh of a 512-unit
+    /// LSTM, 2^20 values, takes both cores).
     public func pack(_ b: UnsafePointer<Float>, ldb: Int, _ transB: Transpose) {
         precondition(ldb >= (transB == .none ? n : k), "pack: ldb \(ldb) too small")
         nonisolated(unsafe) let (b, storage) = (b, storage)
         let (k, n, transposed) = (k, n, Int32(transB == .transposed ? 1 : 0))
-        splitOverWorkers(panels, minimumPerPart: max(1, (1 << 16) / k)) { part in
+        splitOverWorkers(panels, minimumPerPart: max(1, (1 << 14) / k)) { part in
             crnn_pack_panels(b, ldb, transposed, k, n, part.lowerBound, part.count, storage)
         }
     }
