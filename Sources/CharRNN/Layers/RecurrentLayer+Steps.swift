@@ -5,10 +5,21 @@
 import CKernels
 
 extension RecurrentLayer {
-    /// The recurrence over all steps, from the input projections P = X · W_ihᵀ in `cache.gates`, without the
-    /// biases: each step adds them to its rows just before its recurrent product, while they are in cache (a pass
-    /// of its own over all of P would cost more).
-    func recur(initialHidden: UnsafePointer<T>, initialCell: UnsafePointer<T>?, parameters p: RecurrentParameters<T>, cache: Cache) {
+    /// Where a step's rows of P come from when they are not in `cache.gates` already: rows of the projected
+    /// vocabulary table Q, (V, G·H), chosen by the (T, B) token ids.
+    struct TableRows {
+        let table: UnsafePointer<T>
+        let ids: UnsafePointer<Int32>
+    }
+
+    /// The recurrence over all steps, from the input projections P = X · W_ihᵀ in `cache.gates` (or, with
+    /// `tableRows`, the table's rows, which each step copies in itself), without the biases: each step adds them
+    /// to its rows just before its recurrent product, while they are in cache (a pass of its own over all of P
+    /// would cost more).
+    func recur(
+        initialHidden: UnsafePointer<T>, initialCell: UnsafePointer<T>?, parameters p: RecurrentParameters<T>,
+        cache: Cache, tableRows: TableRows? = nil
+    ) {
         let (steps, batch, h) = (cache.steps, cache.batch, hiddenSize)
         for k in 0..<gateRows { cache.inputBias[k] = cell == .gru ? p.biasIH[k] : p.biasIH[k] + p.biasHH[k] }
         cache.initialHidden.pointer.update(from: initialHidden, count: batch * h)
@@ -17,21 +28,21 @@ extension RecurrentLayer {
             cache.initialCell.pointer.update(from: initialCell!, count: batch * h)
         }
         // Workers write disjoint rows of the cache.
-        nonisolated(unsafe) let (p, cache) = (p, cache)
+        nonisolated(unsafe) let (p, cache, tableRows) = (p, cache, tableRows)
         if let packed = cache.packedForward {
             // Rows of the batch are independent through time: each worker runs every step for its rows, product
             // and gate math, with no hand-off between steps.
             pack(packed, p.weightHH, .transposed)
             splitOverWorkers(batch, minimumPerPart: 4) { rows in
                 for t in 0..<steps {
-                    forwardProduct(t, rows, packed, p, cache)
+                    forwardProduct(t, rows, packed, p, cache, tableRows)
                     forwardGates(t, rows, p, cache)
                 }
             }
         } else {
             // Each step's product over the whole batch (OpenBLAS), then the gate math over parts of the batch.
             for t in 0..<steps {
-                forwardProduct(t, 0..<batch, nil, p, cache)
+                forwardProduct(t, 0..<batch, nil, p, cache, tableRows)
                 splitOverWorkers(batch, minimumPerPart: minimumRowsPerPart) { rows in forwardGates(t, rows, p, cache) }
             }
         }
@@ -130,13 +141,24 @@ extension RecurrentLayer {
 extension RecurrentLayer {
     /// Step t's recurrent product for `rows`: P_t += h_{t-1} · W_hhᵀ (LSTM, RNN), or the GRU's hidden projection
     /// b_hh + h_{t-1} · W_hhᵀ; through `packed` on this thread, or OpenBLAS when nil. First P_t gets the biases
-    /// (`cache.inputBias`).
+    /// (`cache.inputBias`), added to its rows or, with `tableRows`, to the table rows its tokens pick.
     @inline(__always)
-    func forwardProduct(_ t: Int, _ rows: Range<Int>, _ packed: PackedMatrix?, _ p: RecurrentParameters<T>, _ cache: Cache) {
+    func forwardProduct(
+        _ t: Int, _ rows: Range<Int>, _ packed: PackedMatrix?, _ p: RecurrentParameters<T>, _ cache: Cache,
+        _ tableRows: TableRows?
+    ) {
         let (batch, h, g, r0) = (cache.batch, hiddenSize, gateRows, rows.lowerBound)
         let hPrev = previousHidden(t, cache)
         var target = cache.gates.pointer + (t * batch + r0) * g
-        for b in 0..<rows.count { addInPlace(target + b * g, cache.inputBias.pointer, count: g) }
+        let bias = UnsafePointer(cache.inputBias.pointer)
+        for b in 0..<rows.count {
+            if let tableRows {
+                let id = Int(tableRows.ids[t * batch + r0 + b])
+                setSum(target + b * g, tableRows.table + id * g, bias, count: g)
+            } else {
+                addInPlace(target + b * g, bias, count: g)
+            }
+        }
         if cell == .gru {
             target = cache.hiddenProjection.pointer + r0 * g
             for b in 0..<rows.count { (target + b * g).update(from: p.biasHH, count: g) }
@@ -236,6 +258,13 @@ func addRowSums<T: RNNScalar>(
 @_specialize(where T == Double)
 func addInPlace<T: RNNScalar>(_ a: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, count: Int) {
     for i in 0..<count { a[i] += b[i] }
+}
+
+/// a[i] = b[i] + c[i] for i < count.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func setSum<T: RNNScalar>(_ a: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafePointer<T>, count: Int) {
+    for i in 0..<count { a[i] = b[i] + c[i] }
 }
 
 /// A pointer to T's storage as Float, for the Float-only C kernels (callers check T == Float).

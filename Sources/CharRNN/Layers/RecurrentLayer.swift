@@ -135,7 +135,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     }
 
     /// Runs the layer over token ids looked up in an embedding E, (V, D), without forming X = E[ids]: the
-    /// projected table Q = E · W_ihᵀ, (V, G·H), is computed once and P's rows are copied from it.
+    /// projected table Q = E · W_ihᵀ, (V, G·H), is computed once and each step copies its rows of P from it.
     /// V·D·G·H multiply-adds instead of T·B·D·G·H: the first layer's choice when V < T·B. Same results as
     /// `forward(input:…)` on the embedded rows, up to rounding.
     ///
@@ -152,14 +152,11 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         initialHidden: UnsafePointer<T>, initialCell: UnsafePointer<T>?, parameters p: RecurrentParameters<T>,
         cache: Cache
     ) {
-        let (rows, d, g, v) = (cache.steps * cache.batch, inputSize, gateRows, vocabularySize)
+        let (d, g, v) = (inputSize, gateRows, vocabularySize)
         let q = cache.tableBuffer(&cache.table, rows: v, width: g)
         matrixMultiply(.none, .transposed, m: v, n: g, k: d, a: embedding, lda: d, b: p.weightIH, ldb: d, beta: 0, c: q, ldc: g)
-        nonisolated(unsafe) let (gates, table, ids) = (cache.gates.pointer, UnsafePointer(q), ids)
-        splitOverWorkers(rows, minimumPerPart: max(1, (1 << 16) / g)) { part in
-            for r in part { (gates + r * g).update(from: table + Int(ids[r]) * g, count: g) }
-        }
-        recur(initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache)
+        // Each step copies its rows of P from Q itself, while they are in cache (not a pass over all of P first).
+        recur(initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache, tableRows: TableRows(table: q, ids: ids))
     }
 
     /// The final cell state c_{T-1} after `forward` (LSTM only), (B, H).
