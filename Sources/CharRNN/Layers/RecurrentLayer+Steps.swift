@@ -81,13 +81,10 @@ extension RecurrentLayer {
         if let dInitialCell, cell.hasCellState { dInitialCell.update(from: dc, count: batch * h) }
 
         // dW_hh += dP_Hᵀ · [h0; h_0 … h_{T-2}], dP_H the gradient of the hidden projection (separate only for the
-        // GRU): the first step against h0, the rest against the outputs; one GEMM over all steps.
+        // GRU): one GEMM over all steps, the first T blocks of the hidden history.
         let dP = UnsafePointer(cache.dPre.pointer)
         let dPHidden = cell == .gru ? UnsafePointer(cache.dPreHidden.pointer) : dP
-        matrixMultiply(.transposed, .none, m: g, n: h, k: batch, a: dPHidden, lda: g, b: cache.initialHidden.pointer, ldb: h, beta: 1, c: dp.weightHH, ldc: h)
-        if steps > 1 {
-            matrixMultiply(.transposed, .none, m: g, n: h, k: (steps - 1) * batch, a: dPHidden + batch * g, lda: g, b: cache.outputs.pointer, ldb: h, beta: 1, c: dp.weightHH, ldc: h)
-        }
+        matrixMultiply(.transposed, .none, m: g, n: h, k: steps * batch, a: dPHidden, lda: g, b: cache.hiddenHistory.pointer, ldb: h, beta: 1, c: dp.weightHH, ldc: h)
         if cell == .gru {
             addRowSums(dp.biasIH, dP, rows: steps * batch, width: g)
             addRowSums(dp.biasHH, dPHidden, rows: steps * batch, width: g)
@@ -120,7 +117,7 @@ extension RecurrentLayer {
     /// h_{t-1}, (B, H): h0 at t = 0, else step t − 1's outputs.
     @inline(__always)
     func previousHidden(_ t: Int, _ cache: Cache) -> UnsafePointer<T> {
-        t == 0 ? UnsafePointer(cache.initialHidden.pointer) : UnsafePointer(cache.outputs.pointer + (t - 1) * cache.batch * hiddenSize)
+        UnsafePointer(cache.hiddenHistory.pointer + t * cache.batch * hiddenSize)
     }
 
     /// c_{t-1}, (B, H), LSTM only: c0 at t = 0, else step t − 1's cell state.

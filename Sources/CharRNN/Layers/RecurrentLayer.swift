@@ -42,10 +42,12 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         let gates: Buffer<T>
         /// LSTM: c_t; GRU: W_hn h_{t-1} + b_hn; (T, B, H). Empty for the RNN.
         let states: Buffer<T>
-        /// (T, B, H): h_t, the layer's output.
+        /// (T, B, H): h_t, the layer's output; a view of `hiddenHistory`.
         public let outputs: Buffer<T>
-        /// h0 and c0 as given to forward, (B, H) each.
+        /// h0 and c0 as given to forward, (B, H) each; h0 is a view of `hiddenHistory`.
         let initialHidden: Buffer<T>
+        /// (T + 1, B, H): [h0; h_0 … h_{T-1}], so h_{t-1} for every step is one block and dW_hh one GEMM.
+        let hiddenHistory: Buffer<T>
         let initialCell: Buffer<T>
         /// (T, B, G·H): ∂L/∂(input projection). For the LSTM and the RNN, the same buffer as `gates`: backward
         /// overwrites each step's activations with their gradient once it has read them (the cells read every
@@ -90,8 +92,9 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
             self.batch = batch
             gates = Buffer(count: steps * batch * g)
             states = Buffer(count: layer.cell == .rnn ? 0 : steps * batch * h)
-            outputs = Buffer(count: steps * batch * h)
-            initialHidden = Buffer(count: batch * h)
+            hiddenHistory = Buffer(count: (steps + 1) * batch * h)
+            initialHidden = Buffer(viewing: hiddenHistory, offset: 0, count: batch * h)
+            outputs = Buffer(viewing: hiddenHistory, offset: batch * h, count: steps * batch * h)
             initialCell = Buffer(count: layer.cell.hasCellState ? batch * h : 0)
             dPre = isGRU ? Buffer(count: steps * batch * g) : gates
             biasRowSums = Buffer(count: isGRU ? 0 : batch * g)

@@ -3,10 +3,13 @@
 // The kernels work on raw pointers (like llm.c's float*), so a buffer owns aligned memory and hands out its
 // pointer; nothing is copied on write and nothing is reallocated inside a training step.
 
-/// A zero-initialized, 64-byte-aligned array of `count` scalars that owns its memory.
+/// A zero-initialized, 64-byte-aligned array of `count` scalars that owns its memory, or a view of part of
+/// another buffer's.
 public final class Buffer<T: RNNScalar> {
     public let count: Int
     public let pointer: UnsafeMutablePointer<T>
+    /// The buffer a view shares memory with (kept alive by it); nil when this buffer owns its memory.
+    private let base: Buffer<T>?
 
     /// A buffer of `count` zeros.
     public init(count: Int) {
@@ -16,6 +19,15 @@ public final class Buffer<T: RNNScalar> {
             byteCount: max(1, count) * MemoryLayout<T>.stride, alignment: 64)
         pointer = raw.bindMemory(to: T.self, capacity: max(1, count))
         pointer.initialize(repeating: 0, count: max(1, count))
+        base = nil
+    }
+
+    /// A view of `count` elements of `base` from `offset`: the same memory, not a copy.
+    public init(viewing base: Buffer<T>, offset: Int, count: Int) {
+        precondition(offset >= 0 && count >= 0 && offset + count <= base.count, "view \(offset)..<\(offset + count) outside a buffer of \(base.count)")
+        self.count = count
+        pointer = base.pointer + offset
+        self.base = base
     }
 
     /// A buffer holding a copy of `values`.
@@ -24,7 +36,7 @@ public final class Buffer<T: RNNScalar> {
         for (i, v) in values.enumerated() { pointer[i] = v }
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit { if base == nil { UnsafeMutableRawPointer(pointer).deallocate() } }
 
     /// Sets every element to zero.
     public func zero() { pointer.update(repeating: 0, count: count) }
