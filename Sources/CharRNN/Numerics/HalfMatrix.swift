@@ -23,6 +23,7 @@ public final class HalfMatrix: @unchecked Sendable {
 
     public let rows: Int
     public let cols: Int
+    /// How `bits` holds the values, chosen for the number of vectors each product meets.
     public let layout: Layout
     /// The binary16 bit patterns: rows · cols row-major, or ⌈rows/16⌉ panels of cols × 16.
     let bits: UnsafeMutablePointer<UInt16>
