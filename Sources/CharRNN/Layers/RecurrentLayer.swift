@@ -75,6 +75,10 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         /// (B · 512) Float at most: the per-step products' copy of their left operand (h_{t-1} forward, dP_t
         /// backward), each worker in its own rows (see `PackedMatrix.multiply`); empty without packed products.
         let productWorkspace: Buffer<T>
+        /// W_ih packed for the layer's input products when the cache packs (`forward(input:…)` only; made on
+        /// first use): op = W_ihᵀ, (D, G·H), for P = X · W_ihᵀ; op = W_ih, (G·H, D), for ∂L/∂X = dP · W_ih.
+        var packedInputForward: PackedMatrix?
+        var packedInputBackward: PackedMatrix?
         /// Token input only (`forward(ids:…)`): Q = E · W_ihᵀ and ∂L/∂Q, (V, G·H); made on first use.
         var table: Buffer<T>?
         var dTable: Buffer<T>?
@@ -133,7 +137,14 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     ) {
         let (rows, d, g) = (cache.steps * cache.batch, inputSize, gateRows)
         // P = X · W_ihᵀ; the biases are added by each step (`recur`).
-        matrixMultiply(.none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 0, c: cache.gates.pointer, ldc: g)
+        if cache.packedForward != nil {
+            if cache.packedInputForward == nil { cache.packedInputForward = PackedMatrix(k: d, n: g) }
+            let packed = cache.packedInputForward!
+            packed.pack(float(UnsafePointer(p.weightIH)), ldb: d, .transposed)
+            packed.multiplyOverWorkers(m: rows, a: float(input), lda: d, c: float(cache.gates.pointer), ldc: g)
+        } else {
+            matrixMultiply(.none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 0, c: cache.gates.pointer, ldc: g)
+        }
         recur(initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache)
     }
 
@@ -198,7 +209,14 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         let dP = UnsafePointer(cache.dPre.pointer)
         matrixMultiply(.transposed, .none, m: g, n: d, k: rows, a: dP, lda: g, b: input, ldb: d, beta: 1, c: dp.weightIH, ldc: d)
         if let dInput {
-            matrixMultiply(.none, .none, m: rows, n: d, k: g, a: dP, lda: g, b: p.weightIH, ldb: d, c: dInput, ldc: d)
+            if cache.packedForward != nil {
+                if cache.packedInputBackward == nil { cache.packedInputBackward = PackedMatrix(k: g, n: d) }
+                let packed = cache.packedInputBackward!
+                packed.pack(float(UnsafePointer(p.weightIH)), ldb: d, .none)
+                packed.multiplyOverWorkers(m: rows, a: float(dP), lda: g, c: float(dInput), ldc: d)
+            } else {
+                matrixMultiply(.none, .none, m: rows, n: d, k: g, a: dP, lda: g, b: p.weightIH, ldb: d, c: dInput, ldc: d)
+            }
         }
     }
 
