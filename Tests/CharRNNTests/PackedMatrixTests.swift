@@ -127,6 +127,29 @@ import Testing
         }
     }
 
+    /// Many rows over the workers in blocks (layer 2's input products): the bits of one `multiply` over all rows,
+    /// for 1, 2 and 3 threads, with a last block shorter than the others.
+    @Test func multiplyOverWorkersGivesTheBitsOfOneProduct() {
+        var rng = SplitMix64(seed: 8)
+        let (m, n, k) = (PackedMatrix.rowBlock * 5 + 7, 37, 600)
+        let a = (0..<(m * k)).map { _ in Float(rng.nextUnitDouble() - 0.5) }
+        let w = (0..<(n * k)).map { _ in Float(rng.nextUnitDouble() - 0.5) }
+        let packed = PackedMatrix(k: k, n: n)
+        packed.pack(w, ldb: k, .transposed)
+        for beta: Float in [0, 1] {
+            var whole = [Float](repeating: 0.25, count: m * n)
+            packed.multiply(m: m, a: a, lda: k, beta: beta, c: &whole, ldc: n)
+            let saved = WorkerThreads.count
+            defer { WorkerThreads.count = saved }
+            for threads in [1, 2, 3] {
+                WorkerThreads.count = threads
+                var split = [Float](repeating: 0.25, count: m * n)
+                packed.multiplyOverWorkers(m: m, a: a, lda: k, beta: beta, c: &split, ldc: n)
+                #expect(firstDifference(whole, split) == nil, "β=\(beta), \(threads) threads")
+            }
+        }
+    }
+
     @Test func splitProductsGiveTheSameBitsOnAnyThreadCount() {
         var rng = SplitMix64(seed: 6)
         // Long M splits by rows, long N by columns; every transpose.
