@@ -127,8 +127,8 @@ extension RecurrentLayer {
     }
 
     /// Rows per part for the gate math alone: at least 2,048 hidden units, below which a thread hand-off costs
-    /// more than it saves.
-    private var minimumRowsPerPart: Int { max(1, 2048 / hiddenSize) }
+    /// more than it saves (also the float16 step's split, `StepModel`).
+    var minimumRowsPerPart: Int { max(1, 2048 / hiddenSize) }
 }
 
 // One time step for a range of batch rows, the pieces both loop orders are made of. Pointers are offset to

@@ -83,6 +83,13 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         var table: Buffer<T>?
         var dTable: Buffer<T>?
 
+        /// op(W_ih) packed into `slot` (made on first use): W_ih stored (G·H, D).
+        func packedInputWeights(_ slot: inout PackedMatrix?, _ w: UnsafePointer<T>, rows g: Int, cols d: Int, _ trans: Transpose) -> PackedMatrix {
+            if slot == nil { slot = trans == .transposed ? PackedMatrix(k: d, n: g) : PackedMatrix(k: g, n: d) }
+            slot!.pack(float(w), ldb: d, trans)
+            return slot!
+        }
+
         /// The (V, G·H) table buffer, made or remade for `rows` = V.
         func tableBuffer(_ buffer: inout Buffer<T>?, rows: Int, width: Int) -> UnsafeMutablePointer<T> {
             if buffer?.count != rows * width { buffer = Buffer(count: rows * width) }
@@ -138,9 +145,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         let (rows, d, g) = (cache.steps * cache.batch, inputSize, gateRows)
         // P = X · W_ihᵀ; the biases are added by each step (`recur`).
         if cache.packedForward != nil {
-            if cache.packedInputForward == nil { cache.packedInputForward = PackedMatrix(k: d, n: g) }
-            let packed = cache.packedInputForward!
-            packed.pack(float(UnsafePointer(p.weightIH)), ldb: d, .transposed)
+            let packed = cache.packedInputWeights(&cache.packedInputForward, p.weightIH, rows: g, cols: d, .transposed)
             packed.multiplyOverWorkers(m: rows, a: float(input), lda: d, c: float(cache.gates.pointer), ldc: g)
         } else {
             matrixMultiply(.none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 0, c: cache.gates.pointer, ldc: g)
@@ -210,9 +215,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         matrixMultiply(.transposed, .none, m: g, n: d, k: rows, a: dP, lda: g, b: input, ldb: d, beta: 1, c: dp.weightIH, ldc: d)
         if let dInput {
             if cache.packedForward != nil {
-                if cache.packedInputBackward == nil { cache.packedInputBackward = PackedMatrix(k: g, n: d) }
-                let packed = cache.packedInputBackward!
-                packed.pack(float(UnsafePointer(p.weightIH)), ldb: d, .none)
+                let packed = cache.packedInputWeights(&cache.packedInputBackward, p.weightIH, rows: g, cols: d, .none)
                 packed.multiplyOverWorkers(m: rows, a: float(dP), lda: g, c: float(dInput), ldc: d)
             } else {
                 matrixMultiply(.none, .none, m: rows, n: d, k: g, a: dP, lda: g, b: p.weightIH, ldb: d, c: dInput, ldc: d)

@@ -53,8 +53,8 @@ public final class PackedMatrix: @unchecked Sendable {
     /// whatever m is, so callers may split the rows over threads without changing a bit.
     ///
     /// With a `workspace` of `workspaceCount(rows: m)` floats, A is first copied there in the order the kernel
-    /// reads it: the same bits, faster when op(B) has many panels and A is re-read for each (the forward
-    /// recurrent product, N = 4H; BENCHMARKS.md).
+    /// reads it: the same bits, faster when A is re-read for many panels (the recurrent products and
+    /// `multiplyOverWorkers`; BENCHMARKS.md).
     public func multiply(
         m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
         workspace: UnsafeMutablePointer<Float>? = nil
@@ -81,7 +81,7 @@ public final class PackedMatrix: @unchecked Sendable {
             defer { workspace.deallocate() }
             for r0 in stride(from: rows.lowerBound, to: rows.upperBound, by: Self.rowBlock) {
                 let count = min(Self.rowBlock, rows.upperBound - r0)
-                crnn_gemm_packed(count, self.n, self.k, a + r0 * lda, lda, self.storage, beta, c + r0 * ldc, ldc, workspace)
+                self.multiply(m: count, a: a + r0 * lda, lda: lda, beta: beta, c: c + r0 * ldc, ldc: ldc, workspace: workspace)
             }
         }
     }

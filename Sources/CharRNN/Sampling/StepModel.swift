@@ -130,9 +130,10 @@ public final class StepModel {
             case .lstm:
                 w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: gates, ldy: g)
                 // The AVX2/FMA cell when the CPU has it (as training's forward pass uses), its Swift twin otherwise;
-                // streams split over the workers from 2,048 units a part (each row's math is the same either way).
+                // streams split over the workers as training splits its gate math (each row's math is the same
+                // either way).
                 nonisolated(unsafe) let (gates, cell, hidden) = (gates, state.cell[k].pointer, hidden)
-                splitOverWorkers(batch, minimumPerPart: max(1, 2048 / h)) { rows in
+                splitOverWorkers(batch, minimumPerPart: model.layers[k].minimumRowsPerPart) { rows in
                     let (gt, ct, ht, n) = (gates + rows.lowerBound * g, cell + rows.lowerBound * h, hidden + rows.lowerBound * h, rows.count)
                     if crnn_lstm_forward(gt, ct, ct, ht, n, h) == 0 {
                         lstmForwardStep(gates: gt, cellPrevious: ct, cell: ct, hidden: ht, batch: n, hiddenSize: h)
@@ -143,7 +144,7 @@ public final class StepModel {
                 for b in 0..<batch { (hp + b * g).update(from: w.hiddenBiases[k].pointer, count: g) }
                 w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: hp, ldy: g)
                 nonisolated(unsafe) let (gates, projection, hn, hidden) = (gates, hp, w.hiddenN.pointer, hidden)
-                splitOverWorkers(batch, minimumPerPart: max(1, 2048 / h)) { rows in
+                splitOverWorkers(batch, minimumPerPart: model.layers[k].minimumRowsPerPart) { rows in
                     let (r0, n) = (rows.lowerBound, rows.count)
                     gruForwardStep(gates: gates + r0 * g, hiddenProjection: projection + r0 * g, hiddenN: hn + r0 * h, hiddenPrevious: hidden + r0 * h, hidden: hidden + r0 * h, batch: n, hiddenSize: h)
                 }
