@@ -119,6 +119,29 @@ CRNN_FMA static void block_rows(int R, size_t kc, const float *a, size_t lda, in
 #undef CRNN_BLOCK
 }
 
+/// dst[kk·R + r] ← a[r·lda + kk] for r < R, kk < kc: one row block of A, k-major, into the workspace.
+CRNN_FMA static inline __attribute__((always_inline)) void copy_block(int R, size_t kc, const float *a, size_t lda,
+                                                                     float *dst) {
+    const float *src[ROWS];
+    for (int r = 0; r < R; r++) src[r] = a + r * lda;
+    for (size_t kk = 0; kk < kc; kk++)
+        for (int r = 0; r < R; r++) dst[kk * R + r] = src[r][kk];
+}
+
+/// `copy_block` with R fixed at compile time: each k's R values are written side by side from R streams read in
+/// order, about 3× faster than writing each row with a stride of R (~0.17 against ~0.5 ns per value; the copies
+/// were ~2% of training time).
+CRNN_FMA static void copy_rows(int R, size_t kc, const float *a, size_t lda, float *dst) {
+    switch (R) {
+    case 6: copy_block(6, kc, a, lda, dst); break;
+    case 5: copy_block(5, kc, a, lda, dst); break;
+    case 4: copy_block(4, kc, a, lda, dst); break;
+    case 3: copy_block(3, kc, a, lda, dst); break;
+    case 2: copy_block(2, kc, a, lda, dst); break;
+    default: copy_block(1, kc, a, lda, dst); break;
+    }
+}
+
 /// Rows are cut into ⌈m/6⌉ blocks of near-equal size (50 → five of 6 and four of 5), so no block runs mostly
 /// empty. The last, partial panel goes through a 6×16 tile. Each output is summed over k in order, the same way
 /// in whichever block its row falls, and whether A is packed or not. With `a_work`, each pass first copies A's
@@ -133,12 +156,8 @@ CRNN_FMA static void gemm_packed_avx2(size_t m, size_t n, size_t k, const float 
         if (a_work) {
             size_t r0 = 0;
             for (size_t i = 0; i < blocks; i++) {
-                size_t r1 = m * (i + 1) / blocks, R = r1 - r0;
-                float *dst = a_work + r0 * kc;
-                for (size_t r = 0; r < R; r++) {
-                    const float *src = a + (r0 + r) * lda + k0;
-                    for (size_t kk = 0; kk < kc; kk++) dst[kk * R + r] = src[kk];
-                }
+                size_t r1 = m * (i + 1) / blocks;
+                copy_rows((int)(r1 - r0), kc, a + r0 * lda + k0, lda, a_work + r0 * kc);
                 r0 = r1;
             }
         }
