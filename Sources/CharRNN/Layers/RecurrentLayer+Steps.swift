@@ -32,7 +32,7 @@ extension RecurrentLayer {
         if let packed = cache.packedForward {
             // Rows of the batch are independent through time: each worker runs every step for its rows, product
             // and gate math, with no hand-off between steps.
-            pack(packed, p.weightHH, .transposed)
+            if cache.needsMaking(.hiddenForward) { pack(packed, p.weightHH, .transposed) }
             splitOverWorkers(batch, minimumPerPart: 4) { rows in
                 for t in 0..<steps {
                     forwardProduct(t, rows, packed, p, cache, tableRows)
@@ -64,7 +64,7 @@ extension RecurrentLayer {
         // Workers write disjoint rows of the cache.
         nonisolated(unsafe) let (p, cache, dOutput) = (p, cache, dOutput)
         if let packed = cache.packedBackward {
-            pack(packed, p.weightHH, .none)
+            if cache.needsMaking(.hiddenBackward) { pack(packed, p.weightHH, .none) }
             splitOverWorkers(batch, minimumPerPart: 4) { rows in
                 for t in stride(from: steps - 1, through: 0, by: -1) {
                     backwardGates(t, rows, dOutput, cache)

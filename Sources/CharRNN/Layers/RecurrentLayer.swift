@@ -82,11 +82,26 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         /// Token input only (`forward(ids:…)`): Q = E · W_ihᵀ and ∂L/∂Q, (V, G·H); made on first use.
         var table: Buffer<T>?
         var dTable: Buffer<T>?
+        /// True when the weights are the same on every call (a `StepModel`'s own copy of the model): the packed
+        /// copies and the vocabulary table are then made once, on first use, instead of on every forward and
+        /// backward pass (packing was 43% of the time of a T = 1 step for 32 streams).
+        let weightsFrozen: Bool
+        /// With `weightsFrozen`, what has been made from the weights already.
+        private var made: Set<Derived> = []
+
+        /// What a cache derives from the weights: packed copies and the projected vocabulary table.
+        enum Derived { case hiddenForward, hiddenBackward, inputForward, inputBackward, table }
+
+        /// Whether `what` must be (re)made from the weights now: always, unless the weights are frozen and it has
+        /// been made before. Call it only when about to make it.
+        func needsMaking(_ what: Derived) -> Bool {
+            weightsFrozen ? made.insert(what).inserted : true
+        }
 
         /// op(W_ih) packed into `slot` (made on first use): W_ih stored (G·H, D).
         func packedInputWeights(_ slot: inout PackedMatrix?, _ w: UnsafePointer<T>, rows g: Int, cols d: Int, _ trans: Transpose) -> PackedMatrix {
             if slot == nil { slot = trans == .transposed ? PackedMatrix(k: d, n: g) : PackedMatrix(k: g, n: d) }
-            slot!.pack(float(w), ldb: d, trans)
+            if needsMaking(trans == .transposed ? .inputForward : .inputBackward) { slot!.pack(float(w), ldb: d, trans) }
             return slot!
         }
 
@@ -96,11 +111,12 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
             return buffer!.pointer
         }
 
-        init(layer: RecurrentLayer, steps: Int, batch: Int, packedProducts: Bool) {
+        init(layer: RecurrentLayer, steps: Int, batch: Int, packedProducts: Bool, weightsFrozen: Bool) {
             let (h, g) = (layer.hiddenSize, layer.gateRows)
             let isGRU = layer.cell == .gru
             self.steps = steps
             self.batch = batch
+            self.weightsFrozen = weightsFrozen
             gates = Buffer(count: steps * batch * g)
             states = Buffer(count: layer.cell == .rnn ? 0 : steps * batch * h)
             hiddenHistory = Buffer(count: (steps + 1) * batch * h)
@@ -124,10 +140,12 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
 
     /// The buffers `forward` and `backward` need for T = `steps` and B = `batch`. With `packedProducts` (the
     /// default), Float layers run their per-step products on packed weights when the CPU has the vectorized
-    /// kernel; false keeps them on OpenBLAS (tests compare the two).
-    public func makeCache(steps: Int, batch: Int, packedProducts: Bool = true) -> Cache {
+    /// kernel; false keeps them on OpenBLAS (tests compare the two). With `weightsFrozen`, the caller promises
+    /// that the weights passed to every forward and backward are the same values: what the cache derives from them
+    /// is made once.
+    public func makeCache(steps: Int, batch: Int, packedProducts: Bool = true, weightsFrozen: Bool = false) -> Cache {
         precondition(steps > 0 && batch > 0, "need at least one step and one row: T=\(steps) B=\(batch)")
-        return Cache(layer: self, steps: steps, batch: batch, packedProducts: packedProducts)
+        return Cache(layer: self, steps: steps, batch: batch, packedProducts: packedProducts, weightsFrozen: weightsFrozen)
     }
 
     /// Runs the layer over `cache.steps` steps.
@@ -173,7 +191,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     ) {
         let (d, g, v) = (inputSize, gateRows, vocabularySize)
         let q = cache.tableBuffer(&cache.table, rows: v, width: g)
-        matrixMultiply(.none, .transposed, m: v, n: g, k: d, a: embedding, lda: d, b: p.weightIH, ldb: d, beta: 0, c: q, ldc: g)
+        if cache.needsMaking(.table) { matrixMultiply(.none, .transposed, m: v, n: g, k: d, a: embedding, lda: d, b: p.weightIH, ldb: d, beta: 0, c: q, ldc: g) }
         // Each step copies its rows of P from Q itself, while they are in cache (not a pass over all of P first).
         recur(initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache, tableRows: TableRows(table: q, ids: ids))
     }

@@ -1,7 +1,8 @@
 // StepModel: runs a model one time step at a time for B streams, the engine under generation.
 //
 // With float32 weights a step is the model's own forward pass (T = 1), so generation sees exactly the
-// probabilities that training and `charrnn eval` compute. With float16 it runs its own step, bound by reading
+// probabilities that training and `charrnn eval` compute; it runs in a workspace of its own, where the matrices
+// are packed for the batched products on the first step instead of on every one. With float16 it runs its own step, bound by reading
 // the weights once per token:
 //
 //   layer 0   gates = table[token] + W_hh · h          table = embedding · W_ihᵀ + biases, (V, G·H), float32
@@ -32,6 +33,8 @@ public final class StepModel {
     /// h (and c) of every layer for each stream, (B, H); read and replaced by every step.
     public let state: RecurrentState<Float>
     private let half: HalfWeights?
+    /// float32: the model's forward pass runs in this workspace, where the weights are packed once.
+    private let exact: CharRNNModel<Float>.Workspace?
 
     /// The float16 copies and the step's workspaces.
     private final class HalfWeights {
@@ -90,6 +93,9 @@ public final class StepModel {
     /// GFLOP/s at three streams, 88 against 61 at 32).
     static func halfLayout(streams: Int) -> HalfMatrix.Layout { streams >= 3 ? .panels : .rows }
 
+    /// The model's weights must not change while the StepModel is in use: float16 steps run on binary16 copies
+    /// made here, and float32 steps pack the matrices on the first step only.
+    ///
     /// - Throws: `StepModelError.weightOutOfHalfRange` when float16 is asked for and a weight does not fit.
     public init(model: CharRNNModel<Float>, streams: Int, precision: WeightPrecision = .float32) throws {
         precondition(streams >= 1, "need at least one stream")
@@ -100,8 +106,10 @@ public final class StepModel {
         if precision == .float16 {
             guard let half = HalfWeights(model: model, streams: streams) else { throw StepModelError.weightOutOfHalfRange }
             self.half = half
+            exact = nil
         } else {
             half = nil
+            exact = model.frozenWorkspace(steps: 1, batch: streams)
         }
     }
 
@@ -109,7 +117,7 @@ public final class StepModel {
     /// Allocates nothing.
     public func step(_ tokens: UnsafeBufferPointer<Int32>) -> UnsafeBufferPointer<Float> {
         precondition(tokens.count == streams, "need one token per stream (\(streams)), got \(tokens.count)")
-        guard let w = half else { return model.logits(inputs: tokens, steps: 1, batch: streams, state: state) }
+        guard let w = half else { return model.logits(inputs: tokens, steps: 1, batch: streams, state: state, workspace: exact) }
         let c = model.config
         let (v, h, g, batch) = (c.vocabularySize, c.hiddenSize, c.cell.gateCount * c.hiddenSize, streams)
         precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < v }, "token id outside the vocabulary of \(v)")
