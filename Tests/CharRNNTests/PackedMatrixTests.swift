@@ -127,11 +127,13 @@ import Testing
         }
     }
 
-    /// Many rows over the workers in blocks (layer 2's input products): the bits of one `multiply` over all rows,
-    /// for 1, 2 and 3 threads, with a last block shorter than the others.
-    @Test func multiplyOverWorkersGivesTheBitsOfOneProduct() {
+    /// Many rows over the workers in blocks (layer 2's input products), and few rows by output columns (a
+    /// generation step): the bits of one `multiply` over all rows, for 1, 2 and 3 threads, with a last block or
+    /// panel shorter than the others.
+    @Test(arguments: [(PackedMatrix.rowBlock * 5 + 7, 37), (13, 300)])
+    func multiplyOverWorkersGivesTheBitsOfOneProduct(m: Int, n: Int) {
         var rng = SplitMix64(seed: 8)
-        let (m, n, k) = (PackedMatrix.rowBlock * 5 + 7, 37, 600)
+        let k = 600
         let a = (0..<(m * k)).map { _ in Float(rng.nextUnitDouble() - 0.5) }
         let w = (0..<(n * k)).map { _ in Float(rng.nextUnitDouble() - 0.5) }
         let packed = PackedMatrix(k: k, n: n)

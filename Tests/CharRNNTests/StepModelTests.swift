@@ -8,8 +8,8 @@ import Testing
 @Suite struct StepModelTests {
     /// A 2-layer model with sizes that all differ and V = 11: 4 streams take the embedded rows into layer 0, 16
     /// the vocabulary table (V ≤ T·B); both run the packed products (B ≥ 2).
-    static func model(_ cell: CellKind) -> CharRNNModel<Float> {
-        let config = ModelConfig(vocabularySize: 11, cell: cell, layers: 2, hiddenSize: 13, embeddingSize: 6)
+    static func model(_ cell: CellKind, hidden: Int = 13) -> CharRNNModel<Float> {
+        let config = ModelConfig(vocabularySize: 11, cell: cell, layers: 2, hiddenSize: hidden, embeddingSize: 6)
         let model = CharRNNModel<Float>(config: config)
         var rng = SplitMix64(seed: 5)
         model.initialize(using: &rng)
@@ -28,6 +28,35 @@ import Testing
             let stepped = Array(tokens.withUnsafeBufferPointer { stepper.step($0) })
             let direct = Array(tokens.withUnsafeBufferPointer { model.logits(inputs: $0, steps: 1, batch: streams, state: state) })
             #expect(firstDifference(stepped, direct) == nil, "\(cell), \(streams) streams, step \(t)")
+        }
+    }
+
+    /// A single step splits its recurrent products by output columns, longer runs by batch rows: two one-step
+    /// passes leave the bits of one two-step pass in the state (h and c of every layer), for 1–3 threads. (The
+    /// logits are not compared: OpenBLAS's decoder product rounds a row differently at M = 16 and M = 32.) H = 264
+    /// gives every cell enough panels (the last one partial) for a split over two workers.
+    @Test(arguments: CellKind.allCases)
+    func oneStepSplitByColumnsEqualsOneStepOfTwoSplitByRows(cell: CellKind) {
+        let streams = 16  // ≥ V, so both take layer 0 through the vocabulary table
+        let model = Self.model(cell, hidden: 264)
+        let tokens = Self.tokens(0, streams: streams) + Self.tokens(1, streams: streams)
+        let saved = WorkerThreads.count
+        defer { WorkerThreads.count = saved }
+        for threads in [1, 2, 3] {
+            WorkerThreads.count = threads
+            let (once, twice) = (RecurrentState<Float>(config: model.config, batch: streams), RecurrentState<Float>(config: model.config, batch: streams))
+            tokens.withUnsafeBufferPointer { all in
+                _ = model.logits(inputs: all, steps: 2, batch: streams, state: once)
+                for t in 0..<2 {
+                    _ = model.logits(inputs: UnsafeBufferPointer(rebasing: all[(t * streams)..<((t + 1) * streams)]), steps: 1, batch: streams, state: twice)
+                }
+            }
+            for k in 0..<model.config.layers {
+                #expect(firstDifference(once.hidden[k].array, twice.hidden[k].array) == nil, "\(cell) h\(k), \(threads) threads")
+                if cell.hasCellState {
+                    #expect(firstDifference(once.cell[k].array, twice.cell[k].array) == nil, "\(cell) c\(k), \(threads) threads")
+                }
+            }
         }
     }
 

@@ -64,18 +64,46 @@ public final class PackedMatrix: @unchecked Sendable {
         crnn_gemm_packed(m, n, k, a, lda, storage, beta, c, ldc, workspace)
     }
 
+    /// `multiply` for the output columns of `panels` only (16 columns each, the last one possibly partial): C's
+    /// other columns are not touched. The same bits as `multiply` over all columns.
+    public func multiply(
+        m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+        panels: Range<Int>, workspace: UnsafeMutablePointer<Float>? = nil
+    ) {
+        precondition(panels.lowerBound >= 0 && panels.upperBound <= self.panels, "panels \(panels) of \(self.panels)")
+        precondition(m >= 0 && lda >= k && ldc >= n, "packed product: m=\(m) lda=\(lda) ldc=\(ldc) for k=\(k) n=\(n)")
+        let width = Int(CRNN_PANEL_WIDTH)
+        let j0 = panels.lowerBound * width
+        let columns = min(n, panels.upperBound * width) - j0
+        if m == 0 || columns <= 0 { return }
+        crnn_gemm_packed(m, columns, k, a, lda, storage + j0 * k, beta, c + j0, ldc, workspace)
+    }
+
+    /// Panels per part when a product of m rows is split over the workers by output columns: at least 2^19
+    /// multiply-adds a part, below which a thread hand-off costs about as much as it saves.
+    func minimumPanelsPerPart(rows m: Int) -> Int { max(1, (1 << 19) / max(1, m * k * Int(CRNN_PANEL_WIDTH))) }
+
     /// Rows of A a worker of `multiplyOverWorkers` takes at a time: 48 rows of k ≤ 512 (96 KiB) stay in L2
     /// while every panel meets them (C harness, M = 1,250 per thread: 48 and 96 alike, 192 slower).
     static let rowBlock = 48
 
     /// `multiply` for many rows: C ← β·C + A · op(B), the rows split over the worker threads, each taking blocks
-    /// of `rowBlock` rows through a workspace of its own. The same bits as `multiply` over all rows at once, for
-    /// any thread count.
+    /// of `rowBlock` rows through a workspace of its own; fewer than two blocks' worth of rows (a generation step)
+    /// are split by output columns instead, so each worker reads part of B rather than all of it. The same bits as
+    /// `multiply` over all rows at once, for any thread count.
     public func multiplyOverWorkers(
         m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         precondition(m >= 0 && lda >= k && ldc >= n, "packed product: m=\(m) lda=\(lda) ldc=\(ldc) for k=\(k) n=\(n)")
         nonisolated(unsafe) let (a, c) = (a, c)
+        if m < 2 * Self.rowBlock {
+            splitOverWorkers(panels, minimumPerPart: minimumPanelsPerPart(rows: m)) { panels in
+                let workspace = UnsafeMutablePointer<Float>.allocate(capacity: self.workspaceCount(rows: m))
+                defer { workspace.deallocate() }
+                self.multiply(m: m, a: a, lda: lda, beta: beta, c: c, ldc: ldc, panels: panels, workspace: workspace)
+            }
+            return
+        }
         splitOverWorkers(m, minimumPerPart: Self.rowBlock) { rows in
             let workspace = UnsafeMutablePointer<Float>.allocate(capacity: self.workspaceCount(rows: Self.rowBlock))
             defer { workspace.deallocate() }
