@@ -55,7 +55,8 @@ for label, name, peer in (("1 stream, 1 core, float32", "c32_one", p1), ("1 stre
                           ("PyTorch 32 streams, 1 thread", "p32", p32)):
     v = load(name)
     print(f"{label:34} {statistics.median(v):12.0f}  {min(v):7.0f}–{max(v):<7.0f}  {statistics.median(v) / peer:.2f}x")
-b32 = statistics.median(load("c16_b32"))
-print(f"32 streams, float16, in all: {b32 / p1:.1f}x PyTorch's one stream, "
-      f"{b32 / statistics.median(load('c16_all')):.1f}x charrnn's one float16 stream (all cores)")
+for precision, key, one in (("float32", "c32_b32", "c32_all"), ("float16", "c16_b32", "c16_all")):
+    b32 = statistics.median(load(key))
+    print(f"32 streams, {precision}, in all: {b32 / p1:.1f}x PyTorch's one stream, "
+          f"{b32 / statistics.median(load(one)):.1f}x charrnn's one {precision} stream (all cores)")
 PY
