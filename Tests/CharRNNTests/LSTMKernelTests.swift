@@ -25,6 +25,12 @@ import Testing
             let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
             #expect(worst < 1e-6, "forward \(name), H=\(h): off by \(worst)")
         }
+        // In place (cell_prev = cell, as generation calls it): the same bits as with separate buffers.
+        var (gatesA, cellA, hiddenA) = (pre, cPrev, [Float](repeating: 0, count: batch * h))
+        #expect(cellA.withUnsafeMutableBufferPointer { c in crnn_lstm_forward(&gatesA, c.baseAddress!, c.baseAddress!, &hiddenA, batch, h) } == 1)
+        for (name, a, b) in [("gates", gatesA, gatesC), ("cell", cellA, cellC), ("hidden", hiddenA, hiddenC)] {
+            #expect(firstDifference(a, b) == nil, "forward in place \(name), H=\(h)")
+        }
 
         var (dcC, dGatesC) = (dcIn, [Float](repeating: 0, count: batch * 4 * h))
         #expect(crnn_lstm_backward(gatesS, cellS, cPrev, dh, &dcC, &dGatesC, batch, h) == 1)

@@ -5,7 +5,7 @@ import Testing
 
 @testable import CharRNN
 
-@Suite struct StepModelTests {
+@Suite(.serialized) struct StepModelTests {
     /// A 2-layer model with sizes that all differ and V = 11: 4 streams take the embedded rows into layer 0, 16
     /// the vocabulary table (V ≤ T·B); both run the packed products (B ≥ 2).
     static func model(_ cell: CellKind, hidden: Int = 13) -> CharRNNModel<Float> {
@@ -34,7 +34,7 @@ import Testing
     /// A single step splits its recurrent products by output columns, longer runs by batch rows: two one-step
     /// passes leave the bits of one two-step pass in the state (h and c of every layer), for 1–3 threads. (The
     /// logits are not compared: OpenBLAS's decoder product rounds a row differently at M = 16 and M = 32.) H = 264
-    /// gives every cell enough panels (the last one partial) for a split over two workers.
+    /// gives every cell enough panels for a split over two workers (and the GRU and RNN a partial last panel).
     @Test(arguments: CellKind.allCases)
     func oneStepSplitByColumnsEqualsOneStepOfTwoSplitByRows(cell: CellKind) {
         let streams = 16  // ≥ V, so both take layer 0 through the vocabulary table

@@ -80,6 +80,7 @@ void crnn_gemm_packed_portable(size_t m, size_t n, size_t k, const float *a, siz
 /// The LSTM cell's elementwise step forward for `batch` rows of h units, the contract of `lstmForwardStep` in
 /// LSTMCell.swift (gates (B, 4H) i f g o, pre-activations in, activations out; c_t and h_t out). Returns 1 when it
 /// ran the AVX2/FMA kernel, 0 (touching nothing) when the CPU lacks it and the caller must run its own.
+/// `cell_prev` may be `cell` (c updated in place, as generation does); no other buffers may overlap.
 int crnn_lstm_forward(float *gates, const float *cell_prev, float *cell, float *hidden, size_t batch, size_t h);
 
 /// The LSTM cell's elementwise step backward, the contract of `lstmBackwardStep` in LSTMCell.swift; returns as

@@ -36,10 +36,8 @@ extension RecurrentLayer {
             if steps == 1 {
                 // One step (generation): the product split by output columns, so each worker reads its part of
                 // W_hh instead of all of it (the step is bound by reading the weights), then the gate math by rows.
-                let g = gateRows
-                splitOverWorkers(packed.panels, minimumPerPart: packed.minimumPanelsPerPart(rows: batch)) { panels in
-                    let width = Int(CRNN_PANEL_WIDTH)
-                    forwardProduct(0, 0..<batch, packed, p, cache, tableRows, panels: (panels, panels.lowerBound * width..<min(g, panels.upperBound * width)))
+                packed.splitPanelsOverWorkers(rows: batch) { panels, workspace in
+                    forwardProduct(0, 0..<batch, packed, p, cache, tableRows, panels: (panels, workspace))
                 }
                 splitOverWorkers(batch, minimumPerPart: minimumRowsPerPart) { rows in forwardGates(0, rows, p, cache) }
                 return
@@ -150,14 +148,15 @@ extension RecurrentLayer {
     /// Step t's recurrent product for `rows`: P_t += h_{t-1} · W_hhᵀ (LSTM, RNN), or the GRU's hidden projection
     /// b_hh + h_{t-1} · W_hhᵀ; through `packed` on this thread, or OpenBLAS when nil. First P_t gets the biases
     /// (`cache.inputBias`), added to its rows or, with `tableRows`, to the table rows its tokens pick. With
-    /// `panels` (and the columns they cover), only those output columns, through a workspace of its own.
+    /// `panels` (and `packed`), only the output columns of those panels, through the workspace given.
     @inline(__always)
     func forwardProduct(
         _ t: Int, _ rows: Range<Int>, _ packed: PackedMatrix?, _ p: RecurrentParameters<T>, _ cache: Cache,
-        _ tableRows: TableRows?, panels: (Range<Int>, columns: Range<Int>)? = nil
+        _ tableRows: TableRows?, panels: (Range<Int>, workspace: UnsafeMutablePointer<Float>)? = nil
     ) {
         let (batch, h, g, r0) = (cache.batch, hiddenSize, gateRows, rows.lowerBound)
-        let (j0, width) = panels.map { ($0.columns.lowerBound, $0.columns.count) } ?? (0, g)
+        let width16 = Int(CRNN_PANEL_WIDTH)
+        let (j0, width) = panels.map { ($0.0.lowerBound * width16, min(g, $0.0.upperBound * width16) - $0.0.lowerBound * width16) } ?? (0, g)
         let hPrev = previousHidden(t, cache)
         var target = cache.gates.pointer + (t * batch + r0) * g
         let bias = UnsafePointer(cache.inputBias.pointer)
@@ -174,9 +173,7 @@ extension RecurrentLayer {
             for b in 0..<rows.count { (target + b * g + j0).update(from: p.biasHH + j0, count: width) }
         }
         if let packed, let panels {
-            let workspace = UnsafeMutablePointer<Float>.allocate(capacity: packed.workspaceCount(rows: rows.count))
-            defer { workspace.deallocate() }
-            packed.multiply(m: rows.count, a: float(hPrev + r0 * h), lda: h, beta: 1, c: float(target), ldc: g, panels: panels.0, workspace: workspace)
+            packed.multiply(m: rows.count, a: float(hPrev + r0 * h), lda: h, beta: 1, c: float(target), ldc: g, panels: panels.0, workspace: panels.workspace)
             return
         }
         // Through a copy of h_{t-1} in the order the kernel reads it, in this worker's rows of the workspace (the

@@ -68,10 +68,11 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         let dHidden: Buffer<T>
         let dCell: Buffer<T>
         /// W_hh packed for the per-step products (`PackedMatrix`): op = W_hhᵀ, (H, G·H), forward; op = W_hh,
-        /// (G·H, H), backward. Only for Float with B ≥ 2 on a CPU with the vectorized kernel, unless the cache
-        /// was made without packed products; nil otherwise, and the products go through OpenBLAS.
+        /// (G·H, H), backward, made on the first backward pass (forward-only use never needs it). Only for Float
+        /// with B ≥ 2 on a CPU with the vectorized kernel, unless the cache was made without packed products; nil
+        /// otherwise, and the products go through OpenBLAS.
         let packedForward: PackedMatrix?
-        let packedBackward: PackedMatrix?
+        lazy var packedBackward: PackedMatrix? = packedForward.map { PackedMatrix(k: $0.n, n: $0.k) }
         /// (B · 512) Float at most: the per-step products' copy of their left operand (h_{t-1} forward, dP_t
         /// backward), each worker in its own rows (see `PackedMatrix.multiply`); empty without packed products.
         let productWorkspace: Buffer<T>
@@ -82,9 +83,9 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         /// Token input only (`forward(ids:…)`): Q = E · W_ihᵀ and ∂L/∂Q, (V, G·H); made on first use.
         var table: Buffer<T>?
         var dTable: Buffer<T>?
-        /// True when the weights are the same on every call (a `StepModel`'s own copy of the model): the packed
-        /// copies and the vocabulary table are then made once, on first use, instead of on every forward and
-        /// backward pass (packing was 43% of the time of a T = 1 step for 32 streams).
+        /// True when the weights are the same on every call (the workspace a `StepModel` runs the model in): the
+        /// packed copies and the vocabulary table are then made once, on first use, instead of on every forward
+        /// and backward pass (packing was 43% of the time of a T = 1 step for 32 streams).
         let weightsFrozen: Bool
         /// With `weightsFrozen`, what has been made from the weights already.
         private var made: Set<Derived> = []
@@ -106,8 +107,12 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         }
 
         /// The (V, G·H) table buffer, made or remade for `rows` = V.
-        func tableBuffer(_ buffer: inout Buffer<T>?, rows: Int, width: Int) -> UnsafeMutablePointer<T> {
-            if buffer?.count != rows * width { buffer = Buffer(count: rows * width) }
+        /// A new buffer holds nothing made yet: `derived`, when given, is made again.
+        func tableBuffer(_ buffer: inout Buffer<T>?, rows: Int, width: Int, holding derived: Derived? = nil) -> UnsafeMutablePointer<T> {
+            if buffer?.count != rows * width {
+                buffer = Buffer(count: rows * width)
+                if let derived { made.remove(derived) }
+            }
             return buffer!.pointer
         }
 
@@ -133,16 +138,21 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
             dCell = Buffer(count: batch * h)
             let packed = packedProducts && T.self == Float.self && batch >= 2 && PackedMatrix.isVectorized
             packedForward = packed ? PackedMatrix(k: h, n: g) : nil
-            packedBackward = packed ? PackedMatrix(k: g, n: h) : nil
-            productWorkspace = Buffer(count: packedBackward?.workspaceCount(rows: batch) ?? 0)
+            // Room for the backward products' A (k = G·H), the larger of the two.
+            productWorkspace = Buffer(count: packed ? PackedMatrix.workspaceCount(rows: batch, k: g) : 0)
         }
     }
 
     /// The buffers `forward` and `backward` need for T = `steps` and B = `batch`. With `packedProducts` (the
     /// default), Float layers run their per-step products on packed weights when the CPU has the vectorized
-    /// kernel; false keeps them on OpenBLAS (tests compare the two). With `weightsFrozen`, the caller promises
-    /// that the weights passed to every forward and backward are the same values: what the cache derives from them
-    /// is made once.
+    /// kernel; false keeps them on OpenBLAS (tests compare the two).
+    ///
+    /// - Parameters:
+    ///   - steps: T.
+    ///   - batch: B.
+    ///   - packedProducts: run Float products on packed weights when the CPU has the vectorized kernel.
+    ///   - weightsFrozen: the caller promises that every forward and backward through this cache gets the same
+    ///     weights, embedding and vocabulary size: the packed copies and the vocabulary table are made once.
     public func makeCache(steps: Int, batch: Int, packedProducts: Bool = true, weightsFrozen: Bool = false) -> Cache {
         precondition(steps > 0 && batch > 0, "need at least one step and one row: T=\(steps) B=\(batch)")
         return Cache(layer: self, steps: steps, batch: batch, packedProducts: packedProducts, weightsFrozen: weightsFrozen)
@@ -190,7 +200,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         cache: Cache
     ) {
         let (d, g, v) = (inputSize, gateRows, vocabularySize)
-        let q = cache.tableBuffer(&cache.table, rows: v, width: g)
+        let q = cache.tableBuffer(&cache.table, rows: v, width: g, holding: .table)
         if cache.needsMaking(.table) { matrixMultiply(.none, .transposed, m: v, n: g, k: d, a: embedding, lda: d, b: p.weightIH, ldb: d, beta: 0, c: q, ldc: g) }
         // Each step copies its rows of P from Q itself, while they are in cache (not a pass over all of P first).
         recur(initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache, tableRows: TableRows(table: q, ids: ids))

@@ -31,7 +31,27 @@ public final class PackedMatrix: @unchecked Sendable {
             .bindMemory(to: Float.self, capacity: crnn_packed_count(k, n))
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        scratch?.deallocate()
+    }
+
+    /// Per-part workspaces for the splits over the workers, kept between calls so that a split allocates
+    /// nothing once they are big enough; grown on the calling thread. One caller at a time: a PackedMatrix belongs
+    /// to one layer cache.
+    private var scratch: UnsafeMutablePointer<Float>?
+    private var scratchCount = 0
+
+    /// `parts` workspaces of `perPart` floats, part p's at p · perPart.
+    private func scratch(parts: Int, perPart: Int) -> UnsafeMutablePointer<Float> {
+        let needed = max(1, parts * perPart)
+        if needed > scratchCount {
+            scratch?.deallocate()
+            scratch = .allocate(capacity: needed)
+            scratchCount = needed
+        }
+        return scratch!
+    }
 
     /// Packs op(B): B stored row-major with leading dimension `ldb`, (k, n) for `.none`, (n, k) for
     /// `.transposed`. Split over the worker threads by panels, from 2^18 values a part (W_hh of a 512-unit
@@ -46,7 +66,10 @@ public final class PackedMatrix: @unchecked Sendable {
     }
 
     /// Floats `multiply` needs in a workspace for m rows of A: m · min(k, 512).
-    public func workspaceCount(rows m: Int) -> Int { m * min(k, Int(CRNN_PACKED_DEPTH)) }
+    public func workspaceCount(rows m: Int) -> Int { Self.workspaceCount(rows: m, k: k) }
+
+    /// `workspaceCount(rows:)` for a packed matrix of k rows.
+    static func workspaceCount(rows m: Int, k: Int) -> Int { m * min(k, Int(CRNN_PACKED_DEPTH)) }
 
     /// C ← β·C + A · op(B), on the calling thread. A is (m, k) with leading dimension `lda`, C is (m, n) with
     /// `ldc`; with β = 0, C is not read. Each row of C depends only on the same row of A, computed the same way
@@ -64,8 +87,18 @@ public final class PackedMatrix: @unchecked Sendable {
         crnn_gemm_packed(m, n, k, a, lda, storage, beta, c, ldc, workspace)
     }
 
-    /// `multiply` for the output columns of `panels` only (16 columns each, the last one possibly partial): C's
-    /// other columns are not touched. The same bits as `multiply` over all columns.
+    /// `multiply` for the output columns of `panels` only: C's other columns are not touched. The same bits as
+    /// `multiply` over all columns.
+    ///
+    /// - Parameters:
+    ///   - m: rows of A and C.
+    ///   - a: A, (m, k) row-major.
+    ///   - lda: A's leading dimension, at least k.
+    ///   - beta: β; with 0, C is not read.
+    ///   - c: C, (m, n) row-major.
+    ///   - ldc: C's leading dimension, at least n.
+    ///   - panels: panel indices in 0..<⌈n/16⌉; panel p holds output columns 16p ..< min(16p + 16, n).
+    ///   - workspace: nil, or `workspaceCount(rows: m)` floats A is copied through (as for `multiply`).
     public func multiply(
         m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
         panels: Range<Int>, workspace: UnsafeMutablePointer<Float>? = nil
@@ -83,6 +116,15 @@ public final class PackedMatrix: @unchecked Sendable {
     /// multiply-adds a part, below which a thread hand-off costs about as much as it saves.
     func minimumPanelsPerPart(rows m: Int) -> Int { max(1, (1 << 19) / max(1, m * k * Int(CRNN_PANEL_WIDTH))) }
 
+    /// Splits the panels (output columns) of a product of m rows over the worker threads: `body(panels,
+    /// workspace)` once per part, each part with a workspace of `workspaceCount(rows: m)` floats of its own.
+    func splitPanelsOverWorkers(rows m: Int, _ body: @Sendable (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        let (count, parts) = (panels, max(1, min(WorkerThreads.count, panels / minimumPanelsPerPart(rows: m))))
+        let perPart = workspaceCount(rows: m)
+        nonisolated(unsafe) let base = scratch(parts: parts, perPart: perPart)
+        forEachPart(parts) { part in body(count * part / parts..<count * (part + 1) / parts, base + part * perPart) }
+    }
+
     /// Rows of A a worker of `multiplyOverWorkers` takes at a time: 48 rows of k ≤ 512 (96 KiB) stay in L2
     /// while every panel meets them (C harness, M = 1,250 per thread: 48 and 96 alike, 192 slower).
     static let rowBlock = 48
@@ -97,16 +139,16 @@ public final class PackedMatrix: @unchecked Sendable {
         precondition(m >= 0 && lda >= k && ldc >= n, "packed product: m=\(m) lda=\(lda) ldc=\(ldc) for k=\(k) n=\(n)")
         nonisolated(unsafe) let (a, c) = (a, c)
         if m < 2 * Self.rowBlock {
-            splitOverWorkers(panels, minimumPerPart: minimumPanelsPerPart(rows: m)) { panels in
-                let workspace = UnsafeMutablePointer<Float>.allocate(capacity: self.workspaceCount(rows: m))
-                defer { workspace.deallocate() }
+            splitPanelsOverWorkers(rows: m) { panels, workspace in
                 self.multiply(m: m, a: a, lda: lda, beta: beta, c: c, ldc: ldc, panels: panels, workspace: workspace)
             }
             return
         }
-        splitOverWorkers(m, minimumPerPart: Self.rowBlock) { rows in
-            let workspace = UnsafeMutablePointer<Float>.allocate(capacity: self.workspaceCount(rows: Self.rowBlock))
-            defer { workspace.deallocate() }
+        let parts = max(1, min(WorkerThreads.count, m / Self.rowBlock))
+        let perPart = workspaceCount(rows: Self.rowBlock)
+        nonisolated(unsafe) let base = scratch(parts: parts, perPart: perPart)
+        forEachPart(parts) { part in
+            let (rows, workspace) = (m * part / parts..<m * (part + 1) / parts, base + part * perPart)
             for r0 in stride(from: rows.lowerBound, to: rows.upperBound, by: Self.rowBlock) {
                 let count = min(Self.rowBlock, rows.upperBound - r0)
                 self.multiply(m: count, a: a + r0 * lda, lda: lda, beta: beta, c: c + r0 * ldc, ldc: ldc, workspace: workspace)

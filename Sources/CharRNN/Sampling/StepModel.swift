@@ -114,7 +114,7 @@ public final class StepModel {
     }
 
     /// Advances every stream by one token and returns the logits of the next, (B, V), valid until the next call.
-    /// Allocates nothing.
+    /// Allocates nothing after the first step.
     public func step(_ tokens: UnsafeBufferPointer<Int32>) -> UnsafeBufferPointer<Float> {
         precondition(tokens.count == streams, "need one token per stream (\(streams)), got \(tokens.count)")
         guard let w = half else { return model.logits(inputs: tokens, steps: 1, batch: streams, state: state, workspace: exact) }

@@ -15,6 +15,8 @@ public final class TextGenerator {
     private var rng: SplitMix64
     private var current: [Int32]
 
+    /// The model's weights must not change while the generator is in use (see `StepModel`).
+    ///
     /// - Parameters:
     ///   - model: the model to generate from.
     ///   - vocabulary: its vocabulary (for the default start token).
