@@ -162,4 +162,13 @@ func smallModel(_ v: Int, _ cell: CellKind) -> ModelConfig {
     @Test func missingFileIsAnError() {
         #expect(throws: CheckpointError.missing(path: "/no/such.safetensors")) { try Checkpoint.read(from: "/no/such.safetensors") }
     }
+
+    /// A directory and an empty file are errors, not traps. (Whole files are read back by the tests above.)
+    @Test func directoriesAndEmptyFilesAreErrors() throws {
+        let dir = try temporaryDirectory()
+        #expect(throws: CheckpointError.unreadable(path: dir.path, reason: "not a regular file")) { try Checkpoint.read(from: dir.path) }
+        let empty = dir.path + "/empty.safetensors"
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        #expect(throws: CheckpointError.self) { try Checkpoint.read(from: empty) }
+    }
 }
