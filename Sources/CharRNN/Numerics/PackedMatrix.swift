@@ -129,8 +129,8 @@ public final class PackedMatrix: @unchecked Sendable {
     /// while every panel meets them (C harness, M = 1,250 per thread: 48 and 96 alike, 192 slower).
     static let rowBlock = 48
 
-    /// `multiply` for many rows: C ← β·C + A · op(B), the rows split over the worker threads, each taking blocks
-    /// of `rowBlock` rows through a workspace of its own; fewer than two blocks' worth of rows (a generation step)
+    /// `multiply` for many rows: C ← β·C + A · op(B), in blocks of `rowBlock` rows that the worker threads take
+    /// in turn, each through a workspace of its own; fewer than two blocks' worth of rows (a generation step)
     /// are split by output columns instead, so each worker reads part of B rather than all of it. The same bits as
     /// `multiply` over all rows at once, for any thread count.
     public func multiplyOverWorkers(
@@ -144,15 +144,14 @@ public final class PackedMatrix: @unchecked Sendable {
             }
             return
         }
-        let parts = max(1, min(WorkerThreads.count, m / Self.rowBlock))
-        let perPart = workspaceCount(rows: Self.rowBlock)
-        nonisolated(unsafe) let base = scratch(parts: parts, perPart: perPart)
-        forEachPart(parts) { part in
-            let (rows, workspace) = (m * part / parts..<m * (part + 1) / parts, base + part * perPart)
-            for r0 in stride(from: rows.lowerBound, to: rows.upperBound, by: Self.rowBlock) {
-                let count = min(Self.rowBlock, rows.upperBound - r0)
-                self.multiply(m: count, a: a + r0 * lda, lda: lda, beta: beta, c: c + r0 * ldc, ldc: ldc, workspace: workspace)
-            }
+        // Blocks of `rowBlock` rows, each taken by the next free worker (one workspace per worker).
+        let blocks = (m + Self.rowBlock - 1) / Self.rowBlock
+        let perWorker = workspaceCount(rows: Self.rowBlock)
+        nonisolated(unsafe) let base = scratch(parts: min(WorkerThreads.count, blocks), perPart: perWorker)
+        forEachPart(blocks) { block, worker in
+            let (r0, workspace) = (block * Self.rowBlock, base + worker * perWorker)
+            let count = min(Self.rowBlock, m - r0)
+            self.multiply(m: count, a: a + r0 * lda, lda: lda, beta: beta, c: c + r0 * ldc, ldc: ldc, workspace: workspace)
         }
     }
 

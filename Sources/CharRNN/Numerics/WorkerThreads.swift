@@ -6,6 +6,7 @@
 // results depend on where the cuts fall (OpenBLAS products, partial sums). Either way, results are the same bits
 // for any thread count.
 import Dispatch
+import Synchronization
 
 /// Threads for charrnn's own parallel loops. Default 1; `train --threads` and `sample --threads` set it.
 public enum WorkerThreads {
@@ -29,17 +30,31 @@ func splitOverWorkers(_ count: Int, minimumPerPart: Int, alignment: Int = 1, _ b
     }
 }
 
-/// Calls `body(part)` once for every part in `0..<parts`, spread over up to `WorkerThreads.count` threads
-/// (worker w takes parts w, w + W, …). For splits fixed by the problem's shape rather than the thread count,
-/// whose results must not depend on how many threads run them.
+/// Calls `body(part)` once for every part in `0..<parts`, spread over up to `WorkerThreads.count` threads. For
+/// splits fixed by the problem's shape rather than the thread count, whose results must not depend on how many
+/// threads run them.
 @inline(__always)
 func forEachPart(_ parts: Int, _ body: @Sendable (Int) -> Void) {
+    forEachPart(parts) { part, _ in body(part) }
+}
+
+/// Calls `body(part, worker)` once for every part in `0..<parts` on up to `WorkerThreads.count` threads, worker
+/// w ∈ 0..<min(WorkerThreads.count, parts) being the thread's index (for scratch space of its own). Each worker
+/// takes the next part not yet taken, so a thread the machine slows down takes fewer parts instead of holding the
+/// others up at the end (which part runs where never changes a result).
+@inline(__always)
+func forEachPart(_ parts: Int, _ body: @Sendable (_ part: Int, _ worker: Int) -> Void) {
     let workers = min(WorkerThreads.count, parts)
     if workers <= 1 {
-        for part in 0..<parts { body(part) }
+        for part in 0..<parts { body(part, 0) }
         return
     }
+    let next = Atomic<Int>(0)
     DispatchQueue.concurrentPerform(iterations: workers) { worker in
-        for part in stride(from: worker, to: parts, by: workers) { body(part) }
+        while true {
+            let part = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if part >= parts { return }
+            body(part, worker)
+        }
     }
 }
