@@ -12,6 +12,9 @@ import PackageDescription
 
 let package = Package(
     name: "charrnn",
+    // Built and tested on Linux (Debian's ICU and OpenBLAS). On Apple platforms the Synchronization module
+    // (WorkerThreads' atomic part counter) needs macOS 15.
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "CharRNN", targets: ["CharRNN"]),
         .executable(name: "charrnn", targets: ["charrnn"]),

@@ -12,6 +12,7 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingL
 
 let package = Package(
     name: "charrnn-examples",
+    platforms: [.macOS(.v15)],  // as charrnn itself
     dependencies: [.package(path: "..")],
     targets: [
         .executableTarget(
