@@ -5,6 +5,7 @@
 // Packed layout: panel p (rows 16p … 16p+15 of W) is `cols` rows of 16 binary16 values, row kk holding
 // W[16p … 16p+15][kk], zero past the last row of W. Panels follow each other: panel p starts at p·16·cols.
 #include "CKernels.h"
+#include "panel_tile.h"
 
 enum { PANEL = CRNN_PANEL_WIDTH };
 
@@ -95,11 +96,9 @@ CRNN_F16 static void gemm_half_panels_avx2(size_t batch, size_t rows, size_t col
                 block_streams(S, cols, x + s0 * cols, panel, y + s0 * ldy + r0, ldy);
             } else {
                 float tile[STREAMS * PANEL] = {0};
-                for (int s = 0; s < S; s++)
-                    for (size_t c = 0; c < width; c++) tile[s * PANEL + c] = y[(s0 + s) * ldy + r0 + c];
+                crnn_tile_in(tile, y + s0 * ldy + r0, ldy, (size_t)S, width);
                 block_streams(S, cols, x + s0 * cols, panel, tile, PANEL);
-                for (int s = 0; s < S; s++)
-                    for (size_t c = 0; c < width; c++) y[(s0 + s) * ldy + r0 + c] = tile[s * PANEL + c];
+                crnn_tile_out(tile, y + s0 * ldy + r0, ldy, (size_t)S, width);
             }
             s0 = s1;
         }

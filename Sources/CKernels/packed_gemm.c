@@ -5,6 +5,7 @@
 // Packed layout: panel p (columns 16p … 16p+15 of op(B)) is k rows of 16 floats, row kk holding
 // op(B)[kk][16p … 16p+15], zero-padded past column n. Panels follow each other: panel p starts at p·16·k.
 #include "CKernels.h"
+#include "panel_tile.h"
 
 #include <string.h>
 
@@ -174,11 +175,9 @@ CRNN_FMA static void gemm_packed_avx2(size_t m, size_t n, size_t k, const float 
                     block_rows(R, kc, ai, lda, a_work != 0, bp, scale, c + r0 * ldc + j0, ldc);
                 } else {
                     float tile[ROWS * PANEL] = {0};
-                    for (int r = 0; r < R; r++)
-                        for (size_t j = 0; j < cols; j++) tile[r * PANEL + j] = c[(r0 + r) * ldc + j0 + j];
+                    crnn_tile_in(tile, c + r0 * ldc + j0, ldc, (size_t)R, cols);
                     block_rows(R, kc, ai, lda, a_work != 0, bp, scale, tile, PANEL);
-                    for (int r = 0; r < R; r++)
-                        for (size_t j = 0; j < cols; j++) c[(r0 + r) * ldc + j0 + j] = tile[r * PANEL + j];
+                    crnn_tile_out(tile, c + r0 * ldc + j0, ldc, (size_t)R, cols);
                 }
                 r0 = r1;
             }

@@ -2,6 +2,31 @@
 // B × H hidden units (SIMD8 across H). The matrix products around it live in RecurrentLayer.swift.
 //
 // Shapes: `gates` (B, 4H) in the order i, f, g, o; c, h and their gradients (B, H).
+//
+// `lstmForward`/`lstmBackward` are what the layer and generation call: CKernels' AVX2/FMA cell for Float on a
+// CPU that has it, these Swift steps (its twins, compared with it in LSTMKernelTests) otherwise.
+import CKernels
+
+/// `lstmForwardStep` through CKernels' AVX2/FMA cell when T is Float and the CPU has it. `cellPrevious` may be
+/// `cell`.
+@inline(__always)
+func lstmForward<T: RNNScalar>(
+    gates: UnsafeMutablePointer<T>, cellPrevious: UnsafePointer<T>, cell: UnsafeMutablePointer<T>,
+    hidden: UnsafeMutablePointer<T>, batch: Int, hiddenSize h: Int
+) {
+    if T.self == Float.self, crnn_lstm_forward(float(gates), float(cellPrevious), float(cell), float(hidden), batch, h) != 0 { return }
+    lstmForwardStep(gates: gates, cellPrevious: cellPrevious, cell: cell, hidden: hidden, batch: batch, hiddenSize: h)
+}
+
+/// `lstmBackwardStep` through CKernels' AVX2/FMA cell when T is Float and the CPU has it.
+@inline(__always)
+func lstmBackward<T: RNNScalar>(
+    gates: UnsafePointer<T>, cell: UnsafePointer<T>, cellPrevious: UnsafePointer<T>, dHidden: UnsafePointer<T>,
+    dCell: UnsafeMutablePointer<T>, dGates: UnsafeMutablePointer<T>, batch: Int, hiddenSize h: Int
+) {
+    if T.self == Float.self, crnn_lstm_backward(float(gates), float(cell), float(cellPrevious), float(dHidden), float(dCell), float(dGates), batch, h) != 0 { return }
+    lstmBackwardStep(gates: gates, cell: cell, cellPrevious: cellPrevious, dHidden: dHidden, dCell: dCell, dGates: dGates, batch: batch, hiddenSize: h)
+}
 
 /// Forward: turns pre-activations into gates in place and computes the new cell and hidden state.
 ///

@@ -1,8 +1,7 @@
 // RecurrentLayer's time steps: the recurrence forward and backward over all steps, and the per-step pieces it is
 // made of. The input projection and the weight gradients are in RecurrentLayer.swift. In Float on a CPU with
-// AVX2/FMA, the LSTM's gate math runs in CKernels (`crnn_lstm_forward/backward`), whose twins are the Swift
-// `lstmForwardStep`/`lstmBackwardStep`.
-import CKernels
+// AVX2/FMA, the LSTM's gate math runs in CKernels (through `lstmForward`/`lstmBackward`, LSTMCell.swift), whose
+// twins are the Swift `lstmForwardStep`/`lstmBackwardStep`.
 
 extension RecurrentLayer {
     /// Where a step's rows of P come from when they are not in `cache.gates` already: rows of the projected
@@ -155,8 +154,8 @@ extension RecurrentLayer {
         _ tableRows: TableRows?, panels: (Range<Int>, workspace: UnsafeMutablePointer<Float>)? = nil
     ) {
         let (batch, h, g, r0) = (cache.batch, hiddenSize, gateRows, rows.lowerBound)
-        let width16 = Int(CRNN_PANEL_WIDTH)
-        let (j0, width) = panels.map { ($0.0.lowerBound * width16, min(g, $0.0.upperBound * width16) - $0.0.lowerBound * width16) } ?? (0, g)
+        let columns = if let packed, let panels { packed.columns(inPanels: panels.0) } else { 0..<g }
+        let (j0, width) = (columns.lowerBound, columns.count)
         let hPrev = previousHidden(t, cache)
         var target = cache.gates.pointer + (t * batch + r0) * g
         let bias = UnsafePointer(cache.inputBias.pointer)
@@ -193,8 +192,7 @@ extension RecurrentLayer {
         switch cell {
         case .lstm:
             let cPrev = previousCell(t, cache)
-            if T.self == Float.self, crnn_lstm_forward(float(gt), float(cPrev + r0 * h), float(state), float(out), n, h) != 0 { return }
-            lstmForwardStep(gates: gt, cellPrevious: cPrev + r0 * h, cell: state, hidden: out, batch: n, hiddenSize: h)
+            lstmForward(gates: gt, cellPrevious: cPrev + r0 * h, cell: state, hidden: out, batch: n, hiddenSize: h)
         case .gru:
             gruForwardStep(gates: gt, hiddenProjection: cache.hiddenProjection.pointer + r0 * g, hiddenN: state, hiddenPrevious: hPrev + r0 * h, hidden: out, batch: n, hiddenSize: h)
         case .rnn:
@@ -218,9 +216,7 @@ extension RecurrentLayer {
         case .lstm:
             let cPrev = previousCell(t, cache)
             let dc = cache.dCell.pointer + r0 * h
-            if T.self != Float.self || crnn_lstm_backward(float(gt), float(state), float(cPrev + r0 * h), float(dh), float(dc), float(dPt), n, h) == 0 {
-                lstmBackwardStep(gates: gt, cell: state, cellPrevious: cPrev + r0 * h, dHidden: dh, dCell: dc, dGates: dPt, batch: n, hiddenSize: h)
-            }
+            lstmBackward(gates: gt, cell: state, cellPrevious: cPrev + r0 * h, dHidden: dh, dCell: dc, dGates: dPt, batch: n, hiddenSize: h)
             addInPlace(cache.biasRowSums.pointer + r0 * g, dPt, count: n * g)
         case .gru:
             let hPrev = previousHidden(t, cache)

@@ -105,11 +105,16 @@ public final class PackedMatrix: @unchecked Sendable {
     ) {
         precondition(panels.lowerBound >= 0 && panels.upperBound <= self.panels, "panels \(panels) of \(self.panels)")
         precondition(m >= 0 && lda >= k && ldc >= n, "packed product: m=\(m) lda=\(lda) ldc=\(ldc) for k=\(k) n=\(n)")
+        let columns = columns(inPanels: panels)
+        if m == 0 || columns.isEmpty { return }
+        let j0 = columns.lowerBound
+        crnn_gemm_packed(m, columns.count, k, a, lda, storage + j0 * k, beta, c + j0, ldc, workspace)
+    }
+
+    /// The output columns panels hold: 16p ..< min(16p + 16, n) for each panel p.
+    func columns(inPanels panels: Range<Int>) -> Range<Int> {
         let width = Int(CRNN_PANEL_WIDTH)
-        let j0 = panels.lowerBound * width
-        let columns = min(n, panels.upperBound * width) - j0
-        if m == 0 || columns <= 0 { return }
-        crnn_gemm_packed(m, columns, k, a, lda, storage + j0 * k, beta, c + j0, ldc, workspace)
+        return min(n, panels.lowerBound * width)..<min(n, panels.upperBound * width)
     }
 
     /// Panels per part when a product of m rows is split over the workers by output columns: at least 2^19

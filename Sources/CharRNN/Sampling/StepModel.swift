@@ -14,8 +14,6 @@
 //
 // Shapes: tokens (B); states (B, H) per layer; logits (B, V).
 
-import CKernels
-
 /// How generation stores the weights it multiplies by.
 public enum WeightPrecision: String, CaseIterable, Sendable {
     /// The checkpoint's weights as trained: the exact model that `eval` scores.
@@ -137,15 +135,12 @@ public final class StepModel {
             switch c.cell {
             case .lstm:
                 w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: gates, ldy: g)
-                // The AVX2/FMA cell when the CPU has it (as training's forward pass uses), its Swift twin otherwise;
-                // streams split over the workers as training splits its gate math (each row's math is the same
+                // Streams split over the workers as training splits its gate math (each row's math is the same
                 // either way).
                 nonisolated(unsafe) let (gates, cell, hidden) = (gates, state.cell[k].pointer, hidden)
                 splitOverWorkers(batch, minimumPerPart: model.layers[k].minimumRowsPerPart) { rows in
                     let (gt, ct, ht, n) = (gates + rows.lowerBound * g, cell + rows.lowerBound * h, hidden + rows.lowerBound * h, rows.count)
-                    if crnn_lstm_forward(gt, ct, ct, ht, n, h) == 0 {
-                        lstmForwardStep(gates: gt, cellPrevious: ct, cell: ct, hidden: ht, batch: n, hiddenSize: h)
-                    }
+                    lstmForward(gates: gt, cellPrevious: ct, cell: ct, hidden: ht, batch: n, hiddenSize: h)
                 }
             case .gru:
                 let hp = w.hiddenProjection.pointer
