@@ -144,6 +144,16 @@ int crnn_kernels_vectorized(void) {
     return value;
 }
 
+int crnn_cpu_vector_level(void) {
+    __builtin_cpu_init();
+    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return 0;
+    // OpenBLAS's SkylakeX kernels use AVX-512 F, DQ, BW, VL and CD.
+    const int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                       __builtin_cpu_supports("avx512cd");
+    return avx512 ? 2 : 1;
+}
+
 void crnn_matvec_f16(const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch, float *y,
                      size_t ldy) {
     if (crnn_kernels_vectorized()) {
@@ -156,6 +166,8 @@ void crnn_matvec_f16(const uint16_t *weights, size_t rows, size_t cols, const fl
 #else
 
 int crnn_kernels_vectorized(void) { return 0; }
+
+int crnn_cpu_vector_level(void) { return 0; }
 
 void crnn_matvec_f16(const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch, float *y,
                      size_t ldy) {

@@ -14,6 +14,7 @@ struct CharRNNCommand: ParsableCommand {
 
     /// Runs the command; errors become `charrnn: error: …` on one line (help and --version print as usual).
     static func main() {
+        restartWithFasterBLASKernels()
         // A file-size limit (ulimit -f) then fails the write with EFBIG, which is reported, instead of killing us.
         signal(SIGXFSZ, SIG_IGN)
         do {
@@ -34,6 +35,19 @@ struct CharRNNCommand: ParsableCommand {
             Foundation.exit(code.rawValue)
         }
     }
+}
+
+/// Starts this process again with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to its generic kernels on a CPU
+/// it does not know (`BLASCore`): OpenBLAS reads the variable only while loading. The new process gets the same
+/// arguments, environment and stdin (nothing has been read yet). A user's own `OPENBLAS_CORETYPE` is left alone,
+/// so the restart happens at most once; if it fails, charrnn goes on with the slower kernels.
+private func restartWithFasterBLASKernels() {
+    #if os(Linux)
+    guard getenv("OPENBLAS_CORETYPE") == nil, let core = BLASCore.suggestedCoreType else { return }
+    setenv("OPENBLAS_CORETYPE", core, 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)
+    unsetenv("OPENBLAS_CORETYPE")  // only reached when exec failed
+    #endif
 }
 
 /// `charrnn SUBCOMMAND --help` when the arguments name a subcommand, else `charrnn --help`.

@@ -169,7 +169,7 @@ struct TrainCommand: ParsableCommand {
         let trainer = try reportingFailures { try Trainer(corpus: corpus, model: model, training: training, runDirectory: runDirectory, resume: checkpoint) }
         let progress = Progress(quiet: quiet)
         if !quiet {
-            Terminal.writeError("charrnn: \(corpus.statistics.tokens.grouped) tokens, vocabulary \(corpus.vocabulary.count), \(trainer.model.parameters.count.grouped) parameters (\(model.layers)×\(model.hiddenSize) \(model.cell.rawValue)); writing to \(runDirectory)\n")
+            Terminal.writeError("charrnn: \(corpus.statistics.tokens.grouped) tokens, vocabulary \(corpus.vocabulary.count), \(trainer.model.parameters.count.grouped) parameters (\(model.layers)×\(model.hiddenSize) \(model.cell.rawValue)); \(threads) threads, OpenBLAS \(BLASCore.name) kernels; writing to \(runDirectory)\n")
         }
         let final = try reportingFailures {
             try trainer.run(report: progress.show, shouldStop: { interrupts.load(ordering: .relaxed) > 0 })

@@ -14,6 +14,10 @@ extern "C" {
 /// 1 when this CPU runs the AVX2/FMA/F16C kernels, 0 when the portable ones are used.
 int crnn_kernels_vectorized(void);
 
+/// The widest vector units this CPU has, as OpenBLAS's kernel families need them: 2 for AVX-512 (F, DQ, BW, VL,
+/// CD), 1 for AVX2 with FMA, 0 for neither (or not x86-64).
+int crnn_cpu_vector_level(void);
+
 /// Matrix-vector products with half-precision weights, for B vectors at once:
 ///
 ///     y[b·ldy + r] += Σ_k float(W[r·cols + k]) · x[b·cols + k]     for r < rows, b < batch
