@@ -144,7 +144,7 @@ int crnn_kernels_vectorized(void) {
     return value;
 }
 
-int crnn_cpu_vector_level(void) {
+static int vector_level(void) {
     __builtin_cpu_init();
     if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return 0;
     // OpenBLAS's SkylakeX kernels use AVX-512 F, DQ, BW, VL and CD.
@@ -152,6 +152,16 @@ int crnn_cpu_vector_level(void) {
                        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
                        __builtin_cpu_supports("avx512cd");
     return avx512 ? 2 : 1;
+}
+
+int crnn_cpu_vector_level(void) {
+    static int cached = -1;  // as in crnn_kernels_vectorized
+    int value = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (value < 0) {
+        value = vector_level();
+        __atomic_store_n(&cached, value, __ATOMIC_RELAXED);
+    }
+    return value;
 }
 
 void crnn_matvec_f16(const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch, float *y,

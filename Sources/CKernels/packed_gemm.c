@@ -120,26 +120,15 @@ CRNN_FMA static void block_rows(int R, size_t kc, const float *a, size_t lda, in
 #undef CRNN_BLOCK
 }
 
-/// dst[kk·R + r] ← a[r·lda + kk] for r < R, kk < kc: one row block of A, k-major, into the workspace.
-CRNN_FMA static inline __attribute__((always_inline)) void copy_block(int R, size_t kc, const float *a, size_t lda,
-                                                                     float *dst) {
-    const float *src[ROWS];
-    for (int r = 0; r < R; r++) src[r] = a + r * lda;
-    for (size_t kk = 0; kk < kc; kk++)
-        for (int r = 0; r < R; r++) dst[kk * R + r] = src[r][kk];
-}
-
-/// `copy_block` with R fixed at compile time: each k's R values are written side by side from R streams read in
-/// order, about 3× faster than writing each row with a stride of R (~0.17 against ~0.5 ns per value; the copies
-/// were ~2% of training time).
+/// `crnn_copy_block` with R fixed at compile time (the copies were ~2% of training time before).
 CRNN_FMA static void copy_rows(int R, size_t kc, const float *a, size_t lda, float *dst) {
     switch (R) {
-    case 6: copy_block(6, kc, a, lda, dst); break;
-    case 5: copy_block(5, kc, a, lda, dst); break;
-    case 4: copy_block(4, kc, a, lda, dst); break;
-    case 3: copy_block(3, kc, a, lda, dst); break;
-    case 2: copy_block(2, kc, a, lda, dst); break;
-    default: copy_block(1, kc, a, lda, dst); break;
+    case 6: crnn_copy_block(6, kc, a, lda, dst); break;
+    case 5: crnn_copy_block(5, kc, a, lda, dst); break;
+    case 4: crnn_copy_block(4, kc, a, lda, dst); break;
+    case 3: crnn_copy_block(3, kc, a, lda, dst); break;
+    case 2: crnn_copy_block(2, kc, a, lda, dst); break;
+    default: crnn_copy_block(1, kc, a, lda, dst); break;
     }
 }
 
@@ -185,9 +174,13 @@ CRNN_FMA static void gemm_packed_avx2(size_t m, size_t n, size_t k, const float 
     }
 }
 
-void crnn_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float beta,
-                      float *c, size_t ldc, float *a_work) {
-    if (k > 0 && crnn_kernels_vectorized()) {
+void crnn_gemm_packed_at_level(int level, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                               const float *packed, float beta, float *c, size_t ldc, float *a_work) {
+    const int cpu = crnn_cpu_vector_level() >= 2 ? 2 : crnn_kernels_vectorized();
+    level = level < cpu ? level : cpu;
+    if (k > 0 && level >= 2) {
+        crnn_gemm_packed_avx512(m, n, k, a, lda, packed, beta, c, ldc, a_work);
+    } else if (k > 0 && level == 1) {
         gemm_packed_avx2(m, n, k, a, lda, packed, beta, c, ldc, a_work);
     } else {
         crnn_gemm_packed_portable(m, n, k, a, lda, packed, beta, c, ldc);
@@ -196,10 +189,16 @@ void crnn_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, 
 
 #else
 
-void crnn_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float beta,
-                      float *c, size_t ldc, float *a_work) {
+void crnn_gemm_packed_at_level(int level, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                               const float *packed, float beta, float *c, size_t ldc, float *a_work) {
+    (void)level;
     (void)a_work;
     crnn_gemm_packed_portable(m, n, k, a, lda, packed, beta, c, ldc);
 }
 
 #endif
+
+void crnn_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float beta,
+                      float *c, size_t ldc, float *a_work) {
+    crnn_gemm_packed_at_level(2, m, n, k, a, lda, packed, beta, c, ldc, a_work);
+}

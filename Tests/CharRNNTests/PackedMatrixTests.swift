@@ -1,5 +1,5 @@
-// Packed-weight products (CKernels' AVX2/FMA kernel and its portable twin) against the naive matrix multiply, on
-// sizes that exercise every row-block size, a partial last panel and more than one pass over k, with A read in
+// Packed-weight products (CKernels' AVX-512 and AVX2/FMA kernels and the portable twin) against the naive matrix
+// multiply, and the two vector kernels against each other bit for bit, on sizes that exercise every row-block size, a partial last panel and more than one pass over k, with A read in
 // place or through a workspace; the same bits for
 // any thread count, for them and for the products `matrixMultiply` splits over threads; and a recurrent layer in
 // Float with packed products against the same layer on OpenBLAS.
@@ -9,9 +9,11 @@ import Testing
 @testable import CharRNN
 
 @Suite struct PackedMatrixTests {
-    /// (m, n, k): m = 1 … 13 gives row blocks of 1 … 6; n not a multiple of 16 gives a partial panel; k > 512
-    /// takes two passes.
-    static let shapes = [(1, 1, 1), (2, 16, 3), (5, 37, 9), (7, 50, 600), (13, 33, 1030), (50, 64, 33), (6, 15, 512)]
+    /// (m, n, k): m = 1 … 13 gives the AVX2 kernel's row blocks of 1 … 6, m = 1 … 23 the AVX-512 kernel's of
+    /// 1 … 10; n not a multiple of 16 gives a partial panel, an odd number of panels a lone last one for the
+    /// AVX-512 kernel's pairs; k > 256 and k > 512 take two passes.
+    static let shapes = [(1, 1, 1), (2, 16, 3), (5, 37, 9), (7, 50, 600), (13, 33, 1030), (50, 64, 33), (6, 15, 512),
+                         (10, 48, 257), (19, 65, 300), (23, 20, 256), (9, 130, 40)]
 
     func check(portable: Bool) {
         var rng = SplitMix64(seed: 23)
@@ -49,6 +51,40 @@ import Testing
                         for j in n..<ldc { #expect(fast[i * ldc + j] == c0[i * ldc + j], "padding of C written") }
                     }
                 }
+            }
+        }
+    }
+
+    /// The AVX-512 kernel gives the AVX2 kernel's bits (each output one chain of fused multiply-adds over k), so
+    /// a checkpoint does not depend on which of the two a CPU has. On a CPU without AVX-512 both run the AVX2
+    /// kernel and this checks nothing.
+    @Test func avx512KernelGivesTheAVX2KernelsBits() {
+        var rng = SplitMix64(seed: 29)
+        let shapes = Self.shapes + (1...23).map { m in (m, 33 + m, 270 + m) }
+        for (m, n, k) in shapes {
+            for beta: Float in [0, 1, 0.5] {
+                let (lda, ldc) = (k + 3, n + 2)
+                let a = (0..<(m * lda)).map { _ in Float(rng.nextUnitDouble() * 2 - 1) }
+                let b = (0..<(k * n)).map { _ in Float(rng.nextUnitDouble() * 2 - 1) }
+                let c0 = (0..<(m * ldc)).map { _ in Float(rng.nextUnitDouble() * 2 - 1) }
+                let packed = PackedMatrix(k: k, n: n)
+                packed.pack(b, ldb: n, .none)
+                var results: [[UInt32]] = []
+                for (level, workspace) in [(1, false), (2, false), (2, true)] {
+                    var c = c0
+                    var work = [Float](repeating: .nan, count: packed.workspaceCount(rows: m))
+                    a.withUnsafeBufferPointer { a in
+                        work.withUnsafeMutableBufferPointer { w in
+                            c.withUnsafeMutableBufferPointer { c in
+                                packed.multiply(level: level, m: m, a: a.baseAddress!, lda: lda, beta: beta, c: c.baseAddress!,
+                                                ldc: ldc, workspace: workspace ? w.baseAddress! : nil)
+                            }
+                        }
+                    }
+                    results.append(c.map(\.bitPattern))
+                }
+                #expect(results[1] == results[0], "m=\(m) n=\(n) k=\(k) β=\(beta)")
+                #expect(results[2] == results[0], "m=\(m) n=\(n) k=\(k) β=\(beta): workspace")
             }
         }
     }

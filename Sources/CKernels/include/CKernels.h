@@ -49,6 +49,11 @@ void crnn_pack_half_panels(const uint16_t *w, size_t rows, size_t cols, uint16_t
 void crnn_gemm_half_panels(size_t batch, size_t rows, size_t cols, const float *x, const uint16_t *packed, float *y,
                            size_t ldy);
 
+/// `crnn_gemm_packed` with the kernel for at most `level` (0 portable, 1 AVX2/FMA, 2 AVX-512; a level above the
+/// CPU's runs the CPU's best), for tests and benchmarks that compare them.
+void crnn_gemm_packed_at_level(int level, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                               const float *packed, float beta, float *c, size_t ldc, float *a_work);
+
 /// The same contract in portable scalar C (separate multiply and add, so results differ in the last bits).
 void crnn_gemm_half_panels_portable(size_t batch, size_t rows, size_t cols, const float *x, const uint16_t *packed,
                                     float *y, size_t ldy);
@@ -71,11 +76,16 @@ void crnn_pack_panels(const float *b, size_t ldb, int transposed, size_t k, size
 
 /// C ← β·C + A · op(B), op(B) packed by `crnn_pack_panels`. A is (m, k) row-major with leading dimension lda; C is
 /// (m, n) with ldc. With β = 0, C is not read. Each output is summed over k in increasing order starting from β·C,
-/// the same way whatever m is, so splitting the rows over threads gives the same bits. Chooses the AVX2/FMA kernel
-/// when the CPU has it. `a_work` is NULL, or room for m · min(k, CRNN_PACKED_DEPTH) floats into which the kernel
+/// the same way whatever m is, so splitting the rows over threads gives the same bits. Chooses the AVX-512 kernel
+/// or the AVX2/FMA one when the CPU has them (the two give the same bits). `a_work` is NULL, or room for m · min(k, CRNN_PACKED_DEPTH) floats into which the kernel
 /// copies A first, in the order it reads it (faster when A is re-read for many panels); the same bits either way.
 void crnn_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float beta,
                       float *c, size_t ldc, float *a_work);
+
+/// `crnn_gemm_packed` with the kernel for at most `level` (0 portable, 1 AVX2/FMA, 2 AVX-512; a level above the
+/// CPU's runs the CPU's best), for tests and benchmarks that compare them.
+void crnn_gemm_packed_at_level(int level, size_t m, size_t n, size_t k, const float *a, size_t lda,
+                               const float *packed, float beta, float *c, size_t ldc, float *a_work);
 
 /// The same contract in portable scalar C (separate multiply and add, so results differ in the last bits).
 void crnn_gemm_packed_portable(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,

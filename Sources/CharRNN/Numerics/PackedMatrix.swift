@@ -160,6 +160,16 @@ public final class PackedMatrix: @unchecked Sendable {
         }
     }
 
+    /// `multiply` with the kernel for at most `level` (0 portable, 1 AVX2/FMA, 2 AVX-512; above the CPU's, the
+    /// CPU's best), for tests that compare the kernels.
+    func multiply(
+        level: Int, m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+        workspace: UnsafeMutablePointer<Float>?
+    ) {
+        precondition(m >= 0 && lda >= k && ldc >= n, "packed product: m=\(m) lda=\(lda) ldc=\(ldc) for k=\(k) n=\(n)")
+        crnn_gemm_packed_at_level(Int32(level), m, n, k, a, lda, storage, beta, c, ldc, workspace)
+    }
+
     /// The portable twin of `multiply` (scalar C over the same panels, one thread), for tests.
     public func portableMultiply(m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         precondition(m >= 0 && lda >= k && ldc >= n, "packed product: m=\(m) lda=\(lda) ldc=\(ldc) for k=\(k) n=\(n)")
