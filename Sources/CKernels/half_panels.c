@@ -105,9 +105,13 @@ CRNN_F16 static void gemm_half_panels_avx2(size_t batch, size_t rows, size_t col
     }
 }
 
-void crnn_gemm_half_panels(size_t batch, size_t rows, size_t cols, const float *x, const uint16_t *packed, float *y,
-                           size_t ldy) {
-    if (cols > 0 && crnn_kernels_vectorized()) {
+void crnn_gemm_half_panels_at_level(int level, size_t batch, size_t rows, size_t cols, const float *x,
+                                    const uint16_t *packed, float *y, size_t ldy) {
+    const int cpu = crnn_cpu_vector_level() >= 2 ? 2 : crnn_kernels_vectorized();
+    level = level < cpu ? level : cpu;
+    if (cols > 0 && level >= 2) {
+        crnn_gemm_half_panels_avx512(batch, rows, cols, x, packed, y, ldy);
+    } else if (cols > 0 && level == 1) {
         gemm_half_panels_avx2(batch, rows, cols, x, packed, y, ldy);
     } else {
         crnn_gemm_half_panels_portable(batch, rows, cols, x, packed, y, ldy);
@@ -116,9 +120,15 @@ void crnn_gemm_half_panels(size_t batch, size_t rows, size_t cols, const float *
 
 #else
 
-void crnn_gemm_half_panels(size_t batch, size_t rows, size_t cols, const float *x, const uint16_t *packed, float *y,
-                           size_t ldy) {
+void crnn_gemm_half_panels_at_level(int level, size_t batch, size_t rows, size_t cols, const float *x,
+                                    const uint16_t *packed, float *y, size_t ldy) {
+    (void)level;
     crnn_gemm_half_panels_portable(batch, rows, cols, x, packed, y, ldy);
 }
 
 #endif
+
+void crnn_gemm_half_panels(size_t batch, size_t rows, size_t cols, const float *x, const uint16_t *packed, float *y,
+                           size_t ldy) {
+    crnn_gemm_half_panels_at_level(2, batch, rows, cols, x, packed, y, ldy);
+}

@@ -1,6 +1,7 @@
 // Half-precision matrix-vector products: the vectorized kernel (AVX2 + FMA + F16C, enabled per function with a
 // target attribute) and its portable twin. See CKernels.h for the contract.
 #include "CKernels.h"
+#include "panel_tile.h"
 
 #include <string.h>
 
@@ -164,9 +165,14 @@ int crnn_cpu_vector_level(void) {
     return value;
 }
 
-void crnn_matvec_f16(const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch, float *y,
-                     size_t ldy) {
-    if (crnn_kernels_vectorized()) {
+void crnn_matvec_f16_at_level(int level, const uint16_t *weights, size_t rows, size_t cols, const float *x,
+                              size_t batch, float *y, size_t ldy) {
+    const int cpu = crnn_cpu_vector_level() >= 2 ? 2 : crnn_kernels_vectorized();
+    level = level < cpu ? level : cpu;
+    if (level >= 2) {
+        size_t done = crnn_matvec_f16_avx512(weights, rows, cols, x, batch, y, ldy);
+        if (done < rows) matvec_f16_avx2(weights + done * cols, rows - done, cols, x, batch, y + done, ldy);
+    } else if (level == 1) {
         matvec_f16_avx2(weights, rows, cols, x, batch, y, ldy);
     } else {
         crnn_matvec_f16_portable(weights, rows, cols, x, batch, y, ldy);
@@ -179,9 +185,15 @@ int crnn_kernels_vectorized(void) { return 0; }
 
 int crnn_cpu_vector_level(void) { return 0; }
 
-void crnn_matvec_f16(const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch, float *y,
-                     size_t ldy) {
+void crnn_matvec_f16_at_level(int level, const uint16_t *weights, size_t rows, size_t cols, const float *x,
+                              size_t batch, float *y, size_t ldy) {
+    (void)level;
     crnn_matvec_f16_portable(weights, rows, cols, x, batch, y, ldy);
 }
 
 #endif
+
+void crnn_matvec_f16(const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch, float *y,
+                     size_t ldy) {
+    crnn_matvec_f16_at_level(2, weights, rows, cols, x, batch, y, ldy);
+}

@@ -1,5 +1,6 @@
-// The partial last panel of a product, shared by the panel kernels (packed_gemm.c, half_panels.c): they always
-// write 16 columns, so a panel with fewer goes through a zero-padded rows × 16 tile, copied in and back out.
+// What the kernel files share privately: the partial last panel of the AVX2 panel kernels (packed_gemm.c,
+// half_panels.c), which always write 16 columns, so a panel with fewer goes through a zero-padded rows × 16 tile,
+// copied in and back out; the copy of A's row blocks; and the AVX-512 kernels the dispatchers call.
 #ifndef CRNN_PANEL_TILE_H
 #define CRNN_PANEL_TILE_H
 
@@ -32,6 +33,13 @@ static inline __attribute__((always_inline)) void crnn_copy_block(int R, size_t 
 }
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+/// half_avx512.c's kernels, with the contracts of `crnn_matvec_f16` (whole blocks of four rows only; returns how
+/// many rows it did) and `crnn_gemm_half_panels`, for CPUs with AVX-512F; the AVX2 kernels' bits.
+size_t crnn_matvec_f16_avx512(const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch,
+                              float *y, size_t ldy);
+void crnn_gemm_half_panels_avx512(size_t batch, size_t rows, size_t cols, const float *x, const uint16_t *packed,
+                                  float *y, size_t ldy);
+
 /// The AVX-512 kernel of packed_gemm_avx512.c: `crnn_gemm_packed`'s contract, for CPUs with AVX-512F; the same
 /// bits as the AVX2 kernel (both sum each output over k in order with fused multiply-adds).
 void crnn_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,

@@ -1,5 +1,5 @@
 // Half-precision generation: the binary16 conversion, the vectorized kernels of both layouts against their
-// portable and Swift twins, and StepModel's float16 step against the float32 model run on the same rounded weights.
+// portable and Swift twins, the AVX-512 kernels against the AVX2 ones bit for bit, and StepModel's float16 step against the float32 model run on the same rounded weights.
 import CKernels
 import Testing
 
@@ -70,6 +70,33 @@ import Testing
         }
         #expect(run(threads: 1) == run(threads: 2))
         #expect(run(threads: 1) == run(threads: 3))
+    }
+
+    /// The AVX-512 kernels give the AVX2 kernels' bits (so samples do not depend on which a CPU has): row counts
+    /// that leave a one-row tail, column counts with a last 8 and a scalar tail, 1 to 29 streams (blocks of 1 … 12
+    /// and partial panels). On a CPU without AVX-512 both run the AVX2 kernels and this checks nothing.
+    @Test(arguments: [(4, 16), (7, 40), (17, 9), (66, 67), (130, 1000)], [1, 2, 13, 29])
+    func avx512KernelsGiveTheAVX2KernelsBits(shape: (rows: Int, cols: Int), batch: Int) {
+        let (rows, cols) = shape
+        var rng = SplitMix64(seed: UInt64(rows * 1000 + cols * 10 + batch))
+        let weights = (0..<(rows * cols)).map { _ in Float16(Float(rng.nextNormal())).bitPattern }
+        let x = (0..<(batch * cols)).map { _ in Float(rng.nextNormal()) }
+        let y0 = (0..<(batch * (rows + 3))).map { _ in Float(rng.nextNormal()) }
+        var packed = [UInt16](repeating: 0, count: crnn_half_panels_count(rows, cols))
+        crnn_pack_half_panels(weights, rows, cols, &packed)
+        for panels in [false, true] {
+            var results: [[UInt32]] = []
+            for level: Int32 in [1, 2] {
+                var y = y0
+                if panels {
+                    crnn_gemm_half_panels_at_level(level, batch, rows, cols, x, packed, &y, rows + 3)
+                } else {
+                    crnn_matvec_f16_at_level(level, weights, rows, cols, x, batch, &y, rows + 3)
+                }
+                results.append(y.map(\.bitPattern))
+            }
+            #expect(results[0] == results[1], "\(panels ? "panels" : "rows") \(rows)×\(cols), \(batch) streams")
+        }
     }
 
     @Test func valuesBeyondHalfRangeAreRefused() {

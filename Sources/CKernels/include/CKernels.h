@@ -23,9 +23,14 @@ int crnn_cpu_vector_level(void);
 ///     y[b·ldy + r] += Σ_k float(W[r·cols + k]) · x[b·cols + k]     for r < rows, b < batch
 ///
 /// W is (rows, cols) row-major, IEEE 754 binary16 bit patterns; x is (batch, cols); y is (batch, ldy) and is
-/// accumulated into. Sums run in single precision. Chooses the vectorized kernel when the CPU has it.
+/// accumulated into. Sums run in single precision. Chooses the AVX-512 or AVX2 kernel when the CPU has it (the
+/// two give the same bits).
 void crnn_matvec_f16(const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch, float *y,
                      size_t ldy);
+
+/// `crnn_matvec_f16` with the kernel for at most `level` (as `crnn_gemm_packed_at_level`), for tests.
+void crnn_matvec_f16_at_level(int level, const uint16_t *weights, size_t rows, size_t cols, const float *x,
+                              size_t batch, float *y, size_t ldy);
 
 /// The same contract in portable scalar C (the twin that tests compare the vectorized kernel against).
 void crnn_matvec_f16_portable(const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch,
@@ -44,10 +49,14 @@ void crnn_pack_half_panels(const uint16_t *w, size_t rows, size_t cols, uint16_t
 ///
 /// Each output is summed in single precision starting from y, over k in increasing order, the same way whatever
 /// `batch` is; so the vectors may be split over threads, and a range of panels (packed + 16·p·cols, rows from
-/// 16·p, y + 16·p) may be given to another thread, without changing a bit. Chooses the vectorized kernel when the
-/// CPU has it.
+/// 16·p, y + 16·p) may be given to another thread, without changing a bit. Chooses the AVX-512 or AVX2 kernel
+/// when the CPU has it (the same bits).
 void crnn_gemm_half_panels(size_t batch, size_t rows, size_t cols, const float *x, const uint16_t *packed, float *y,
                            size_t ldy);
+
+/// `crnn_gemm_half_panels` with the kernel for at most `level` (as `crnn_gemm_packed_at_level`), for tests.
+void crnn_gemm_half_panels_at_level(int level, size_t batch, size_t rows, size_t cols, const float *x,
+                                    const uint16_t *packed, float *y, size_t ldy);
 
 /// `crnn_gemm_packed` with the kernel for at most `level` (0 portable, 1 AVX2/FMA, 2 AVX-512; a level above the
 /// CPU's runs the CPU's best), for tests and benchmarks that compare them.
