@@ -197,3 +197,9 @@ void crnn_matvec_f16(const uint16_t *weights, size_t rows, size_t cols, const fl
                      size_t ldy) {
     crnn_matvec_f16_at_level(2, weights, rows, cols, x, batch, y, ldy);
 }
+
+void crnn_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}

@@ -111,6 +111,9 @@ int crnn_lstm_forward(float *gates, const float *cell_prev, float *cell, float *
 int crnn_lstm_backward(const float *gates, const float *cell, const float *cell_prev, const float *d_hidden,
                        float *d_cell, float *d_gates, size_t batch, size_t h);
 
+/// Tells the CPU the calling thread is spin-waiting (x86 `pause`; nothing elsewhere).
+void crnn_spin_pause(void);
+
 /// binary16 bit pattern → float, exactly (subnormals, infinities and NaNs included).
 float crnn_half_to_float(uint16_t h);
 

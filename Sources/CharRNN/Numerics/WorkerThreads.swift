@@ -5,7 +5,6 @@
 // single-threaded loop would compute it. `forEachPart` runs parts fixed by the problem's shape, for work whose
 // results depend on where the cuts fall (OpenBLAS products, partial sums). Either way, results are the same bits
 // for any thread count.
-import Dispatch
 import Synchronization
 
 /// Threads for charrnn's own parallel loops. Default 1; `train --threads` and `sample --threads` set it.
@@ -23,7 +22,7 @@ func splitOverWorkers(_ count: Int, minimumPerPart: Int, alignment: Int = 1, _ b
         body(0..<count)
         return
     }
-    DispatchQueue.concurrentPerform(iterations: parts) { part in
+    WorkerPool.shared.run(workers: parts) { part in
         let lo = count * part / parts / alignment * alignment
         let hi = part == parts - 1 ? count : count * (part + 1) / parts / alignment * alignment
         body(lo..<hi)
@@ -50,7 +49,7 @@ func forEachPart(_ parts: Int, _ body: @Sendable (_ part: Int, _ worker: Int) ->
         return
     }
     let next = Atomic<Int>(0)
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+    WorkerPool.shared.run(workers: workers) { worker in
         while true {
             let part = next.wrappingAdd(1, ordering: .relaxed).oldValue
             if part >= parts { return }
