@@ -73,7 +73,7 @@ import Testing
     }
 
     /// The AVX-512 kernels give the AVX2 kernels' bits (so samples do not depend on which a CPU has): row counts
-    /// that leave a one-row tail, column counts with a last 8 and a scalar tail, 1 to 29 streams (blocks of 1 … 12
+    /// that leave a one-row tail, column counts with a last 8 and a scalar tail, 1 to 29 streams (blocks of 1 … 10
     /// and partial panels). On a CPU without AVX-512 both run the AVX2 kernels and this checks nothing.
     @Test(arguments: [(4, 16), (7, 40), (17, 9), (66, 67), (130, 1000)], [1, 2, 13, 29])
     func avx512KernelsGiveTheAVX2KernelsBits(shape: (rows: Int, cols: Int), batch: Int) {
