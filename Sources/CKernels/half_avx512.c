@@ -81,7 +81,7 @@ CRNN_AVX512_F16 static inline __attribute__((always_inline)) void block(int S, i
         acc0[s] = _mm512_maskz_loadu_ps(m0, y + s * ldy);
         if (P == 2) acc1[s] = _mm512_maskz_loadu_ps(m1, y + s * ldy + PANEL);
     }
-    const uint16_t *panel1 = panel + panel_stride;
+    const uint16_t *panel1 = P == 2 ? panel + panel_stride : panel;  // not formed past the last panel
     for (size_t kk = 0; kk < cols; kk++) {
         const __m512 w0 = load_half16(panel + kk * PANEL);
         const __m512 w1 = P == 2 ? load_half16(panel1 + kk * PANEL) : w0;

@@ -40,7 +40,7 @@ CRNN_AVX512 static inline __attribute__((always_inline)) void block(int R, int P
             if (P == 2) acc1[r] = _mm512_mul_ps(s, _mm512_maskz_loadu_ps(m1, c + r * ldc + PANEL));
         }
     }
-    const float *p1 = p + panel_stride;
+    const float *p1 = P == 2 ? p + panel_stride : p;  // not formed past the last panel
     for (size_t kk = 0; kk < kc; kk++) {
         const __m512 b0 = _mm512_loadu_ps(p + kk * PANEL);
         const __m512 b1 = P == 2 ? _mm512_loadu_ps(p1 + kk * PANEL) : b0;
