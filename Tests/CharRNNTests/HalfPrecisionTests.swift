@@ -99,6 +99,13 @@ import Testing
         }
     }
 
+    /// Panels from three streams everywhere; for fewer, panels where the AVX-512 kernels run and rows otherwise.
+    @Test func layoutFollowsStreamsAndCPU() {
+        let few: HalfMatrix.Layout = BLASCore.vectorLevel >= 2 ? .panels : .rows
+        #expect(StepModel.halfLayout(streams: 1) == few && StepModel.halfLayout(streams: 2) == few)
+        #expect(StepModel.halfLayout(streams: 3) == .panels && StepModel.halfLayout(streams: 32) == .panels)
+    }
+
     @Test func valuesBeyondHalfRangeAreRefused() {
         let values: [Float] = [1, -2, 70000]
         #expect(values.withUnsafeBufferPointer { HalfMatrix($0.baseAddress!, rows: 1, cols: 3) } == nil)
@@ -106,9 +113,10 @@ import Testing
         #expect(fits.withUnsafeBufferPointer { HalfMatrix($0.baseAddress!, rows: 1, cols: 3) } != nil)
     }
 
-    /// One stream runs the row-major kernel, four the panel kernel.
-    @Test(arguments: CellKind.allCases, [1, 4])
-    func float16StepEqualsTheModelOnRoundedWeights(cell: CellKind, streams: Int) throws {
+    /// Both layouts (the row-major kernel and the panel kernel), for one stream and for four.
+    @Test(arguments: CellKind.allCases, [(1, HalfMatrix.Layout.rows), (1, .panels), (4, .rows), (4, .panels)])
+    func float16StepEqualsTheModelOnRoundedWeights(cell: CellKind, run: (streams: Int, layout: HalfMatrix.Layout)) throws {
+        let (streams, layout) = run
         // Sizes that all differ; H not a multiple of 8 exercises the kernels' tails.
         let config = ModelConfig(vocabularySize: 11, cell: cell, layers: 3, hiddenSize: 13, embeddingSize: 6)
         let model = CharRNNModel<Float>(config: config)
@@ -127,8 +135,7 @@ import Testing
             let (p, n) = (rounded.parameters.value(name), rounded.parameters.view(name).count)
             for i in 0..<n { p[i] = Float(Float16(p[i])) }
         }
-        #expect(StepModel.halfLayout(streams: streams) == (streams == 1 ? .rows : .panels))
-        let half = try StepModel(model: model, streams: streams, precision: .float16)
+        let half = try StepModel(model: model, streams: streams, precision: .float16, halfLayout: layout)
         let exact = try StepModel(model: model, streams: streams, precision: .float32)
         let reference = try StepModel(model: rounded, streams: streams, precision: .float32)
         var worstHalfVsExact: Float = 0

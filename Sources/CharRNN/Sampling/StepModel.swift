@@ -48,9 +48,8 @@ public final class StepModel {
         let hiddenN: Buffer<Float>  // GRU: (B, H), unused after the step
         let logits: Buffer<Float>  // (B, V)
 
-        init?(model: CharRNNModel<Float>, streams: Int) {
+        init?(model: CharRNNModel<Float>, streams: Int, layout: HalfMatrix.Layout) {
             let c = model.config
-            let layout = StepModel.halfLayout(streams: streams)
             let (v, e, h, g) = (c.vocabularySize, c.embeddingSize, c.hiddenSize, c.cell.gateCount * c.hiddenSize)
             let p = model.parameters
             func combinedBias(_ k: Int) -> Buffer<Float> {
@@ -86,23 +85,35 @@ public final class StepModel {
         }
     }
 
-    /// The float16 weights' layout for `streams` streams: row-major for one or two (the dot-product kernel, as
-    /// fast as the panel kernel at two), panels from three (C harness, LSTM 2×512 shape, one core: 63 against 41
-    /// GFLOP/s at three streams, 88 against 61 at 32).
-    static func halfLayout(streams: Int) -> HalfMatrix.Layout { streams >= 3 ? .panels : .rows }
+    /// The float16 weights' layout for `streams` streams: panels from three streams (AVX2, C harness, LSTM 2×512
+    /// shape, one core: 63 against 41 GFLOP/s at three streams, 88 against 61 at 32), and for any number on a CPU
+    /// with AVX-512, whose two-panel kernel also reads one stream's weights faster (one contiguous run per two
+    /// panels instead of four rows at a time: 6,000 tokens of LSTM 2×512 on two threads 1.04–1.18 against
+    /// 1.01–1.40 s); otherwise row-major for one or two (the dot-product kernel, as fast as AVX2's panels at two).
+    /// The layouts sum in different orders, so one float16 stream's samples differ between the two kinds of CPU.
+    static func halfLayout(streams: Int) -> HalfMatrix.Layout {
+        streams >= 3 || BLASCore.vectorLevel >= 2 ? .panels : .rows
+    }
 
     /// The model's weights must not change while the StepModel is in use: float16 steps run on binary16 copies
     /// made here, and float32 steps pack the matrices on the first step only.
     ///
     /// - Throws: `StepModelError.weightOutOfHalfRange` when float16 is asked for and a weight does not fit.
-    public init(model: CharRNNModel<Float>, streams: Int, precision: WeightPrecision = .float32) throws {
+    public convenience init(model: CharRNNModel<Float>, streams: Int, precision: WeightPrecision = .float32) throws {
+        try self.init(model: model, streams: streams, precision: precision, halfLayout: StepModel.halfLayout(streams: streams))
+    }
+
+    /// `init(model:streams:precision:)` with the float16 weights in `halfLayout`, for tests of both layouts.
+    init(model: CharRNNModel<Float>, streams: Int, precision: WeightPrecision, halfLayout: HalfMatrix.Layout) throws {
         precondition(streams >= 1, "need at least one stream")
         self.model = model
         self.streams = streams
         self.precision = precision
         state = RecurrentState(config: model.config, batch: streams)
         if precision == .float16 {
-            guard let half = HalfWeights(model: model, streams: streams) else { throw StepModelError.weightOutOfHalfRange }
+            guard let half = HalfWeights(model: model, streams: streams, layout: halfLayout) else {
+                throw StepModelError.weightOutOfHalfRange
+            }
             self.half = half
             exact = nil
         } else {
