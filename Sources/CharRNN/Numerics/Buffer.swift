@@ -3,8 +3,8 @@
 // The kernels work on raw pointers (like llm.c's float*), so a buffer owns aligned memory and hands out its
 // pointer; nothing is copied on write and nothing is reallocated inside a training step.
 
-/// A zero-initialized, 64-byte-aligned array of `count` scalars that owns its memory, or a view of part of
-/// another buffer's.
+/// A zero-initialized, 64-byte-aligned array of `count` scalars that owns its memory (on huge pages from 2 MiB,
+/// see `allocateLarge`), or a view of part of another buffer's.
 public final class Buffer<T: RNNScalar> {
     public let count: Int
     public let pointer: UnsafeMutablePointer<T>
@@ -15,8 +15,7 @@ public final class Buffer<T: RNNScalar> {
     public init(count: Int) {
         precondition(count >= 0, "Buffer count must be non-negative, got \(count)")
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: max(1, count) * MemoryLayout<T>.stride, alignment: 64)
+        let raw = allocateLarge(byteCount: max(1, count) * MemoryLayout<T>.stride)
         pointer = raw.bindMemory(to: T.self, capacity: max(1, count))
         pointer.initialize(repeating: 0, count: max(1, count))
         base = nil

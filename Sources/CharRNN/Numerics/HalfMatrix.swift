@@ -43,11 +43,11 @@ public final class HalfMatrix: @unchecked Sendable {
         let rounded = (0..<(rows * cols)).map { Float16(values[$0]).bitPattern }
         switch layout {
         case .rows:
-            bits = .allocate(capacity: max(1, rows * cols))
+            bits = allocateLarge(byteCount: max(1, rows * cols) * 2).bindMemory(to: UInt16.self, capacity: max(1, rows * cols))
             bits.initialize(from: rounded, count: rounded.count)
         case .panels:
             let count = crnn_half_panels_count(rows, cols)
-            bits = .allocate(capacity: max(1, count))
+            bits = allocateLarge(byteCount: max(1, count) * 2).bindMemory(to: UInt16.self, capacity: max(1, count))
             crnn_pack_half_panels(rounded, rows, cols, bits)
         }
     }

@@ -27,7 +27,7 @@ public final class PackedMatrix: @unchecked Sendable {
         self.k = k
         self.n = n
         panels = (n + Int(CRNN_PANEL_WIDTH) - 1) / Int(CRNN_PANEL_WIDTH)
-        storage = UnsafeMutableRawPointer.allocate(byteCount: crnn_packed_count(k, n) * 4, alignment: 64)
+        storage = allocateLarge(byteCount: crnn_packed_count(k, n) * 4)
             .bindMemory(to: Float.self, capacity: crnn_packed_count(k, n))
     }
 
