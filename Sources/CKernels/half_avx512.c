@@ -32,7 +32,7 @@ CRNN_AVX512_F16 static inline float sum16(__m512 v) {
 
 /// Four rows against one vector (kernels.c's `dot_rows4`): per 16 columns one conversion and one FMA per row;
 /// a last 8 columns go into lanes 0–7 only, as the AVX2 kernel adds them to its first accumulator.
-CRNN_AVX512_F16 static void dot_rows4(const uint16_t *w, size_t cols, const float *x, float out[4]) {
+CRNN_AVX512_F16 void crnn_dot_rows4_f16_avx512(const uint16_t *w, size_t cols, const float *x, float out[4]) {
     const uint16_t *rows[4] = {w, w + cols, w + 2 * cols, w + 3 * cols};
     __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
     size_t k = 0;
@@ -51,22 +51,6 @@ CRNN_AVX512_F16 static void dot_rows4(const uint16_t *w, size_t cols, const floa
     for (int i = 0; i < 4; i++) out[i] = sum16(acc[i]);
     for (; k < cols; k++)
         for (int i = 0; i < 4; i++) out[i] += _cvtsh_ss(rows[i][k]) * x[k];
-}
-
-/// kernels.c's `matvec_f16_avx2` over whole blocks of four rows; returns how many rows it did (the caller does
-/// the rest, fewer than four, with its own one-row kernel).
-CRNN_AVX512_F16 size_t crnn_matvec_f16_avx512(const uint16_t *weights, size_t rows, size_t cols, const float *x,
-                                              size_t batch, float *y, size_t ldy) {
-    size_t r = 0;
-    for (; r + 4 <= rows; r += 4) {
-        for (size_t b = 0; b < batch; b++) {
-            float out[4];
-            dot_rows4(weights + r * cols, cols, x + b * cols, out);
-            float *yb = y + b * ldy + r;
-            for (int i = 0; i < 4; i++) yb[i] += out[i];
-        }
-    }
-    return r;
 }
 
 /// Y[0..S)[0..16P) += X[0..S) · (P panels): one accumulator per stream and panel, one conversion per panel and k
@@ -116,12 +100,6 @@ CRNN_AVX512_F16 static void block_streams(int S, int P, size_t cols, const float
 #undef CRNN_STREAMS
 }
 
-/// The rows of W that panel p holds, as a mask: all 16 but in the last, partial panel.
-static inline __mmask16 rows_mask(size_t p, size_t rows) {
-    size_t width = rows - p * PANEL;
-    return width >= PANEL ? (__mmask16)0xFFFF : (__mmask16)((1u << width) - 1);
-}
-
 /// half_panels.c's `gemm_half_panels_avx2` with blocks of up to 10 streams and panels two at a time (the last
 /// alone when their count is odd); a partial last panel is masked.
 CRNN_AVX512_F16 void crnn_gemm_half_panels_avx512(size_t batch, size_t rows, size_t cols, const float *x,
@@ -130,7 +108,7 @@ CRNN_AVX512_F16 void crnn_gemm_half_panels_avx512(size_t batch, size_t rows, siz
     const size_t panels = (rows + PANEL - 1) / PANEL;
     for (size_t p = 0; p < panels; p += 2) {
         const int P = p + 1 < panels ? 2 : 1;
-        const __mmask16 m0 = rows_mask(p, rows), m1 = P == 2 ? rows_mask(p + 1, rows) : 0;
+        const __mmask16 m0 = crnn_panel_mask(p, rows), m1 = P == 2 ? crnn_panel_mask(p + 1, rows) : 0;
         size_t s0 = 0;
         for (size_t i = 0; i < blocks; i++) {
             const size_t s1 = batch * (i + 1) / blocks;

@@ -107,8 +107,7 @@ CRNN_F16 static void gemm_half_panels_avx2(size_t batch, size_t rows, size_t col
 
 void crnn_gemm_half_panels_at_level(int level, size_t batch, size_t rows, size_t cols, const float *x,
                                     const uint16_t *packed, float *y, size_t ldy) {
-    const int cpu = crnn_cpu_vector_level() >= 2 ? 2 : crnn_kernels_vectorized();
-    level = level < cpu ? level : cpu;
+    level = crnn_kernel_level(level);
     if (cols > 0 && level >= 2) {
         crnn_gemm_half_panels_avx512(batch, rows, cols, x, packed, y, ldy);
     } else if (cols > 0 && level == 1) {

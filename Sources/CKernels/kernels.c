@@ -110,14 +110,16 @@ CRNN_VECTOR static void dot_rows4(const uint16_t *w, size_t cols, const float *x
     }
 }
 
-/// Blocks of four rows, each block against every vector while its weights are still in L1.
-CRNN_VECTOR static void matvec_f16_avx2(const uint16_t *weights, size_t rows, size_t cols, const float *x,
+/// Blocks of four rows through `dot4` (this file's `dot_rows4`, or its AVX-512 twin), each block against every
+/// vector while its weights are still in L1; the last rows, fewer than four, one at a time.
+CRNN_VECTOR static void matvec_f16_avx2(void (*dot4)(const uint16_t *, size_t, const float *, float[4]),
+                                        const uint16_t *weights, size_t rows, size_t cols, const float *x,
                                         size_t batch, float *y, size_t ldy) {
     size_t r = 0;
     for (; r + 4 <= rows; r += 4) {
         for (size_t b = 0; b < batch; b++) {
             float out[4];
-            dot_rows4(weights + r * cols, cols, x + b * cols, out);
+            dot4(weights + r * cols, cols, x + b * cols, out);
             float *yb = y + b * ldy + r;
             yb[0] += out[0];
             yb[1] += out[1];
@@ -165,15 +167,16 @@ int crnn_cpu_vector_level(void) {
     return value;
 }
 
+int crnn_kernel_level(int cap) {
+    const int cpu = crnn_cpu_vector_level() >= 2 ? 2 : crnn_kernels_vectorized();
+    return cap < cpu ? cap : cpu;
+}
+
 void crnn_matvec_f16_at_level(int level, const uint16_t *weights, size_t rows, size_t cols, const float *x,
                               size_t batch, float *y, size_t ldy) {
-    const int cpu = crnn_cpu_vector_level() >= 2 ? 2 : crnn_kernels_vectorized();
-    level = level < cpu ? level : cpu;
-    if (level >= 2) {
-        size_t done = crnn_matvec_f16_avx512(weights, rows, cols, x, batch, y, ldy);
-        if (done < rows) matvec_f16_avx2(weights + done * cols, rows - done, cols, x, batch, y + done, ldy);
-    } else if (level == 1) {
-        matvec_f16_avx2(weights, rows, cols, x, batch, y, ldy);
+    level = crnn_kernel_level(level);
+    if (level >= 1) {
+        matvec_f16_avx2(level >= 2 ? crnn_dot_rows4_f16_avx512 : dot_rows4, weights, rows, cols, x, batch, y, ldy);
     } else {
         crnn_matvec_f16_portable(weights, rows, cols, x, batch, y, ldy);
     }
@@ -184,6 +187,11 @@ void crnn_matvec_f16_at_level(int level, const uint16_t *weights, size_t rows, s
 int crnn_kernels_vectorized(void) { return 0; }
 
 int crnn_cpu_vector_level(void) { return 0; }
+
+int crnn_kernel_level(int cap) {
+    (void)cap;
+    return 0;
+}
 
 void crnn_matvec_f16_at_level(int level, const uint16_t *weights, size_t rows, size_t cols, const float *x,
                               size_t batch, float *y, size_t ldy) {

@@ -120,18 +120,6 @@ CRNN_FMA static void block_rows(int R, size_t kc, const float *a, size_t lda, in
 #undef CRNN_BLOCK
 }
 
-/// `crnn_copy_block` with R fixed at compile time (the copies were ~2% of training time before).
-CRNN_FMA static void copy_rows(int R, size_t kc, const float *a, size_t lda, float *dst) {
-    switch (R) {
-    case 6: crnn_copy_block(6, kc, a, lda, dst); break;
-    case 5: crnn_copy_block(5, kc, a, lda, dst); break;
-    case 4: crnn_copy_block(4, kc, a, lda, dst); break;
-    case 3: crnn_copy_block(3, kc, a, lda, dst); break;
-    case 2: crnn_copy_block(2, kc, a, lda, dst); break;
-    default: crnn_copy_block(1, kc, a, lda, dst); break;
-    }
-}
-
 /// Rows are cut into ⌈m/6⌉ blocks of near-equal size (50 → five of 6 and four of 5), so no block runs mostly
 /// empty. The last, partial panel goes through a 6×16 tile. Each output is summed over k in order, the same way
 /// in whichever block its row falls, and whether A is packed or not. With `a_work`, each pass first copies A's
@@ -143,14 +131,7 @@ CRNN_FMA static void gemm_packed_avx2(size_t m, size_t n, size_t k, const float 
     for (size_t k0 = 0; k0 < k; k0 += DEPTH) {
         size_t kc = k - k0 < DEPTH ? k - k0 : DEPTH;
         float scale = k0 == 0 ? beta : 1;
-        if (a_work) {
-            size_t r0 = 0;
-            for (size_t i = 0; i < blocks; i++) {
-                size_t r1 = m * (i + 1) / blocks;
-                copy_rows((int)(r1 - r0), kc, a + r0 * lda + k0, lda, a_work + r0 * kc);
-                r0 = r1;
-            }
-        }
+        if (a_work) crnn_copy_row_blocks(m, blocks, kc, a, lda, k0, a_work);
         for (size_t p = 0; p * PANEL < n; p++) {
             const float *bp = packed + p * PANEL * k + k0 * PANEL;
             size_t j0 = p * PANEL;
@@ -176,8 +157,7 @@ CRNN_FMA static void gemm_packed_avx2(size_t m, size_t n, size_t k, const float 
 
 void crnn_gemm_packed_at_level(int level, size_t m, size_t n, size_t k, const float *a, size_t lda,
                                const float *packed, float beta, float *c, size_t ldc, float *a_work) {
-    const int cpu = crnn_cpu_vector_level() >= 2 ? 2 : crnn_kernels_vectorized();
-    level = level < cpu ? level : cpu;
+    level = crnn_kernel_level(level);
     if (k > 0 && level >= 2) {
         crnn_gemm_packed_avx512(m, n, k, a, lda, packed, beta, c, ldc, a_work);
     } else if (k > 0 && level == 1) {

@@ -1,9 +1,9 @@
 // The AVX-512 kernel of `crnn_gemm_packed` (packed_gemm.c has the layout, the AVX2 kernel and the dispatch).
 //
 // A 16-column panel is one 512-bit vector, so a block is up to 10 rows × two panels: 2R accumulators, two loads
-// of B and R broadcasts of A per k, twice the AVX2 kernel's work per instruction. Each output is still one chain of fused
-// multiply-adds over k in increasing order from β·C (a pass boundary stores and reloads the float, and 1·C is
-// exact), so the bits equal the AVX2 kernel's for any depth, row blocking or panel grouping.
+// of B and R broadcasts of A per k, twice the AVX2 kernel's work per instruction. Each output is still one chain
+// of fused multiply-adds over k in increasing order from β·C (a pass boundary stores and reloads the float, and
+// 1·C is exact), so the bits equal the AVX2 kernel's for any depth, row blocking or panel grouping.
 #include "CKernels.h"
 #include "panel_tile.h"
 
@@ -77,24 +77,6 @@ CRNN_AVX512 static void block_rows(int R, int P, size_t kc, const float *a, size
 #undef CRNN_BLOCK_P
 }
 
-/// `crnn_copy_block` with R fixed at compile time.
-CRNN_AVX512 static void copy_rows(int R, size_t kc, const float *a, size_t lda, float *dst) {
-#define CRNN_COPY(R)                                                                                                \
-    case R: crnn_copy_block(R, kc, a, lda, dst); break;
-    switch (R) {
-    CRNN_COPY(10) CRNN_COPY(9) CRNN_COPY(8) CRNN_COPY(7)
-    CRNN_COPY(6) CRNN_COPY(5) CRNN_COPY(4) CRNN_COPY(3) CRNN_COPY(2)
-    default: crnn_copy_block(1, kc, a, lda, dst); break;
-    }
-#undef CRNN_COPY
-}
-
-/// The columns of C that panel `p` holds, as a mask: all 16 but in the last, partial panel.
-static inline __mmask16 panel_mask(size_t p, size_t n) {
-    size_t cols = n - p * PANEL;
-    return cols >= PANEL ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
-}
-
 /// Rows are cut into ⌈m/10⌉ blocks of near-equal size; panels are taken two at a time, the last one alone when
 /// their count is odd. With `a_work`, A is copied block by block, k-major, at the start of each pass (as the
 /// AVX2 kernel does).
@@ -105,18 +87,11 @@ CRNN_AVX512 void crnn_gemm_packed_avx512(size_t m, size_t n, size_t k, const flo
     for (size_t k0 = 0; k0 < k; k0 += DEPTH) {
         const size_t kc = k - k0 < DEPTH ? k - k0 : DEPTH;
         const float scale = k0 == 0 ? beta : 1;
-        if (a_work) {
-            size_t r0 = 0;
-            for (size_t i = 0; i < blocks; i++) {
-                size_t r1 = m * (i + 1) / blocks;
-                copy_rows((int)(r1 - r0), kc, a + r0 * lda + k0, lda, a_work + r0 * kc);
-                r0 = r1;
-            }
-        }
+        if (a_work) crnn_copy_row_blocks(m, blocks, kc, a, lda, k0, a_work);
         for (size_t p = 0; p < panels; p += 2) {
             const int P = p + 1 < panels ? 2 : 1;
             const float *bp = packed + p * PANEL * k + k0 * PANEL;
-            const __mmask16 m0 = panel_mask(p, n), m1 = P == 2 ? panel_mask(p + 1, n) : 0;
+            const __mmask16 m0 = crnn_panel_mask(p, n), m1 = P == 2 ? crnn_panel_mask(p + 1, n) : 0;
             size_t r0 = 0;
             for (size_t i = 0; i < blocks; i++) {
                 size_t r1 = m * (i + 1) / blocks;
