@@ -5,9 +5,13 @@
 //   CICUShim   C: the only code that includes ICU headers; its public header exposes no ICU types
 //              (Foundation on Linux carries a private ICU module whose types clash with the system's).
 //   COpenBLAS  system library: OpenBLAS's cblas.h through pkg-config `openblas`.
-//   CKernels   C: kernels that use AVX2/FMA/F16C when the CPU has them (chosen at run time), with portable twins.
-//   CharRNN    the library: text, data, numerics (and later layers, model, training, sampling, checkpoints).
-//   charrnn    the command-line front end (swift-argument-parser); thin, calls CharRNN.
+//   CKernels   C: kernels for AVX2 and AVX-512 CPUs (chosen at run time), each with a portable twin
+//              (Sources/CKernels/README.md).
+//   CharRNN    the library: text, data, numerics, layers, model, training, checkpoints, generation, evaluation.
+//   charrnn    the command-line front end (swift-argument-parser) in Sources/CLI: thin, calls CharRNN. (Its folder
+//              is not Sources/charrnn, which a case-insensitive disk would merge with Sources/CharRNN.)
+//
+// docs/ARCHITECTURE.md describes how they fit together.
 import PackageDescription
 
 let package = Package(
@@ -44,7 +48,8 @@ let package = Package(
             dependencies: [
                 "CharRNN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            path: "Sources/CLI"
         ),
         .testTarget(
             name: "CharRNNTests",

@@ -1,13 +1,13 @@
-// The AVX-512 kernel of `crnn_gemm_packed` (packed_gemm.c has the layout, the AVX2 kernel and the dispatch).
+// The AVX-512 kernel of `crnn_gemm_packed` (packed_gemm.c has the layout, the portable twin and the dispatch;
+// packed_gemm_avx2.c the AVX2 kernel).
 //
 // A 16-column panel is one 512-bit vector, so a block is up to 10 rows × two panels: 2R accumulators, two loads
 // of B and R broadcasts of A per k, twice the AVX2 kernel's work per instruction. Each output is still one chain
 // of fused multiply-adds over k in increasing order from β·C (a pass boundary stores and reloads the float, and
 // 1·C is exact), so the bits equal the AVX2 kernel's for any depth, row blocking or panel grouping.
-#include "CKernels.h"
-#include "panel_tile.h"
+#include "kernels_internal.h"
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#if CRNN_X86_KERNELS
 #include <immintrin.h>
 
 #define CRNN_AVX512 __attribute__((target("avx512f,avx2,fma")))
@@ -22,7 +22,7 @@ enum {
     DEPTH = 256,
 };
 
-/// C[0..R)[0..16P) ← scale·C + A[0..R)[0..kc) · (P panels)[0..kc): the AVX-512 twin of packed_gemm.c's `block`.
+/// C[0..R)[0..16P) ← scale·C + A[0..R)[0..kc) · (P panels)[0..kc): the AVX-512 twin of packed_gemm_avx2.c's `block`.
 /// Panel q's values are at p + q·panel_stride; `m0`/`m1` select the columns of C that exist in panels 0 and 1.
 /// A[r][kk] is at a[r·rs + kk·ks]. With scale 0, C is not read.
 CRNN_AVX512 static inline __attribute__((always_inline)) void block(int R, int P, size_t kc, const float *a,

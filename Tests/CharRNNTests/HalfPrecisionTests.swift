@@ -1,6 +1,8 @@
 // Half-precision generation: the binary16 conversion, the vectorized kernels of both layouts against their
-// portable and Swift twins, the AVX-512 kernels against the AVX2 ones bit for bit, and StepModel's float16 step against the float32 model run on the same rounded weights.
+// portable and Swift twins, the AVX-512 kernels against the AVX2 ones bit for bit, and StepModel's float16 step
+// against the float32 model run on the same rounded weights.
 import CKernels
+import CKernels.Testing
 import Testing
 
 @testable import CharRNN
@@ -61,11 +63,8 @@ import Testing
         let batch = 7
         let x = (0..<(batch * cols)).map { _ in Float(rng.nextNormal()) }
         func run(threads: Int) -> [Float] {
-            let saved = WorkerThreads.count
-            defer { WorkerThreads.count = saved }
-            WorkerThreads.count = threads
             var y = [Float](repeating: 0.5, count: batch * rows)
-            y.withUnsafeMutableBufferPointer { matrix.multiplyAdd(x, batch: batch, into: $0.baseAddress!, ldy: rows) }
+            y.withUnsafeMutableBufferPointer { matrix.multiplyAdd(x, batch: batch, into: $0.baseAddress!, ldy: rows, threads: threads) }
             return y
         }
         #expect(run(threads: 1) == run(threads: 2))
@@ -74,8 +73,10 @@ import Testing
 
     /// The AVX-512 kernels give the AVX2 kernels' bits (so samples do not depend on which a CPU has): row counts
     /// that leave a one-row tail, column counts with a last 8 and a scalar tail, 1 to 29 streams (blocks of 1 … 10
-    /// and partial panels). On a CPU without AVX-512 both run the AVX2 kernels and this checks nothing.
-    @Test(arguments: [(4, 16), (7, 40), (17, 9), (66, 67), (130, 1000)], [1, 2, 13, 29])
+    /// and partial panels). Skipped on a CPU without AVX-512, where both levels would run the AVX2 kernels.
+    @Test(
+        .enabled(if: CPU.hasAVX512, "this CPU has no AVX-512: its kernels cannot run here"),
+        arguments: [(4, 16), (7, 40), (17, 9), (66, 67), (130, 1000)], [1, 2, 13, 29])
     func avx512KernelsGiveTheAVX2KernelsBits(shape: (rows: Int, cols: Int), batch: Int) {
         let (rows, cols) = shape
         var rng = SplitMix64(seed: UInt64(rows * 1000 + cols * 10 + batch))
@@ -100,8 +101,13 @@ import Testing
     }
 
     /// Panels from three streams everywhere; for fewer, panels where the AVX-512 kernels run and rows otherwise.
-    @Test func layoutFollowsStreamsAndCPU() {
-        let few: HalfMatrix.Layout = BLASCore.vectorLevel >= 2 ? .panels : .rows
+    /// Whether they run is read from the kernel's own description of the CPU (/proc/cpuinfo's flags), not from the
+    /// detection the code uses.
+    @Test(.enabled(if: CPUInfo.flags != nil, "no /proc/cpuinfo flags on this system"))
+    func layoutFollowsStreamsAndCPU() throws {
+        let flags = try #require(CPUInfo.flags)
+        let avx512 = ["avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512cd"].allSatisfy(flags.contains)
+        let few: HalfMatrix.Layout = avx512 ? .panels : .rows
         #expect(StepModel.halfLayout(streams: 1) == few && StepModel.halfLayout(streams: 2) == few)
         #expect(StepModel.halfLayout(streams: 3) == .panels && StepModel.halfLayout(streams: 32) == .panels)
     }

@@ -4,7 +4,7 @@ import Testing
 
 @testable import CharRNN
 
-private func compare<T: BLASScalar>(_: T.Type, tolerance: T) {
+private func compare<T: RNNScalar>(_: T.Type, tolerance: T) {
     var rng = SplitMix64(seed: 7)
     func random(_ n: Int) -> [T] { (0..<n).map { _ in T(rng.nextUnitDouble() * 2 - 1) } }
     // m = 1 takes the gemv path; k = 0 means C = β·C.
@@ -42,24 +42,21 @@ private func compare<T: BLASScalar>(_: T.Type, tolerance: T) {
     @Test func doubleMatchesNaive() { compare(Double.self, tolerance: 1e-12) }
 
     @Test func splitMatrixVectorMatchesNaive() {
-        // One row with n·k ≥ 2^18 is split over threads; both layouts of B, against the naive twin.
-        let saved = WorkerThreads.count
-        WorkerThreads.count = 2
-        defer { WorkerThreads.count = saved }
+        // One row with n·k ≥ 2^18 is split over two threads; both layouts of B, against the naive twin.
         var rng = SplitMix64(seed: 17)
         // Wide and short: fewer than 64 output columns over a long k (a small vocabulary's decoder over a huge
         // hidden size) stays one part.
         for (n, k) in [(1030, 300), (10, 30_000)] {
-        let a = (0..<k).map { _ in rng.nextUnitDouble() - 0.5 }
-        let b = (0..<(n * k)).map { _ in rng.nextUnitDouble() - 0.5 }
-        for transB in [Transpose.none, .transposed] {
-            let ldb = transB == .none ? n : k
-            var fast = [Double](repeating: 1, count: n)
-            var naive = fast
-            matrixMultiply(.none, transB, m: 1, n: n, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &fast, ldc: n)
-            naiveMatrixMultiply(.none, transB, m: 1, n: n, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &naive, ldc: n)
-            #expect(zip(fast, naive).allSatisfy { abs($0 - $1) < 1e-12 }, "\(transB) n=\(n) k=\(k)")
-        }
+            let a = (0..<k).map { _ in rng.nextUnitDouble() - 0.5 }
+            let b = (0..<(n * k)).map { _ in rng.nextUnitDouble() - 0.5 }
+            for transB in [Transpose.none, .transposed] {
+                let ldb = transB == .none ? n : k
+                var fast = [Double](repeating: 1, count: n)
+                var naive = fast
+                matrixMultiply(.none, transB, m: 1, n: n, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &fast, ldc: n, threads: 2)
+                naiveMatrixMultiply(.none, transB, m: 1, n: n, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &naive, ldc: n)
+                #expect(zip(fast, naive).allSatisfy { abs($0 - $1) < 1e-12 }, "\(transB) n=\(n) k=\(k)")
+            }
         }
     }
 

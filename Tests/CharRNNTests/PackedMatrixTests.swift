@@ -1,9 +1,10 @@
-// Packed-weight products (CKernels' AVX-512 and AVX2/FMA kernels and the portable twin) against the naive matrix
-// multiply, and the two vector kernels against each other bit for bit, on sizes that exercise every row-block size, a partial last panel and more than one pass over k, with A read in
-// place or through a workspace; the same bits for
-// any thread count, for them and for the products `matrixMultiply` splits over threads; and a recurrent layer in
-// Float with packed products against the same layer on OpenBLAS.
+// Packed-weight products (CKernels' AVX-512 and AVX2 kernels and the portable twin) against the naive matrix
+// multiply, and the two vector kernels against each other bit for bit, on sizes that exercise every row-block size,
+// a partial last panel and more than one pass over k, with A read in place or through a workspace; the same bits
+// for any thread count, for them and for the products `matrixMultiply` splits over threads; and a recurrent layer
+// in Float with packed products against the same layer on OpenBLAS.
 import CKernels
+import CKernels.Testing
 import Testing
 
 @testable import CharRNN
@@ -28,7 +29,7 @@ import Testing
                     packed.pack(b, ldb: ldb, transB)
                     var fast = c0
                     if portable {
-                        packed.portableMultiply(m: m, a: a, lda: lda, beta: beta, c: &fast, ldc: ldc)
+                        crnn_gemm_packed_portable(m, n, k, a, lda, packed.storage, beta, &fast, ldc)
                     } else {
                         packed.multiply(m: m, a: a, lda: lda, beta: beta, c: &fast, ldc: ldc)
                     }
@@ -56,9 +57,10 @@ import Testing
     }
 
     /// The AVX-512 kernel gives the AVX2 kernel's bits (each output one chain of fused multiply-adds over k), so
-    /// a checkpoint does not depend on which of the two a CPU has. On a CPU without AVX-512 both run the AVX2
-    /// kernel and this checks nothing.
-    @Test func avx512KernelGivesTheAVX2KernelsBits() {
+    /// a checkpoint does not depend on which of the two a CPU has. Skipped on a CPU without AVX-512, where both
+    /// levels would run the AVX2 kernel.
+    @Test(.enabled(if: CPU.hasAVX512, "this CPU has no AVX-512: its kernel cannot run here"))
+    func avx512KernelGivesTheAVX2KernelsBits() {
         var rng = SplitMix64(seed: 29)
         let shapes = Self.shapes + (1...23).map { m in (m, 33 + m, 270 + m) }
         for (m, n, k) in shapes {
@@ -76,8 +78,9 @@ import Testing
                     a.withUnsafeBufferPointer { a in
                         work.withUnsafeMutableBufferPointer { w in
                             c.withUnsafeMutableBufferPointer { c in
-                                packed.multiply(level: level, m: m, a: a.baseAddress!, lda: lda, beta: beta, c: c.baseAddress!,
-                                                ldc: ldc, workspace: workspace ? w.baseAddress! : nil)
+                                crnn_gemm_packed_at_level(
+                                    Int32(level), m, n, k, a.baseAddress!, lda, packed.storage, beta, c.baseAddress!, ldc,
+                                    workspace ? w.baseAddress! : nil)
                             }
                         }
                     }
@@ -120,7 +123,7 @@ import Testing
         for portable in [false, true] {
             var c = [Float](repeating: .nan, count: m * n)
             if portable {
-                packed.portableMultiply(m: m, a: a, lda: k, c: &c, ldc: n)
+                crnn_gemm_packed_portable(m, n, k, a, k, packed.storage, 0, &c, n)
             } else {
                 packed.multiply(m: m, a: a, lda: k, c: &c, ldc: n)
             }
@@ -128,15 +131,12 @@ import Testing
         }
     }
 
-    /// `body` run with 1 and with 2 worker threads gives the same bits.
-    func expectSameBitsOverThreads(_ label: String, _ body: () -> [Float]) {
-        let saved = WorkerThreads.count
-        defer { WorkerThreads.count = saved }
-        WorkerThreads.count = 1
-        let one = body()
-        WorkerThreads.count = 2
-        let two = body()
-        #expect(firstDifference(one, two) == nil, "\(label): 1 and 2 threads differ")
+    /// `body(threads)` gives the same bits for 1, 2 and 3 threads.
+    func expectSameBitsOverThreads(_ label: String, _ body: (_ threads: Int) -> [Float]) {
+        let one = body(1)
+        for threads in [2, 3] {
+            #expect(firstDifference(one, body(threads)) == nil, "\(label): 1 and \(threads) threads differ")
+        }
     }
 
     @Test func rowsComputedInPartsGiveTheSameBits() {
@@ -177,12 +177,9 @@ import Testing
         for beta: Float in [0, 1] {
             var whole = [Float](repeating: 0.25, count: m * n)
             packed.multiply(m: m, a: a, lda: k, beta: beta, c: &whole, ldc: n)
-            let saved = WorkerThreads.count
-            defer { WorkerThreads.count = saved }
             for threads in [1, 2, 3] {
-                WorkerThreads.count = threads
                 var split = [Float](repeating: 0.25, count: m * n)
-                packed.multiplyOverWorkers(m: m, a: a, lda: k, beta: beta, c: &split, ldc: n)
+                packed.multiplyOverWorkers(m: m, a: a, lda: k, beta: beta, c: &split, ldc: n, threads: threads)
                 #expect(firstDifference(whole, split) == nil, "β=\(beta), \(threads) threads")
             }
         }
@@ -197,17 +194,14 @@ import Testing
                     let a = (0..<(m * k)).map { _ in Float(rng.nextUnitDouble() - 0.5) }
                     let b = (0..<(k * n)).map { _ in Float(rng.nextUnitDouble() - 0.5) }
                     let (lda, ldb) = (transA == .none ? k : m, transB == .none ? n : k)
-                    expectSameBitsOverThreads("m=\(m) n=\(n) \(transA) \(transB)") {
+                    expectSameBitsOverThreads("m=\(m) n=\(n) \(transA) \(transB)") { threads in
                         var c = [Float](repeating: 0.5, count: m * n)
-                        matrixMultiply(transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &c, ldc: n)
+                        matrixMultiply(transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &c, ldc: n, threads: threads)
                         return c
                     }
                     var fast = [Float](repeating: 0.5, count: m * n)
                     var naive = fast
-                    let saved = WorkerThreads.count
-                    WorkerThreads.count = 2
-                    matrixMultiply(transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &fast, ldc: n)
-                    WorkerThreads.count = saved
+                    matrixMultiply(transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &fast, ldc: n, threads: 2)
                     naiveMatrixMultiply(transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &naive, ldc: n)
                     #expect(zip(fast, naive).allSatisfy { abs($0 - $1) < 1e-4 }, "m=\(m) n=\(n) \(transA) \(transB)")
                 }
@@ -215,7 +209,8 @@ import Testing
         }
     }
 
-    @Test(arguments: CellKind.allCases)
+    /// Skipped on a CPU without AVX2, where a cache never packs and both runs would use OpenBLAS.
+    @Test(.enabled(if: CPU.hasAVX2, "this CPU has no AVX2: layers never pack their weights here"), arguments: CellKind.allCases)
     func recurrentLayerWithPackedProductsMatchesOpenBLAS(cell: CellKind) {
         // H = 130: the LSTM's G·H = 520 takes two passes over k backward, and neither 130 nor 390 nor 520 fills
         // its last panel; B = 7 gives row blocks of 3 and 4.
@@ -226,7 +221,7 @@ import Testing
         let dFinal: Buffer<Float> = randomBuffer(b * h, using: &rng)
         func run(packed: Bool) -> [Float] {
             let cache = f.layer.makeCache(steps: t, batch: b, packedProducts: packed)
-            #expect((cache.packedForward != nil) == (packed && PackedMatrix.isVectorized))
+            #expect((cache.packedForward != nil) == packed)
             for g in [f.gWeightIH, f.gWeightHH, f.gBiasIH, f.gBiasHH] { g.pointer.update(repeating: 0, count: g.count) }
             f.forward(cache)
             let (dInput, dh0, dc0) = f.backward(cache, dOutput: dOut, dFinalHidden: dFinal, dFinalCell: dFinal)

@@ -28,7 +28,7 @@ import Testing
     /// metrics.jsonl without the fields that measure time.
     func metrics(_ run: String) throws -> [[String: Double]] {
         try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map { line in
-            var fields = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Double]
+            var fields = try expectType(try jsonObject(String(line)) as? [String: Double], [String: Double].self, "a metrics line")
             fields["elapsed_seconds"] = nil
             fields["tokens_per_second"] = nil
             return fields

@@ -4,77 +4,94 @@ import Testing
 
 @testable import CharRNN
 
-/// Trains a tiny model once (through the binary) and returns its checkpoint path.
-private func tinyCheckpoint(unit: String = "grapheme", cell: String = "lstm") throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("charrnn-sample-tests-\(getpid())-\(unit)-\(cell)")
-    let path = dir.appendingPathComponent("run/latest.safetensors").path
-    if FileManager.default.fileExists(atPath: path) { return path }
+/// Trains a tiny model (through the binary) in `dir`, a directory of the calling test's own, and returns its
+/// checkpoint path.
+func tinyCheckpoint(in dir: URL, unit: String = "grapheme", cell: String = "lstm") throws -> String {
+    let run = dir.appendingPathComponent("tiny-\(unit)-\(cell)").path
     var text = ""
     for i in 0..<40 { text += "床前明月光，疑是地上霜。héllo wörld \(i % 3)\n" }
-    let r = try runCharRNN(["train", "-o", dir.appendingPathComponent("run").path, "--unit", unit, "--cell", cell, "--hidden", "16", "--embedding", "8",
+    let r = try runCharRNN(["train", "-o", run, "--unit", unit, "--cell", cell, "--hidden", "16", "--embedding", "8",
                             "--batch-size", "4", "--seq-length", "8", "--max-steps", "10", "--eval-every", "10", "--quiet"], stdin: Data(text.utf8))
-    #expect(r.status == 0, "\(r.stderr)")
-    return path
+    try #require(r.status == 0, "\(r.stderr)")
+    return run + "/latest.safetensors"
 }
 
-@Suite(.serialized) struct SampleCommandTests {
+/// Runs `body` with a fresh temporary directory, removed afterwards.
+func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    return try body(dir)
+}
+
+@Suite struct SampleCommandTests {
     @Test func sameSeedGivesTheSameBytesAndThePrimeIsEchoed() throws {
-        let model = try tinyCheckpoint()
-        let a = try runCharRNN(["sample", "-m", model, "--length", "50", "--seed", "5"], stdin: Data("床前".utf8))
-        let b = try runCharRNN(["sample", "-m", model, "--length", "50", "--seed", "5"], stdin: Data("床前".utf8))
-        #expect(a.status == 0 && a.stderr.isEmpty, "\(a.stderr)")
-        #expect(a.stdout == b.stdout)
-        #expect(a.stdout.hasPrefix("床前"))
-        let c = try runCharRNN(["sample", "-m", model, "--length", "50", "--seed", "6", "--prime", "床前", "--no-echo-prime"])
-        #expect(!c.stdout.hasPrefix("床前") || c.stdout != a.stdout)
-        let several = try runCharRNN(["sample", "-m", model, "--length", "20", "--seed", "5", "--num-samples", "3", "--separator", "\n@@\n", "--prime", "h"])
-        #expect(several.stdout.components(separatedBy: "\n@@\n").count == 3)
+        try withTemporaryDirectory { dir in
+            let model = try tinyCheckpoint(in: dir)
+            let a = try runCharRNN(["sample", "-m", model, "--length", "50", "--seed", "5"], stdin: Data("床前".utf8))
+            let b = try runCharRNN(["sample", "-m", model, "--length", "50", "--seed", "5"], stdin: Data("床前".utf8))
+            #expect(a.status == 0 && a.stderr.isEmpty, "\(a.stderr)")
+            #expect(a.stdout == b.stdout)
+            #expect(a.stdout.hasPrefix("床前"))
+            // The same prime and seed without the echo: the same continuation, without the prime in front.
+            let c = try runCharRNN(["sample", "-m", model, "--length", "50", "--seed", "5", "--prime", "床前", "--no-echo-prime"])
+            #expect(c.status == 0 && "床前" + c.stdout == a.stdout, "\(c.stdout) vs \(a.stdout)")
+            let several = try runCharRNN(["sample", "-m", model, "--length", "20", "--seed", "5", "--num-samples", "3", "--separator", "\n@@\n", "--prime", "h"])
+            let samples = several.stdout.components(separatedBy: "\n@@\n")
+            #expect(samples.count == 3 && samples.allSatisfy { $0.hasPrefix("h") }, "\(several.stdout)")
+        }
     }
 
     @Test func stopEndsTheSampleAndUnknownPrimeTokensWarnOrFail() throws {
-        let model = try tinyCheckpoint()
-        let stopped = try runCharRNN(["sample", "-m", model, "--length", "500", "--seed", "1", "--prime", "床", "--stop", "\n"])
-        #expect(stopped.status == 0)
-        #expect(stopped.stdout.dropLast().hasSuffix("\n"), "\(stopped.stdout)")  // the stop text, then the final newline
-        #expect(stopped.stdout.dropLast().filter { $0 == "\n" }.count == 1)
-        let warned = try runCharRNN(["sample", "-m", model, "--length", "5", "--prime", "zq床"])
-        #expect(warned.status == 0 && warned.stderr.contains("outside the model's vocabulary, read as <unk>: \"z\", \"q\""), "\(warned.stderr)")
-        let strict = try runCharRNN(["sample", "-m", model, "--length", "5", "--prime", "zq床", "--strict"])
-        #expect(strict.status == 1 && strict.stderr.hasPrefix("charrnn: error: the prime has 2 tokens outside"))
+        try withTemporaryDirectory { dir in
+            let model = try tinyCheckpoint(in: dir)
+            let stopped = try runCharRNN(["sample", "-m", model, "--length", "500", "--seed", "1", "--prime", "床", "--stop", "\n"])
+            #expect(stopped.status == 0)
+            #expect(stopped.stdout.dropLast().hasSuffix("\n"), "\(stopped.stdout)")  // the stop text, then the final newline
+            #expect(stopped.stdout.dropLast().filter { $0 == "\n" }.count == 1)
+            let warned = try runCharRNN(["sample", "-m", model, "--length", "5", "--prime", "zq床"])
+            #expect(warned.status == 0 && warned.stderr.contains("outside the model's vocabulary, read as <unk>: \"z\", \"q\""), "\(warned.stderr)")
+            let strict = try runCharRNN(["sample", "-m", model, "--length", "5", "--prime", "zq床", "--strict"])
+            #expect(strict.status == 1 && strict.stderr.hasPrefix("charrnn: error: the prime has 2 tokens outside"))
+        }
     }
 
     @Test(arguments: [("grapheme", "lstm"), ("grapheme", "gru"), ("grapheme", "rnn"), ("codepoint", "lstm"), ("word", "gru"), ("byte", "rnn")])
     func everyCellAndUnitSamples(unit: String, cell: String) throws {
-        let model = try tinyCheckpoint(unit: unit, cell: cell)
-        let r = try runCharRNN(["sample", "-m", model, "--length", "40", "--seed", "2", "--prime", "床前"])
-        #expect(r.status == 0 && r.stderr.isEmpty, "\(unit) \(cell): \(r.stderr)")
-        #expect(r.stdout.hasPrefix("床前") && r.stdout.count > 3)
+        try withTemporaryDirectory { dir in
+            let model = try tinyCheckpoint(in: dir, unit: unit, cell: cell)
+            let r = try runCharRNN(["sample", "-m", model, "--length", "40", "--seed", "2", "--prime", "床前"])
+            #expect(r.status == 0 && r.stderr.isEmpty, "\(unit) \(cell): \(r.stderr)")
+            #expect(r.stdout.hasPrefix("床前") && r.stdout.count > 3)
+        }
     }
 
     @Test func byteModelsEmitValidUTF8() throws {
-        let model = try tinyCheckpoint(unit: "byte")
-        for seed in 1...5 {
-            let r = try runCharRNN(["sample", "-m", model, "--length", "200", "--seed", "\(seed)", "--temperature", "2", "--prime", "é"])
-            #expect(r.status == 0)
-            // `stdout` is decoded leniently; decode the bytes strictly.
-            #expect(String(validating: r.stdoutBytes, as: UTF8.self) != nil && !r.stdoutBytes.isEmpty)
+        try withTemporaryDirectory { dir in
+            let model = try tinyCheckpoint(in: dir, unit: "byte")
+            for seed in 1...5 {
+                let r = try runCharRNN(["sample", "-m", model, "--length", "200", "--seed", "\(seed)", "--temperature", "2", "--prime", "é"])
+                #expect(r.status == 0)
+                // `stdout` is decoded leniently; decode the bytes strictly.
+                #expect(String(validating: r.stdoutBytes, as: UTF8.self) != nil && !r.stdoutBytes.isEmpty)
+            }
         }
     }
 
     @Test func closedPipeEndsQuietlyWithStatusZero() throws {
-        let model = try tinyCheckpoint()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        let exe = charrnnExecutable.path
-        // pipefail: the pipeline's status is charrnn's (141 if SIGPIPE killed it) unless charrnn exits 0.
-        process.arguments = ["-c", "set -o pipefail; '\(exe)' sample -m '\(model)' --length 100000 --prime h --seed 1 2>/tmp/charrnn-pipe-stderr | head -c 100 >/dev/null"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let stderr = (try? String(contentsOfFile: "/tmp/charrnn-pipe-stderr", encoding: .utf8)) ?? "?"
-        #expect(stderr.isEmpty, "\(stderr)")
+        try withTemporaryDirectory { dir in
+            let model = try tinyCheckpoint(in: dir)
+            let stderrFile = dir.appendingPathComponent("stderr").path
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            let exe = charrnnExecutable.path
+            // pipefail: the pipeline's status is charrnn's (141 if SIGPIPE killed it) unless charrnn exits 0.
+            process.arguments = ["-c", "set -o pipefail; '\(exe)' sample -m '\(model)' --length 100000 --prime h --seed 1 2>'\(stderrFile)' | head -c 100 >/dev/null"]
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            let stderr = try String(contentsOfFile: stderrFile, encoding: .utf8)
+            #expect(stderr.isEmpty, "\(stderr)")
+        }
     }
 
     @Test(arguments: [
@@ -85,6 +102,9 @@ private func tinyCheckpoint(unit: String = "grapheme", cell: String = "lstm") th
         (["sample", "--top-p", "0", "--prime", "a"], "--top-p must be in (0, 1]"),
         (["sample", "--top-k", "0", "--prime", "a"], "--top-k must be at least 1"),
         (["sample", "--length=-1", "--prime", "a"], "--length must be 0 or more"),
+        (["sample", "--prime", "a", "--prime-file", "/etc/hostname"], "give --prime or --prime-file, not both"),
+        (["sample", "--prime-file", "/no/such/prime.txt"], "--prime-file /no/such/prime.txt: no such file"),
+        (["sample", "--prime-file", "/tmp"], "--prime-file /tmp: a directory, not a file"),
     ])
     func badFlagsAreOneLineErrors(arguments: [String], message: String) throws {
         let r = try runCharRNN(arguments)
@@ -92,53 +112,107 @@ private func tinyCheckpoint(unit: String = "grapheme", cell: String = "lstm") th
         #expect(r.stderr.split(separator: "\n").count == 1)
     }
 
-    @Test func emptyStdinPrimeAndBadCheckpointsAreErrors() throws {
-        let model = try tinyCheckpoint()
-        let empty = try runCharRNN(["sample", "-m", model], stdin: Data())
-        #expect(empty.status == 1 && empty.stderr.hasPrefix("charrnn: error: stdin is empty"))
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
-        for (name, data) in [("truncated", bytes.prefix(bytes.count / 2)), ("garbage", Data("not a checkpoint at all".utf8)), ("empty", Data())] {
-            let path = dir.appendingPathComponent(name).path
-            try data.write(to: URL(fileURLWithPath: path))
-            let r = try runCharRNN(["sample", "-m", path, "--prime", "a"])
-            #expect(r.status == 1 && r.stderr.hasPrefix("charrnn: error: \(path): not a valid safetensors checkpoint"), "\(name): \(r.stderr)")
-            #expect(r.stderr.split(separator: "\n").count == 1)
+    /// An empty stdin, /dev/null, a socket a parent left open and an explicit empty prime all sample unprimed,
+    /// alike and without waiting for input; a regular file on stdin primes like --prime.
+    @Test func stdinThatIsNotTextSamplesUnprimedAndNeverHangs() throws {
+        try withTemporaryDirectory { dir in
+            let model = try tinyCheckpoint(in: dir)
+            let args = ["sample", "-m", model, "--length", "30", "--seed", "4"]
+            let reference = try runCharRNN(args + ["--prime", ""])
+            #expect(reference.status == 0 && reference.stderr.isEmpty && !reference.stdout.isEmpty, "\(reference.stderr)")
+            let empty = try runCharRNN(args, stdin: Data())
+            #expect(empty.status == 0 && empty.stderr.isEmpty && empty.stdout == reference.stdout, "\(empty.stderr)")
+            let devNull = try runCharRNN(args, standardInput: try #require(FileHandle(forReadingAtPath: "/dev/null")))
+            #expect(devNull.status == 0 && devNull.stdout == reference.stdout, "\(devNull.stderr)")
+            // A socket whose other end stays open and silent: reading it would never end.
+            var ends: [Int32] = [0, 0]
+            try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+            let (ours, theirs) = (FileHandle(fileDescriptor: ends[0], closeOnDealloc: true), FileHandle(fileDescriptor: ends[1], closeOnDealloc: true))
+            let socket = try runCharRNN(args, standardInput: theirs)
+            #expect(socket.status == 0 && socket.stdout == reference.stdout, "\(socket.stderr)")
+            try ours.close()
+            // A regular file on stdin is read, as a pipe is.
+            let file = dir.appendingPathComponent("prime.txt")
+            try Data("床前".utf8).write(to: file)
+            let fromFile = try runCharRNN(args, standardInput: try FileHandle(forReadingFrom: file))
+            let fromFlag = try runCharRNN(args + ["--prime", "床前"])
+            #expect(fromFile.status == 0 && fromFile.stdout == fromFlag.stdout && fromFile.stdout.hasPrefix("床前"))
+        }
+    }
+
+    /// --prime-file primes as --prime does with the same text, under the same <unk> rules.
+    @Test func primeFileIsTheSameAsThePrimeText() throws {
+        try withTemporaryDirectory { dir in
+            let model = try tinyCheckpoint(in: dir)
+            let prime = String(repeating: "床前明月光，疑是地上霜。\n", count: 200)
+            let file = dir.appendingPathComponent("prime.txt").path
+            try Data(prime.utf8).write(to: URL(fileURLWithPath: file))
+            let args = ["sample", "-m", model, "--length", "40", "--seed", "6", "--no-echo-prime"]
+            let fromFile = try runCharRNN(args + ["--prime-file", file])
+            let fromText = try runCharRNN(args + ["--prime", prime])
+            #expect(fromFile.status == 0 && fromFile.stderr.isEmpty && fromFile.stdout == fromText.stdout, "\(fromFile.stderr)")
+            let echoed = try runCharRNN(["sample", "-m", model, "--length", "5", "--seed", "6", "--prime-file", file])
+            #expect(echoed.stdout.hasPrefix(prime))
+            try Data("zq床".utf8).write(to: URL(fileURLWithPath: file))
+            let warned = try runCharRNN(["sample", "-m", model, "--length", "5", "--prime-file", file])
+            #expect(warned.status == 0 && warned.stderr.contains("read as <unk>: \"z\", \"q\""), "\(warned.stderr)")
+            let strict = try runCharRNN(["sample", "-m", model, "--length", "5", "--prime-file", file, "--strict"])
+            #expect(strict.status == 1 && strict.stderr.hasPrefix("charrnn: error: the prime has 2 tokens outside"))
+        }
+    }
+
+    @Test func badCheckpointsAreOneLineErrors() throws {
+        try withTemporaryDirectory { dir in
+            let model = try tinyCheckpoint(in: dir)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+            for (name, data) in [("truncated", bytes.prefix(bytes.count / 2)), ("garbage", Data("not a checkpoint at all".utf8)), ("empty", Data())] {
+                let path = dir.appendingPathComponent(name).path
+                try data.write(to: URL(fileURLWithPath: path))
+                let r = try runCharRNN(["sample", "-m", path, "--prime", "a"])
+                #expect(r.status == 1 && r.stderr.hasPrefix("charrnn: error: \(path): not a valid safetensors checkpoint"), "\(name): \(r.stderr)")
+                #expect(r.stderr.split(separator: "\n").count == 1)
+            }
         }
     }
 }
 
 @Suite struct InfoAndPerTokenTests {
     @Test func infoDescribesTheCheckpoint() throws {
-        let model = try tinyCheckpoint()
-        let text = try runCharRNN(["info", model])
-        #expect(text.status == 0)
-        #expect(text.stdout.contains("model: 2-layer lstm, hidden 16, embedding 8"))
-        #expect(text.stdout.contains("training: step 10"))
-        let json = try runCharRNN(["info", model, "--json"])
-        let info = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
-        #expect(info["parameters"] as? Int == ParameterStore<Float>(config: try Checkpoint.read(from: model).model).count)
-        #expect((info["vocabulary_preview"] as? [String])?.contains("床") == true)
-        let missing = try runCharRNN(["info", "/no/such.safetensors"])
-        #expect(missing.status == 1 && missing.stderr.split(separator: "\n").count == 1)
+        try withTemporaryDirectory { dir in
+            let model = try tinyCheckpoint(in: dir)
+            let text = try runCharRNN(["info", model])
+            #expect(text.status == 0)
+            #expect(text.stdout.contains("model: 2-layer lstm, hidden 16, embedding 8"))
+            #expect(text.stdout.contains("training: step 10"))
+            let json = try runCharRNN(["info", model, "--json"])
+            let info = try jsonObject(json.stdout)
+            #expect(info["parameters"] as? Int == ParameterStore<Float>(config: try Checkpoint.read(from: model).model).count)
+            #expect((info["vocabulary_preview"] as? [String])?.contains("床") == true)
+            let missing = try runCharRNN(["info", "/no/such.safetensors"])
+            #expect(missing.status == 1 && missing.stderr.split(separator: "\n").count == 1)
+        }
     }
 
     @Test func perTokenSurprisalsSumToTheLoss() throws {
-        let model = try tinyCheckpoint()
-        let r = try runCharRNN(["eval", "-m", model, "--per-token"], stdin: Data("床前明月光\n".utf8))
-        #expect(r.status == 0)
-        let rows = r.stdout.split(separator: "\n").dropFirst().prefix { $0.split(separator: "\t").count == 3 }
-        #expect(rows.count == 5)  // 6 tokens, 5 predictions
-        let bits = rows.map { Double($0.split(separator: "\t")[2])! }
-        let summary = try runCharRNN(["eval", "-m", model, "--json"], stdin: Data("床前明月光\n".utf8))
-        let json = try JSONSerialization.jsonObject(with: Data(summary.stdout.utf8)) as! [String: Any]
-        #expect(abs(bits.reduce(0, +) / 5 - (json["bits_per_token"] as! Double)) < 0.002)  // rows are rounded to 0.001
+        try withTemporaryDirectory { dir in
+            let model = try tinyCheckpoint(in: dir)
+            let r = try runCharRNN(["eval", "-m", model, "--per-token"], stdin: Data("床前明月光\n".utf8))
+            #expect(r.status == 0)
+            let rows = r.stdout.split(separator: "\n").dropFirst().prefix { $0.split(separator: "\t").count == 3 }
+            #expect(rows.count == 5)  // 6 tokens, 5 predictions
+            let bits = try rows.map { try #require(Double($0.split(separator: "\t")[2]), "\($0)") }
+            let summary = try runCharRNN(["eval", "-m", model, "--json"], stdin: Data("床前明月光\n".utf8))
+            let json = try jsonObject(summary.stdout)
+            let mean = try expectType(json["bits_per_token"], Double.self, "bits_per_token")
+            #expect(abs(bits.reduce(0, +) / 5 - mean) < 0.002)  // rows are rounded to 0.001
+        }
     }
 
     @Test(arguments: ["lstm", "gru", "rnn"])
     func float16SamplesReproduciblyAndScoresCloseToFloat32(cell: String) throws {
-        let model = try tinyCheckpoint(cell: cell)
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try tinyCheckpoint(in: dir, cell: cell)
         let args = ["sample", "-m", model, "--length", "60", "--seed", "3", "--prime", "床前", "--precision", "float16"]
         let a = try runCharRNN(args)
         let b = try runCharRNN(args + ["--threads", "1"])
@@ -148,7 +222,7 @@ private func tinyCheckpoint(unit: String = "grapheme", cell: String = "lstm") th
         func nats(_ precision: String) throws -> Double {
             let r = try runCharRNN(["eval", "-m", model, "--json", "--precision", precision], stdin: text)
             #expect(r.status == 0, "\(r.stderr)")
-            return (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any])["nats_per_token"] as! Double
+            return try expectType(try jsonObject(r.stdout)["nats_per_token"], Double.self, "nats_per_token")
         }
         let (single, half) = (try nats("float32"), try nats("float16"))
         #expect(single != half && abs(single - half) < 1e-3, "float32 \(single) vs float16 \(half)")
@@ -178,9 +252,9 @@ private func tinyCheckpoint(unit: String = "grapheme", cell: String = "lstm") th
         let text = corpus.vocabulary.decode(corpus.ids[split.validation])
         let r = try runCharRNN(["eval", "-m", dir.path + "/c.safetensors", "--json"], stdin: Data(text.utf8))
         #expect(r.status == 0, "\(r.stderr)")
-        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let json = try jsonObject(r.stdout)
         let (wholeTotal, wholeN) = trainer.model.evaluate(corpus.ids, range: split.validation)
-        #expect(abs((json["nats_per_token"] as! Double) - wholeTotal / Double(wholeN)) < 1e-5)
+        #expect(abs(try expectType(json["nats_per_token"], Double.self) - wholeTotal / Double(wholeN)) < 1e-5)
         #expect(json["predictions"] as? Int == wholeN)
     }
 }
@@ -200,7 +274,7 @@ private func tinyCheckpoint(unit: String = "grapheme", cell: String = "lstm") th
         #expect(full.hasOptimizerState && !small.hasOptimizerState)
         #expect(small.order.allSatisfy { !$0.hasPrefix("optimizer.") && !$0.hasPrefix("state.") })
         for name in small.order { #expect(small.tensors[name] == full.tensors[name], "\(name)") }
-        let sizes = try [run + "/latest.safetensors", exported].map { try FileManager.default.attributesOfItem(atPath: $0)[.size] as! Int }
+        let sizes = try [run + "/latest.safetensors", exported].map { try fileSize($0) }
         #expect(sizes[1] * 2 < sizes[0])
         let sample = ["sample", "--length", "60", "--seed", "9", "--prime", "she"]
         #expect(try runCharRNN(sample + ["-m", exported]).stdoutBytes == runCharRNN(sample + ["-m", run + "/latest.safetensors"]).stdoutBytes)
@@ -229,7 +303,7 @@ private func tinyCheckpoint(unit: String = "grapheme", cell: String = "lstm") th
         let han = poem.stdout.unicodeScalars.filter { (0x4E00...0x9FFF).contains($0.value) }.count
         #expect(han >= 20, "\(poem.stdout)")
         for name in ["fortunes-en", "tang-song-zh"] {
-            let size = try FileManager.default.attributesOfItem(atPath: models.path + "/\(name).safetensors")[.size] as! Int
+            let size = try fileSize(models.path + "/\(name).safetensors")
             #expect(size <= 5_000_000, "\(name) is \(size) bytes")
         }
     }

@@ -5,12 +5,12 @@ import Testing
 
 @testable import CharRNN
 
-@Suite(.serialized) struct StepModelTests {
+@Suite struct StepModelTests {
     /// A 2-layer model with sizes that all differ and V = 11: 4 streams take the embedded rows into layer 0, 16
     /// the vocabulary table (V ≤ T·B); both run the packed products (B ≥ 2).
-    static func model(_ cell: CellKind, hidden: Int = 13) -> CharRNNModel<Float> {
+    static func model(_ cell: CellKind, hidden: Int = 13, threads: Int = 1) -> CharRNNModel<Float> {
         let config = ModelConfig(vocabularySize: 11, cell: cell, layers: 2, hiddenSize: hidden, embeddingSize: 6)
-        let model = CharRNNModel<Float>(config: config)
+        let model = CharRNNModel<Float>(config: config, threads: threads)
         var rng = SplitMix64(seed: 5)
         model.initialize(using: &rng)
         return model
@@ -38,12 +38,9 @@ import Testing
     @Test(arguments: CellKind.allCases)
     func oneStepSplitByColumnsEqualsOneStepOfTwoSplitByRows(cell: CellKind) {
         let streams = 16  // ≥ V, so both take layer 0 through the vocabulary table
-        let model = Self.model(cell, hidden: 264)
         let tokens = Self.tokens(0, streams: streams) + Self.tokens(1, streams: streams)
-        let saved = WorkerThreads.count
-        defer { WorkerThreads.count = saved }
         for threads in [1, 2, 3] {
-            WorkerThreads.count = threads
+            let model = Self.model(cell, hidden: 264, threads: threads)
             let (once, twice) = (RecurrentState<Float>(config: model.config, batch: streams), RecurrentState<Float>(config: model.config, batch: streams))
             tokens.withUnsafeBufferPointer { all in
                 _ = model.logits(inputs: all, steps: 2, batch: streams, state: once)

@@ -1,4 +1,7 @@
-// Helpers shared by the tests: tokenizing strings, random text, temporary files, running the built binary.
+// Helpers shared by the tests: tokenizing strings, random text, temporary files, running the built binary, what
+// this CPU can run.
+import CKernels
+import CKernels.Testing
 import Foundation
 import Testing
 
@@ -49,6 +52,26 @@ func randomTrickyString(length: Int, using rng: inout SplitMix64) -> String {
     return String(s)
 }
 
+/// Which kernels this CPU runs (for tests that can only run where a kernel does, skipped visibly elsewhere).
+enum CPU {
+    /// The AVX2 kernels (AVX2, FMA and F16C).
+    static let hasAVX2 = crnn_kernels_vectorized() != 0
+    /// The AVX-512 kernels.
+    static let hasAVX512 = crnn_kernel_level(CRNN_LEVEL_AVX512) == CRNN_LEVEL_AVX512
+}
+
+/// The CPU's feature flags as the kernel reports them in /proc/cpuinfo (nil where there is none): a description
+/// of the CPU independent of the detection the code uses.
+enum CPUInfo {
+    static let flags: Set<String>? = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+            let colon = line.firstIndex(of: ":")
+        else { return nil }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+    }()
+}
+
 /// A fresh temporary directory, removed by the caller with `removeItem`.
 func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("charrnn-tests-\(UUID().uuidString)")
@@ -84,9 +107,16 @@ let charrnnExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinks
 
 /// Runs the `charrnn` executable built next to the test bundle.
 ///
-/// - Parameter fileSizeLimitKiB: runs it under `ulimit -f` (through bash), so writing a larger file fails the way
-///   a full disk does.
-func runCharRNN(_ arguments: [String], stdin: Data? = nil, currentDirectory: URL? = nil, fileSizeLimitKiB: Int? = nil) throws -> CommandResult {
+/// - Parameters:
+///   - stdin: bytes written to its stdin (a pipe, closed after them; with neither this nor `standardInput`, an
+///     empty pipe).
+///   - standardInput: a file handle to give as its stdin instead (/dev/null, a socket, a file).
+///   - fileSizeLimitKiB: runs it under `ulimit -f` (through bash), so writing a larger file fails the way a full
+///     disk does.
+func runCharRNN(
+    _ arguments: [String], stdin: Data? = nil, standardInput: FileHandle? = nil, currentDirectory: URL? = nil,
+    fileSizeLimitKiB: Int? = nil
+) throws -> CommandResult {
     let exe = charrnnExecutable
     let process = Process()
     if let limit = fileSizeLimitKiB {
@@ -102,14 +132,16 @@ func runCharRNN(_ arguments: [String], stdin: Data? = nil, currentDirectory: URL
     let input = Pipe()
     process.standardOutput = out
     process.standardError = err
-    process.standardInput = input
+    process.standardInput = standardInput ?? input
     try process.run()
     // Feed stdin from another thread so a large input cannot deadlock against a full stdout pipe.
-    let writer = Thread {
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try? input.fileHandleForWriting.close()
+    if standardInput == nil {
+        let writer = Thread {
+            if let stdin { input.fileHandleForWriting.write(stdin) }
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
     }
-    writer.start()
     let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
     let stderrData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
@@ -129,6 +161,36 @@ let tinyShakespeare: URL? = {
     }
     return nil
 }()
+
+/// `value` as a `T`, or a recorded failure naming `what` (a wrong type fails the test instead of crashing the run).
+func expectType<T>(
+    _ value: Any?, _ type: T.Type, _ what: String = "the value", sourceLocation: SourceLocation = #_sourceLocation
+) throws -> T {
+    try #require(value as? T, "\(what) is not a \(T.self): \(String(describing: value))", sourceLocation: sourceLocation)
+}
+
+/// The JSON object in `text`, or a recorded failure.
+func jsonObject(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+    try expectType(
+        try JSONSerialization.jsonObject(with: Data(text.utf8)), [String: Any].self, "the JSON", sourceLocation: sourceLocation)
+}
+
+/// The size of the file at `path` in bytes.
+func fileSize(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Int {
+    try expectType(try FileManager.default.attributesOfItem(atPath: path)[.size], Int.self, "\(path)'s size", sourceLocation: sourceLocation)
+}
+
+/// Waits until `condition` holds, checking every 20 ms, for at most `timeout` seconds (a bound for a hang, not a
+/// measure of speed); returns whether it held.
+@discardableResult
+func waitUntil(timeout: TimeInterval = 120, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !condition() {
+        if Date() > deadline { return false }
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    return true
+}
 
 // MARK: Gradient checking
 

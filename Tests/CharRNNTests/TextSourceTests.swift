@@ -87,8 +87,9 @@ import Testing
         }
     }
 
-    @Test func loadsTinyShakespeareLikeNanoGPT() throws {
-        guard let url = tinyShakespeare else { return }  // ../shared is absent: nothing to check
+    @Test(.enabled(if: tinyShakespeare != nil, "../shared/corpora/tinyshakespeare.txt is not beside this checkout"))
+    func loadsTinyShakespeareLikeNanoGPT() throws {
+        let url = try #require(tinyShakespeare)
         let corpus = try Corpus.load(from: TextSource(paths: [url.path]), tokenizer: TokenizerConfig())
         #expect(corpus.statistics.bytes == 1_115_394)
         #expect(corpus.ids.count == 1_115_394)

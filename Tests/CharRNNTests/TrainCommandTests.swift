@@ -24,7 +24,7 @@ import Testing
         #expect(r.stderr.contains("\(run)/best.safetensors"))
         let metrics = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(metrics.count == 2)
-        let first = try JSONSerialization.jsonObject(with: Data(metrics[0].utf8)) as! [String: Any]
+        let first = try jsonObject(String(metrics[0]))
         for key in ["step", "epoch", "tokens", "train_loss", "val_loss", "learning_rate", "grad_norm", "tokens_per_second", "elapsed_seconds"] {
             #expect(first[key] != nil, "metrics.jsonl lacks \(key)")
         }

@@ -25,7 +25,7 @@ import Testing
         let out = dir.appendingPathComponent("vocab.json").path
         let r = try runCharRNN(["vocab", "--json", "--all", "--max-vocab", "3", "-o", out], stdin: Data("aab c\n".utf8))
         #expect(r.status == 0)
-        let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let report = try jsonObject(r.stdout)
         #expect(report["tokens"] as? Int == 6)
         #expect(report["distinctTokens"] as? Int == 5)
         #expect(report["vocabularySize"] as? Int == 3)
@@ -63,15 +63,29 @@ import Testing
         #expect(noText.stderr.contains("directory holds no text files (1 binary or hidden files skipped)"))
     }
 
-    @Test func unreadableFileIsAnError() throws {
-        guard getuid() != 0 else { return }  // root reads anything: nothing to check
+    /// A path that exists but cannot be opened for reading, whoever runs the test (root reads any file, so
+    /// permissions cannot show it): a UNIX socket, which open() refuses. One line, status 1, no output file.
+    @Test func unreadableInputIsOneLine() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("secret.txt")
-        try Data("x".utf8).write(to: file)
-        chmod(file.path, 0)
-        let r = try runCharRNN(["vocab", file.path])
-        #expect(r.status == 1 && r.stderr.contains("cannot read"))
+        let path = dir.appendingPathComponent("socket").path
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(bound == 0, "bind: \(String(cString: strerror(errno)))")
+        let output = dir.appendingPathComponent("vocab.json").path
+        let r = try runCharRNN(["vocab", path, "-o", output])
+        #expect(r.status == 1 && r.stderr.hasPrefix("charrnn: error: \(path): cannot read"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: output))
     }
 
     @Test func invalidUTF8WarnsOnceOrFailsWhenStrict() throws {

@@ -4,15 +4,13 @@ import Testing
 
 @testable import CharRNN
 
-@Suite(.serialized) struct WorkerThreadsTests {
-    /// Gradients after one forward/backward, and parameters after two Adam updates, with `threads` workers.
+@Suite struct WorkerThreadsTests {
+    /// Gradients after one forward/backward, and parameters after two Adam updates, with `threads` workers. The
+    /// count is the model's own and is passed to every call, so parallel tests cannot change it.
     func train(cell: CellKind, threads: Int) -> (gradients: [Float], parameters: [Float], loss: Double) {
-        let saved = WorkerThreads.count
-        defer { WorkerThreads.count = saved }
-        WorkerThreads.count = threads
         // B = 24 and H = 256: the batch splits into parts (at least 8 rows each), the update too.
         let config = ModelConfig(vocabularySize: 13, cell: cell, layers: 2, hiddenSize: 256, embeddingSize: 9)
-        let model = CharRNNModel<Float>(config: config)
+        let model = CharRNNModel<Float>(config: config, threads: threads)
         var rng = SplitMix64(seed: 8)
         model.initialize(using: &rng)
         let (steps, batch) = (3, 24)
@@ -25,10 +23,11 @@ import Testing
         var loss = 0.0
         var gradients: [Float] = []
         for _ in 0..<2 {
-            model.parameters.zeroGradients()
+            model.parameters.zeroGradients(threads: threads)
             loss = model.run(inputs: inputs, targets: targets, steps: steps, batch: batch, state: state, train: true, rng: &rng)
             if gradients.isEmpty { gradients = model.parameters.gradients.array }
-            optimizer.update(parameters: model.parameters.values, gradients: model.parameters.gradients, learningRate: 0.01)
+            _ = clipGradients(model.parameters.gradients, threshold: 1, mode: .norm, threads: threads)
+            optimizer.update(parameters: model.parameters.values, gradients: model.parameters.gradients, learningRate: 0.01, threads: threads)
         }
         return (gradients, model.parameters.values.array, loss)
     }

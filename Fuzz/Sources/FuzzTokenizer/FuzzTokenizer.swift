@@ -18,7 +18,7 @@ nonisolated(unsafe) let tokenizers: [(TokenizerConfig, Tokenizer)] = {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTokenizer(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = UnsafeBufferPointer(start: data, count: size)
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let expected = Array(String(decoding: bytes, as: UTF8.self).utf16)
     for (config, tokenizer) in tokenizers {
         var joined: [UInt16] = []

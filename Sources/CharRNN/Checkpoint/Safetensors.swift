@@ -11,13 +11,13 @@
 import Foundation
 
 /// One tensor to write: a name, a shape and its Float32 values.
-public struct SafetensorsEntry {
-    public var name: String
-    public var shape: [Int]
-    public var values: UnsafeBufferPointer<Float>
+struct SafetensorsEntry {
+    var name: String
+    var shape: [Int]
+    var values: UnsafeBufferPointer<Float>
 
     /// A tensor to encode: its name, shape, and values (row-major, as many as the shape holds).
-    public init(name: String, shape: [Int], values: UnsafeBufferPointer<Float>) {
+    init(name: String, shape: [Int], values: UnsafeBufferPointer<Float>) {
         self.name = name
         self.shape = shape
         self.values = values
@@ -25,21 +25,21 @@ public struct SafetensorsEntry {
 }
 
 /// A parsed safetensors file: its metadata and where each tensor's bytes are.
-public struct SafetensorsFile {
+struct SafetensorsFile {
     /// One tensor's entry in the header: its shape and the byte range of its data.
-    public struct Tensor: Equatable, Sendable {
-        public var dtype: String
-        public var shape: [Int]
+    struct Tensor: Equatable, Sendable {
+        var dtype: String
+        var shape: [Int]
         /// Byte range within `bytes`.
-        public var range: Range<Int>
+        var range: Range<Int>
     }
 
-    public let bytes: [UInt8]
-    public let metadata: [String: String]
-    public let tensors: [String: Tensor]
+    let bytes: [UInt8]
+    let metadata: [String: String]
+    let tensors: [String: Tensor]
 
     /// The Float32 values of tensor `name` (which must exist with dtype F32).
-    public func floats(_ name: String) -> [Float] {
+    func floats(_ name: String) -> [Float] {
         let t = tensors[name]!
         precondition(t.dtype == "F32", "tensor \(name) is \(t.dtype), not F32")
         var out = [Float](repeating: 0, count: t.range.count / 4)
@@ -53,9 +53,9 @@ public struct SafetensorsFile {
 }
 
 /// The safetensors container: an 8-byte header length, a JSON header, then the tensors' bytes.
-public enum Safetensors {
+enum Safetensors {
     /// Bytes of a safetensors file holding `entries` (in that order) and `metadata`.
-    public static func encode(_ entries: [SafetensorsEntry], metadata: [String: String]) throws -> [UInt8] {
+    static func encode(_ entries: [SafetensorsEntry], metadata: [String: String]) throws -> [UInt8] {
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         for e in entries {
@@ -76,7 +76,7 @@ public enum Safetensors {
     }
 
     /// Parses and validates a safetensors file's bytes. `path` is for messages.
-    public static func decode(_ bytes: [UInt8], path: String) throws(CheckpointError) -> SafetensorsFile {
+    static func decode(_ bytes: [UInt8], path: String) throws(CheckpointError) -> SafetensorsFile {
         func bad(_ reason: String) -> CheckpointError { .malformed(path: path, reason: reason) }
         guard bytes.count >= 8 else { throw bad("the file has \(bytes.count) bytes, fewer than the 8 of the header length") }
         let length = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }

@@ -37,13 +37,13 @@ public enum CellKind: String, Codable, CaseIterable, Sendable {
 /// Pointers to one recurrent layer's tensors inside a flat parameter (or gradient) buffer.
 ///
 /// Shapes (row-major, PyTorch's): `weightIH` (G·H, D), `weightHH` (G·H, H), `biasIH` (G·H), `biasHH` (G·H).
-public struct RecurrentParameters<T: RNNScalar> {
-    public var weightIH: UnsafeMutablePointer<T>
-    public var weightHH: UnsafeMutablePointer<T>
-    public var biasIH: UnsafeMutablePointer<T>
-    public var biasHH: UnsafeMutablePointer<T>
+struct RecurrentParameters<T: RNNScalar> {
+    var weightIH: UnsafeMutablePointer<T>
+    var weightHH: UnsafeMutablePointer<T>
+    var biasIH: UnsafeMutablePointer<T>
+    var biasHH: UnsafeMutablePointer<T>
 
-    public init(
+    init(
         weightIH: UnsafeMutablePointer<T>, weightHH: UnsafeMutablePointer<T>, biasIH: UnsafeMutablePointer<T>,
         biasHH: UnsafeMutablePointer<T>
     ) {

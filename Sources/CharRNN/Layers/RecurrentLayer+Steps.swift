@@ -1,6 +1,6 @@
 // RecurrentLayer's time steps: the recurrence forward and backward over all steps, and the per-step pieces it is
 // made of. The input projection and the weight gradients are in RecurrentLayer.swift. In Float on a CPU with
-// AVX2/FMA, the LSTM's gate math runs in CKernels (through `lstmForward`/`lstmBackward`, LSTMCell.swift), whose
+// AVX2, the LSTM's gate math runs in CKernels (through `lstmForward`/`lstmBackward`, LSTMCell.swift), whose
 // twins are the Swift `lstmForwardStep`/`lstmBackwardStep`.
 
 extension RecurrentLayer {
@@ -19,7 +19,7 @@ extension RecurrentLayer {
         initialHidden: UnsafePointer<T>, initialCell: UnsafePointer<T>?, parameters p: RecurrentParameters<T>,
         cache: Cache, tableRows: TableRows? = nil
     ) {
-        let (steps, batch, h) = (cache.steps, cache.batch, hiddenSize)
+        let (steps, batch, h, threads) = (cache.steps, cache.batch, hiddenSize, cache.threads)
         for k in 0..<gateRows { cache.inputBias[k] = cell == .gru ? p.biasIH[k] : p.biasIH[k] + p.biasHH[k] }
         cache.initialHidden.pointer.update(from: initialHidden, count: batch * h)
         if cell.hasCellState {
@@ -31,17 +31,19 @@ extension RecurrentLayer {
         if let packed = cache.packedForward {
             // Rows of the batch are independent through time: each worker runs every step for its rows, product
             // and gate math, with no hand-off between steps.
-            if cache.needsMaking(.hiddenForward) { pack(packed, p.weightHH, .transposed) }
+            if cache.needsMaking(.hiddenForward) { pack(packed, p.weightHH, .transposed, threads: threads) }
             if steps == 1 {
                 // One step (generation): the product split by output columns, so each worker reads its part of
                 // W_hh instead of all of it (the step is bound by reading the weights), then the gate math by rows.
-                packed.splitPanelsOverWorkers(rows: batch) { panels, workspace in
+                packed.splitPanelsOverWorkers(rows: batch, threads: threads) { panels, workspace in
                     forwardProduct(0, 0..<batch, packed, p, cache, tableRows, panels: (panels, workspace))
                 }
-                splitOverWorkers(batch, minimumPerPart: minimumRowsPerPart) { rows in forwardGates(0, rows, p, cache) }
+                splitOverWorkers(batch, threads: threads, minimumPerPart: minimumRowsPerPart) { rows in
+                    forwardGates(0, rows, p, cache)
+                }
                 return
             }
-            splitOverWorkers(batch, minimumPerPart: 4) { rows in
+            splitOverWorkers(batch, threads: threads, minimumPerPart: 4) { rows in
                 for t in 0..<steps {
                     forwardProduct(t, rows, packed, p, cache, tableRows)
                     forwardGates(t, rows, p, cache)
@@ -51,7 +53,9 @@ extension RecurrentLayer {
             // Each step's product over the whole batch (OpenBLAS), then the gate math over parts of the batch.
             for t in 0..<steps {
                 forwardProduct(t, 0..<batch, nil, p, cache, tableRows)
-                splitOverWorkers(batch, minimumPerPart: minimumRowsPerPart) { rows in forwardGates(t, rows, p, cache) }
+                splitOverWorkers(batch, threads: threads, minimumPerPart: minimumRowsPerPart) { rows in
+                    forwardGates(t, rows, p, cache)
+                }
             }
         }
     }
@@ -63,7 +67,7 @@ extension RecurrentLayer {
         parameters p: RecurrentParameters<T>, gradients dp: RecurrentParameters<T>,
         dInitialHidden: UnsafeMutablePointer<T>?, dInitialCell: UnsafeMutablePointer<T>?, cache: Cache
     ) {
-        let (steps, batch, h, g) = (cache.steps, cache.batch, hiddenSize, gateRows)
+        let (steps, batch, h, g, threads) = (cache.steps, cache.batch, hiddenSize, gateRows, cache.threads)
         let dh = cache.dHidden.pointer
         let dc = cache.dCell.pointer
         if let dFinalHidden { dh.update(from: dFinalHidden, count: batch * h) } else { dh.update(repeating: 0, count: batch * h) }
@@ -72,8 +76,8 @@ extension RecurrentLayer {
         // Workers write disjoint rows of the cache.
         nonisolated(unsafe) let (p, cache, dOutput) = (p, cache, dOutput)
         if let packed = cache.packedBackward {
-            if cache.needsMaking(.hiddenBackward) { pack(packed, p.weightHH, .none) }
-            splitOverWorkers(batch, minimumPerPart: 4) { rows in
+            if cache.needsMaking(.hiddenBackward) { pack(packed, p.weightHH, .none, threads: threads) }
+            splitOverWorkers(batch, threads: threads, minimumPerPart: 4) { rows in
                 for t in stride(from: steps - 1, through: 0, by: -1) {
                     backwardGates(t, rows, dOutput, cache)
                     backwardProduct(t, rows, packed, p, cache)
@@ -81,7 +85,9 @@ extension RecurrentLayer {
             }
         } else {
             for t in stride(from: steps - 1, through: 0, by: -1) {
-                splitOverWorkers(batch, minimumPerPart: minimumRowsPerPart) { rows in backwardGates(t, rows, dOutput, cache) }
+                splitOverWorkers(batch, threads: threads, minimumPerPart: minimumRowsPerPart) { rows in
+                    backwardGates(t, rows, dOutput, cache)
+                }
                 backwardProduct(t, 0..<batch, nil, p, cache)
             }
         }
@@ -92,33 +98,35 @@ extension RecurrentLayer {
         // GRU): one GEMM over all steps, the first T blocks of the hidden history.
         let dP = UnsafePointer(cache.dPre.pointer)
         let dPHidden = cell == .gru ? UnsafePointer(cache.dPreHidden.pointer) : dP
-        matrixMultiply(.transposed, .none, m: g, n: h, k: steps * batch, a: dPHidden, lda: g, b: cache.hiddenHistory.pointer, ldb: h, beta: 1, c: dp.weightHH, ldc: h)
+        matrixMultiply(.transposed, .none, m: g, n: h, k: steps * batch, a: dPHidden, lda: g, b: cache.hiddenHistory.pointer, ldb: h, beta: 1, c: dp.weightHH, ldc: h, threads: threads)
         if cell == .gru {
-            addRowSums(dp.biasIH, dP, rows: steps * batch, width: g)
-            addRowSums(dp.biasHH, dPHidden, rows: steps * batch, width: g)
+            addRowSums(dp.biasIH, dP, rows: steps * batch, width: g, threads: threads)
+            addRowSums(dp.biasHH, dPHidden, rows: steps * batch, width: g, threads: threads)
         } else {
             // Both biases get Σ_b (Σ_t ∂L/∂P[t, b]), the row sums backwardGates kept, in row order.
-            addRowSums(dp.biasIH, cache.biasRowSums.pointer, rows: batch, width: g, alsoInto: dp.biasHH)
+            addRowSums(dp.biasIH, cache.biasRowSums.pointer, rows: batch, width: g, alsoInto: dp.biasHH, threads: threads)
         }
     }
 
     /// Packs op(W_hh) into `packed` (then T is Float).
     @inline(__always)
-    private func pack(_ packed: PackedMatrix, _ w: UnsafePointer<T>, _ transW: Transpose) {
-        packed.pack(float(w), ldb: hiddenSize, transW)
+    private func pack(_ packed: PackedMatrix, _ w: UnsafePointer<T>, _ transW: Transpose, threads: Int) {
+        packed.pack(float(w), ldb: hiddenSize, transW, threads: threads)
     }
 
     /// C ← β·C + A · op(W_hh) for one step: A (m, k), C (m, n), W_hh stored (G·H, H). Through a packed copy on
-    /// this thread when given (then T is Float), through OpenBLAS otherwise.
+    /// this thread when given (then T is Float), through OpenBLAS otherwise (split over up to `threads` threads:
+    /// the products without packed weights run on the calling thread, one per step).
     @inline(__always)
     private func recurrentProduct(
         _ packed: PackedMatrix?, _ transW: Transpose, m: Int, n: Int, k: Int, a: UnsafePointer<T>,
-        w: UnsafePointer<T>, beta: T, c: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>? = nil
+        w: UnsafePointer<T>, beta: T, c: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>? = nil,
+        threads: Int
     ) {
         if let packed {
             packed.multiply(m: m, a: float(a), lda: k, beta: Float(beta), c: float(c), ldc: n, workspace: workspace.map { float($0) })
         } else {
-            matrixMultiply(.none, transW, m: m, n: n, k: k, a: a, lda: k, b: w, ldb: hiddenSize, beta: beta, c: c, ldc: n)
+            matrixMultiply(.none, transW, m: m, n: n, k: k, a: a, lda: k, b: w, ldb: hiddenSize, beta: beta, c: c, ldc: n, threads: threads)
         }
     }
 
@@ -178,7 +186,7 @@ extension RecurrentLayer {
         // Through a copy of h_{t-1} in the order the kernel reads it, in this worker's rows of the workspace (the
         // product meets G·H/16 panels, each re-reading A): same bits, 1.07× the training speed (BENCHMARKS.md).
         let workspace = packed.map { cache.productWorkspace.pointer + $0.workspaceCount(rows: r0) }
-        recurrentProduct(packed, .transposed, m: rows.count, n: g, k: h, a: hPrev + r0 * h, w: p.weightHH, beta: 1, c: target, workspace: workspace)
+        recurrentProduct(packed, .transposed, m: rows.count, n: g, k: h, a: hPrev + r0 * h, w: p.weightHH, beta: 1, c: target, workspace: workspace, threads: cache.threads)
     }
 
     /// Step t's gate math for `rows`, from the pre-activations the product completed.
@@ -236,51 +244,9 @@ extension RecurrentLayer {
         let workspace = packed.map { cache.productWorkspace.pointer + $0.workspaceCount(rows: r0) }
         if cell == .gru {
             dh.update(from: cache.dHiddenDirect.pointer + r0 * h, count: rows.count * h)
-            recurrentProduct(packed, .none, m: rows.count, n: h, k: g, a: cache.dPreHidden.pointer + (t * batch + r0) * g, w: p.weightHH, beta: 1, c: dh, workspace: workspace)
+            recurrentProduct(packed, .none, m: rows.count, n: h, k: g, a: cache.dPreHidden.pointer + (t * batch + r0) * g, w: p.weightHH, beta: 1, c: dh, workspace: workspace, threads: cache.threads)
         } else {
-            recurrentProduct(packed, .none, m: rows.count, n: h, k: g, a: cache.dPre.pointer + (t * batch + r0) * g, w: p.weightHH, beta: 0, c: dh, workspace: workspace)
+            recurrentProduct(packed, .none, m: rows.count, n: h, k: g, a: cache.dPre.pointer + (t * batch + r0) * g, w: p.weightHH, beta: 0, c: dh, workspace: workspace, threads: cache.threads)
         }
     }
-}
-
-/// sums[k] += Σ_r rows[r·width + k], and the same column sums into `second` when given; each column summed in
-/// row order from zero, then added. Parts of the columns run on the worker threads (the same bits for any thread
-/// count). Bias gradients: the LSTM's and RNN's two biases share one pass.
-func addRowSums<T: RNNScalar>(
-    _ sums: UnsafeMutablePointer<T>, _ values: UnsafePointer<T>, rows: Int, width: Int,
-    alsoInto second: UnsafeMutablePointer<T>? = nil
-) {
-    nonisolated(unsafe) let (sums, values, second) = (sums, values, second)
-    splitOverWorkers(width, minimumPerPart: max(16, (1 << 16) / max(1, rows)), alignment: 16) { cols in
-        withUnsafeTemporaryAllocation(of: T.self, capacity: cols.count) { column in
-            let total = column.baseAddress!
-            total.initialize(repeating: 0, count: cols.count)
-            for r in 0..<rows { addInPlace(total, values + r * width + cols.lowerBound, count: cols.count) }
-            addInPlace(sums + cols.lowerBound, total, count: cols.count)
-            if let second { addInPlace(second + cols.lowerBound, total, count: cols.count) }
-        }
-    }
-}
-
-/// a[i] += b[i] for i < count.
-@_specialize(where T == Float)
-@_specialize(where T == Double)
-func addInPlace<T: RNNScalar>(_ a: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, count: Int) {
-    for i in 0..<count { a[i] += b[i] }
-}
-
-/// a[i] = b[i] + c[i] for i < count.
-@_specialize(where T == Float)
-@_specialize(where T == Double)
-func setSum<T: RNNScalar>(_ a: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafePointer<T>, count: Int) {
-    for i in 0..<count { a[i] = b[i] + c[i] }
-}
-
-/// A pointer to T's storage as Float, for the Float-only C kernels (callers check T == Float).
-@inline(__always)
-func float<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
-
-@inline(__always)
-func float<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
-    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
 }

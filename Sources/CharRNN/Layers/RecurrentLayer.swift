@@ -13,15 +13,15 @@
 // Backward accumulates (+=) into the gradients; the caller zeroes them once per step.
 
 /// A recurrent layer's sizes and cell type; the parameters live in a flat buffer (see `RecurrentParameters`).
-public struct RecurrentLayer<T: RNNScalar>: Sendable {
-    public let cell: CellKind
+struct RecurrentLayer<T: RNNScalar>: Sendable {
+    let cell: CellKind
     /// D: input features.
-    public let inputSize: Int
+    let inputSize: Int
     /// H: hidden units.
-    public let hiddenSize: Int
+    let hiddenSize: Int
 
     /// A layer of `cell` taking D = `inputSize` features to H = `hiddenSize` units.
-    public init(cell: CellKind, inputSize: Int, hiddenSize: Int) {
+    init(cell: CellKind, inputSize: Int, hiddenSize: Int) {
         precondition(inputSize > 0 && hiddenSize > 0, "layer sizes must be positive: D=\(inputSize) H=\(hiddenSize)")
         self.cell = cell
         self.inputSize = inputSize
@@ -29,21 +29,23 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     }
 
     /// G·H: rows of W_ih and W_hh.
-    public var gateRows: Int { cell.gateCount * hiddenSize }
+    var gateRows: Int { cell.gateCount * hiddenSize }
 
     /// Parameters in this layer: W_ih, W_hh, b_ih, b_hh.
-    public var parameterCount: Int { gateRows * (inputSize + hiddenSize + 2) }
+    var parameterCount: Int { gateRows * (inputSize + hiddenSize + 2) }
 
     /// Activations saved by `forward` for `backward`, and backward's workspaces, for one (T, B).
-    public final class Cache {
-        public let steps: Int
-        public let batch: Int
+    final class Cache {
+        let steps: Int
+        let batch: Int
+        /// Threads for this cache's products, gate math and sums: the model's count, fixed for the cache's life.
+        let threads: Int
         /// (T, B, G·H): activated gates (LSTM i f g o, GRU r z n; the RNN keeps h_t here).
         let gates: Buffer<T>
         /// LSTM: c_t; GRU: W_hn h_{t-1} + b_hn; (T, B, H). Empty for the RNN.
         let states: Buffer<T>
         /// (T, B, H): h_t, the layer's output; a view of `hiddenHistory`.
-        public let outputs: Buffer<T>
+        let outputs: Buffer<T>
         /// h0 and c0 as given to forward, (B, H) each; h0 is a view of `hiddenHistory`.
         let initialHidden: Buffer<T>
         /// (T + 1, B, H): [h0; h_0 … h_{T-1}], so h_{t-1} for every step is one block and dW_hh one GEMM.
@@ -102,7 +104,9 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         /// op(W_ih) packed into `slot` (made on first use): W_ih stored (G·H, D).
         func packedInputWeights(_ slot: inout PackedMatrix?, _ w: UnsafePointer<T>, rows g: Int, cols d: Int, _ trans: Transpose) -> PackedMatrix {
             if slot == nil { slot = trans == .transposed ? PackedMatrix(k: d, n: g) : PackedMatrix(k: g, n: d) }
-            if needsMaking(trans == .transposed ? .inputForward : .inputBackward) { slot!.pack(float(w), ldb: d, trans) }
+            if needsMaking(trans == .transposed ? .inputForward : .inputBackward) {
+                slot!.pack(float(w), ldb: d, trans, threads: threads)
+            }
             return slot!
         }
 
@@ -116,11 +120,12 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
             return buffer!.pointer
         }
 
-        init(layer: RecurrentLayer, steps: Int, batch: Int, packedProducts: Bool, weightsFrozen: Bool) {
+        init(layer: RecurrentLayer, steps: Int, batch: Int, threads: Int, packedProducts: Bool, weightsFrozen: Bool) {
             let (h, g) = (layer.hiddenSize, layer.gateRows)
             let isGRU = layer.cell == .gru
             self.steps = steps
             self.batch = batch
+            self.threads = workerCount(threads)
             self.weightsFrozen = weightsFrozen
             gates = Buffer(count: steps * batch * g)
             states = Buffer(count: layer.cell == .rnn ? 0 : steps * batch * h)
@@ -150,12 +155,17 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     /// - Parameters:
     ///   - steps: T.
     ///   - batch: B.
+    ///   - threads: threads for the cache's products, gate math and sums (the same bits for any count).
     ///   - packedProducts: run Float products on packed weights when the CPU has the vectorized kernel.
     ///   - weightsFrozen: the caller promises that every forward and backward through this cache gets the same
     ///     weights, embedding and vocabulary size: the packed copies and the vocabulary table are made once.
-    public func makeCache(steps: Int, batch: Int, packedProducts: Bool = true, weightsFrozen: Bool = false) -> Cache {
+    func makeCache(
+        steps: Int, batch: Int, threads: Int = 1, packedProducts: Bool = true, weightsFrozen: Bool = false
+    ) -> Cache {
         precondition(steps > 0 && batch > 0, "need at least one step and one row: T=\(steps) B=\(batch)")
-        return Cache(layer: self, steps: steps, batch: batch, packedProducts: packedProducts, weightsFrozen: weightsFrozen)
+        return Cache(
+            layer: self, steps: steps, batch: batch, threads: threads, packedProducts: packedProducts,
+            weightsFrozen: weightsFrozen)
     }
 
     /// Runs the layer over `cache.steps` steps.
@@ -166,7 +176,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     ///   - initialCell: c0, (B, H), LSTM only (nil otherwise).
     ///   - p: the layer's weights and biases.
     ///   - cache: receives the outputs (`cache.outputs`) and what backward needs.
-    public func forward(
+    func forward(
         input: UnsafePointer<T>, initialHidden: UnsafePointer<T>, initialCell: UnsafePointer<T>?,
         parameters p: RecurrentParameters<T>, cache: Cache
     ) {
@@ -174,9 +184,9 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         // P = X · W_ihᵀ; the biases are added by each step (`recur`).
         if cache.packedForward != nil {
             let packed = cache.packedInputWeights(&cache.packedInputForward, p.weightIH, rows: g, cols: d, .transposed)
-            packed.multiplyOverWorkers(m: rows, a: float(input), lda: d, c: float(cache.gates.pointer), ldc: g)
+            packed.multiplyOverWorkers(m: rows, a: float(input), lda: d, c: float(cache.gates.pointer), ldc: g, threads: cache.threads)
         } else {
-            matrixMultiply(.none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 0, c: cache.gates.pointer, ldc: g)
+            matrixMultiply(.none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 0, c: cache.gates.pointer, ldc: g, threads: cache.threads)
         }
         recur(initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache)
     }
@@ -194,26 +204,28 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     ///   - initialCell: c0, (B, H), LSTM only (nil otherwise).
     ///   - p: the layer's weights and biases.
     ///   - cache: receives the outputs (`cache.outputs`) and what backward needs.
-    public func forward(
+    func forward(
         ids: UnsafePointer<Int32>, embedding: UnsafePointer<T>, vocabularySize: Int,
         initialHidden: UnsafePointer<T>, initialCell: UnsafePointer<T>?, parameters p: RecurrentParameters<T>,
         cache: Cache
     ) {
         let (d, g, v) = (inputSize, gateRows, vocabularySize)
         let q = cache.tableBuffer(&cache.table, rows: v, width: g, holding: .table)
-        if cache.needsMaking(.table) { matrixMultiply(.none, .transposed, m: v, n: g, k: d, a: embedding, lda: d, b: p.weightIH, ldb: d, beta: 0, c: q, ldc: g) }
+        if cache.needsMaking(.table) {
+            matrixMultiply(.none, .transposed, m: v, n: g, k: d, a: embedding, lda: d, b: p.weightIH, ldb: d, beta: 0, c: q, ldc: g, threads: cache.threads)
+        }
         // Each step copies its rows of P from Q itself, while they are in cache (not a pass over all of P first).
         recur(initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache, tableRows: TableRows(table: q, ids: ids))
     }
 
     /// The final cell state c_{T-1} after `forward` (LSTM only), (B, H).
-    public func finalCell(_ cache: Cache) -> UnsafeMutablePointer<T> {
+    func finalCell(_ cache: Cache) -> UnsafeMutablePointer<T> {
         precondition(cell.hasCellState, "only the LSTM has a cell state")
         return cache.states.pointer + (cache.steps - 1) * cache.batch * hiddenSize
     }
 
     /// The final hidden state h_{T-1} after `forward`, (B, H).
-    public func finalHidden(_ cache: Cache) -> UnsafeMutablePointer<T> {
+    func finalHidden(_ cache: Cache) -> UnsafeMutablePointer<T> {
         cache.outputs.pointer + (cache.steps - 1) * cache.batch * hiddenSize
     }
 
@@ -230,7 +242,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     ///   - dInitialHidden: receives ∂L/∂h0, (B, H), or nil.
     ///   - dInitialCell: receives ∂L/∂c0, (B, H), or nil.
     ///   - cache: what the last forward saved.
-    public func backward(
+    func backward(
         dOutput: UnsafePointer<T>, dFinalHidden: UnsafePointer<T>?, dFinalCell: UnsafePointer<T>?,
         input: UnsafePointer<T>, parameters p: RecurrentParameters<T>, gradients dp: RecurrentParameters<T>,
         dInput: UnsafeMutablePointer<T>?, dInitialHidden: UnsafeMutablePointer<T>?,
@@ -240,13 +252,13 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         // dW_ih += dPᵀ · X and dX = dP · W_ih, one GEMM each over all steps.
         let (rows, d, g) = (cache.steps * cache.batch, inputSize, gateRows)
         let dP = UnsafePointer(cache.dPre.pointer)
-        matrixMultiply(.transposed, .none, m: g, n: d, k: rows, a: dP, lda: g, b: input, ldb: d, beta: 1, c: dp.weightIH, ldc: d)
+        matrixMultiply(.transposed, .none, m: g, n: d, k: rows, a: dP, lda: g, b: input, ldb: d, beta: 1, c: dp.weightIH, ldc: d, threads: cache.threads)
         if let dInput {
             if cache.packedForward != nil {
                 let packed = cache.packedInputWeights(&cache.packedInputBackward, p.weightIH, rows: g, cols: d, .none)
-                packed.multiplyOverWorkers(m: rows, a: float(dP), lda: g, c: float(dInput), ldc: d)
+                packed.multiplyOverWorkers(m: rows, a: float(dP), lda: g, c: float(dInput), ldc: d, threads: cache.threads)
             } else {
-                matrixMultiply(.none, .none, m: rows, n: d, k: g, a: dP, lda: g, b: p.weightIH, ldb: d, c: dInput, ldc: d)
+                matrixMultiply(.none, .none, m: rows, n: d, k: g, a: dP, lda: g, b: p.weightIH, ldb: d, c: dInput, ldc: d, threads: cache.threads)
             }
         }
     }
@@ -266,7 +278,7 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
     ///   - dInitialHidden: receives ∂L/∂h0, (B, H), or nil.
     ///   - dInitialCell: receives ∂L/∂c0, (B, H), or nil.
     ///   - cache: what the last forward saved.
-    public func backward(
+    func backward(
         dOutput: UnsafePointer<T>, dFinalHidden: UnsafePointer<T>?, dFinalCell: UnsafePointer<T>?,
         ids: UnsafePointer<Int32>, embedding: UnsafePointer<T>, vocabularySize: Int,
         parameters p: RecurrentParameters<T>, gradients dp: RecurrentParameters<T>,
@@ -279,15 +291,15 @@ public struct RecurrentLayer<T: RNNScalar>: Sendable {
         let (rows, d, g, v) = (cache.steps * cache.batch, inputSize, gateRows, vocabularySize)
         nonisolated(unsafe) let dQ = cache.tableBuffer(&cache.dTable, rows: v, width: g)
         nonisolated(unsafe) let (dP, ids) = (UnsafePointer(cache.dPre.pointer), ids)
-        splitOverWorkers(g, minimumPerPart: 256, alignment: 16) { cols in
+        splitOverWorkers(g, threads: cache.threads, minimumPerPart: 256, alignment: 16) { cols in
             for t in 0..<v { (dQ + t * g + cols.lowerBound).update(repeating: 0, count: cols.count) }
             for r in 0..<rows {
                 addInPlace(dQ + Int(ids[r]) * g + cols.lowerBound, dP + r * g + cols.lowerBound, count: cols.count)
             }
         }
-        matrixMultiply(.transposed, .none, m: g, n: d, k: v, a: dQ, lda: g, b: embedding, ldb: d, beta: 1, c: dp.weightIH, ldc: d)
+        matrixMultiply(.transposed, .none, m: g, n: d, k: v, a: dQ, lda: g, b: embedding, ldb: d, beta: 1, c: dp.weightIH, ldc: d, threads: cache.threads)
         if let dEmbedding {
-            matrixMultiply(.none, .none, m: v, n: d, k: g, a: dQ, lda: g, b: p.weightIH, ldb: d, beta: 1, c: dEmbedding, ldc: d)
+            matrixMultiply(.none, .none, m: v, n: d, k: g, a: dQ, lda: g, b: p.weightIH, ldb: d, beta: 1, c: dEmbedding, ldc: d, threads: cache.threads)
         }
     }
 }

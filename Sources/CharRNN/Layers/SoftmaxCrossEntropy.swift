@@ -8,16 +8,16 @@
 /// Returns Σ_r loss_r (nats). When `gradientScale` is given, overwrites `logits` with
 /// gradientScale · ∂(Σ loss)/∂logits: the caller passes 1/N to get the gradient of the mean.
 ///
-/// Rows are independent: parts of them run on the worker threads, and the per-row losses are summed in row
+/// Rows are independent: parts of them run on up to `threads` threads, and the per-row losses are summed in row
 /// order afterwards, so the total is the same for any thread count.
 func softmaxCrossEntropy<T: RNNScalar>(
     logits: UnsafeMutablePointer<T>, targets: UnsafePointer<Int32>, rows n: Int, classes v: Int,
-    gradientScale: T?
+    gradientScale: T?, threads: Int
 ) -> Double {
     var losses = [Double](repeating: 0, count: n)
     losses.withUnsafeMutableBufferPointer { buffer in
         nonisolated(unsafe) let (losses, logits, targets) = (buffer.baseAddress!, logits, targets)
-        splitOverWorkers(n, minimumPerPart: max(1, 16_384 / max(1, v))) { rows in
+        splitOverWorkers(n, threads: threads, minimumPerPart: max(1, 16_384 / max(1, v))) { rows in
             for r in rows {
                 losses[r] = softmaxCrossEntropyRow(logits + r * v, target: Int(targets[r]), classes: v, gradientScale: gradientScale)
             }

@@ -8,9 +8,15 @@
 // Shapes: inputs and targets (T, B) time-major; embedded (N, E) with N = T·B; layer outputs (N, H); logits (N, V).
 
 /// A character-level RNN language model and its workspaces.
+///
+/// Not thread-safe: one call at a time (each call may use `threads` threads itself).
 public final class CharRNNModel<T: RNNScalar> {
     public let config: ModelConfig
     public let parameters: ParameterStore<T>
+    /// Threads every forward and backward pass of this model uses for its products, gate math and softmax, fixed
+    /// when the model is made; results are the same bits for any count. (charrnn splits products over its own
+    /// threads, so making a model sets OpenBLAS to one thread per call.)
+    public let threads: Int
     let layers: [RecurrentLayer<T>]
     private var workspace: Workspace?
 
@@ -44,7 +50,9 @@ public final class CharRNNModel<T: RNNScalar> {
             inputs = .allocate(capacity: n)
             targets = .allocate(capacity: n)
             embedded = Buffer(count: n * c.embeddingSize)
-            caches = model.layers.map { $0.makeCache(steps: steps, batch: batch, weightsFrozen: weightsFrozen) }
+            caches = model.layers.map {
+                $0.makeCache(steps: steps, batch: batch, threads: model.threads, weightsFrozen: weightsFrozen)
+            }
             masks = (0..<dropoutLayers).map { _ in Buffer(count: n * c.hiddenSize) }
             dropped = (0..<dropoutLayers).map { _ in Buffer(count: n * c.hiddenSize) }
             logits = Buffer(count: n * c.vocabularySize)
@@ -60,9 +68,15 @@ public final class CharRNNModel<T: RNNScalar> {
     }
 
     /// A model of `config`'s shape with zero weights; call `initialize(using:)` or load a checkpoint.
-    public init(config: ModelConfig) {
+    ///
+    /// - Parameters:
+    ///   - config: the model's shape (`config.problem` must be nil).
+    ///   - threads: threads for the model's passes (default 1; values below 1 count as 1).
+    public init(config: ModelConfig, threads: Int = 1) {
         precondition(config.problem == nil, config.problem ?? "")
         self.config = config
+        self.threads = workerCount(threads)
+        _ = BLASThreads.singleThreaded
         parameters = ParameterStore(config: config)
         layers = (0..<config.layers).map {
             RecurrentLayer(cell: config.cell, inputSize: $0 == 0 ? config.embeddingSize : config.hiddenSize, hiddenSize: config.hiddenSize)
@@ -128,15 +142,26 @@ public final class CharRNNModel<T: RNNScalar> {
         precondition(targets.allSatisfy { $0 >= 0 && Int($0) < v }, "token id outside the vocabulary of \(v)")
         let w = inputs.withUnsafeBufferPointer { forward($0, steps: steps, batch: batch, state: state, train: train, rng: &rng) }
         w.targets.update(from: targets, count: n)
-        let total = softmaxCrossEntropy(logits: w.logits.pointer, targets: w.targets, rows: n, classes: v, gradientScale: train ? T(1) / T(n) : nil)
+        let total = softmaxCrossEntropy(
+            logits: w.logits.pointer, targets: w.targets, rows: n, classes: v, gradientScale: train ? T(1) / T(n) : nil,
+            threads: threads)
         guard train else { return total / Double(n) }
         backward(w)
         return total / Double(n)
     }
 
-    /// Forward only: the logits of every position, `(T·B, V)` time-major, valid until the next call. The state is
-    /// replaced by the final one. Allocates nothing once the workspace for (T, B) exists.
-    public func logits(
+    /// Forward only: runs `inputs`, (T, B) time-major, and calls `body` with the logits of every position,
+    /// `(T·B, V)` time-major, valid during the call. The state is replaced by the final one. Allocates nothing
+    /// once the workspace for (T, B) exists.
+    public func logits<R>(
+        inputs: [Int32], steps: Int, batch: Int, state: RecurrentState<T>,
+        _ body: (UnsafeBufferPointer<T>) throws -> R
+    ) rethrows -> R {
+        try body(inputs.withUnsafeBufferPointer { logits(inputs: $0, steps: steps, batch: batch, state: state) })
+    }
+
+    /// `logits(inputs:steps:batch:state:_:)` on ids in place, the logits valid until the next call.
+    func logits(
         inputs: UnsafeBufferPointer<Int32>, steps: Int, batch: Int, state: RecurrentState<T>
     ) -> UnsafeBufferPointer<T> {
         logits(inputs: inputs, steps: steps, batch: batch, state: state, workspace: nil)
@@ -189,7 +214,9 @@ public final class CharRNNModel<T: RNNScalar> {
             layer.forward(input: input, initialHidden: h0, initialCell: c0, parameters: p.recurrent(k), cache: w.caches[k])
         }
         let top = w.caches[layers.count - 1].outputs.pointer
-        linearForward(output: w.logits.pointer, input: top, weight: p.value("decoder.weight"), bias: p.value("decoder.bias"), rows: n, inputSize: h, outputSize: v)
+        linearForward(
+            output: w.logits.pointer, input: top, weight: p.value("decoder.weight"), bias: p.value("decoder.bias"), rows: n,
+            inputSize: h, outputSize: v, threads: threads)
 
         // Carry the final states (detached) to the next batch.
         for (k, layer) in layers.enumerated() {
@@ -217,7 +244,9 @@ public final class CharRNNModel<T: RNNScalar> {
         let top = w.caches[layers.count - 1].outputs.pointer
 
         var dCurrent = w.dHidden[0].pointer
-        linearBackward(dInput: dCurrent, dWeight: p.gradient("decoder.weight"), dBias: p.gradient("decoder.bias"), dOutput: w.logits.pointer, input: top, weight: p.value("decoder.weight"), rows: n, inputSize: h, outputSize: v)
+        linearBackward(
+            dInput: dCurrent, dWeight: p.gradient("decoder.weight"), dBias: p.gradient("decoder.bias"), dOutput: w.logits.pointer,
+            input: top, weight: p.value("decoder.weight"), rows: n, inputSize: h, outputSize: v, threads: threads)
         let table = usesVocabularyTable(positions: n)
         for k in stride(from: layers.count - 1, through: 0, by: -1) {
             if k == 0 && table {

@@ -21,8 +21,8 @@ public struct ParameterView: Sendable, Equatable {
 public final class ParameterStore<T: RNNScalar> {
     /// The views in PyTorch's state_dict order.
     public let views: [ParameterView]
-    public let values: Buffer<T>
-    public let gradients: Buffer<T>
+    let values: Buffer<T>
+    let gradients: Buffer<T>
     private let index: [String: Int]
 
     /// Lays out the parameters of `config`.
@@ -65,23 +65,42 @@ public final class ParameterStore<T: RNNScalar> {
         return views[i]
     }
 
+    /// The values of the tensor `name`, row-major in its view's shape.
+    public func tensor(_ name: String) -> [T] {
+        let v = view(name)
+        return Array(UnsafeBufferPointer(start: values.pointer + v.offset, count: v.count))
+    }
+
+    /// Sets the tensor `name` to `newValues` (row-major, as many as its view holds).
+    public func setTensor(_ name: String, to newValues: [T]) {
+        let v = view(name)
+        precondition(newValues.count == v.count, "\(name) holds \(v.count) values, got \(newValues.count)")
+        (values.pointer + v.offset).update(from: newValues, count: v.count)
+    }
+
+    /// All values, in the order of `views`.
+    public var allValues: [T] { values.array }
+
     /// Pointer to the values of `name`.
-    public func value(_ name: String) -> UnsafeMutablePointer<T> { values.pointer + view(name).offset }
+    func value(_ name: String) -> UnsafeMutablePointer<T> { values.pointer + view(name).offset }
 
     /// Pointer to the gradient of `name`.
-    public func gradient(_ name: String) -> UnsafeMutablePointer<T> { gradients.pointer + view(name).offset }
+    func gradient(_ name: String) -> UnsafeMutablePointer<T> { gradients.pointer + view(name).offset }
 
     /// Layer k's parameters (in `values`, or in `gradients` when `gradient` is true).
-    public func recurrent(_ k: Int, gradient: Bool = false) -> RecurrentParameters<T> {
+    func recurrent(_ k: Int, gradient: Bool = false) -> RecurrentParameters<T> {
         let at = gradient ? self.gradient : self.value
         return RecurrentParameters(
             weightIH: at("rnn.weight_ih_l\(k)"), weightHH: at("rnn.weight_hh_l\(k)"), biasIH: at("rnn.bias_ih_l\(k)"),
             biasHH: at("rnn.bias_hh_l\(k)"))
     }
 
-    /// Sets every gradient to zero (once per training step; backward passes accumulate).
-    public func zeroGradients() {
+    /// Sets every gradient to zero (once per training step; backward passes accumulate), on up to `threads`
+    /// threads.
+    func zeroGradients(threads: Int = 1) {
         nonisolated(unsafe) let g = gradients.pointer
-        splitOverWorkers(count, minimumPerPart: 1 << 18) { part in (g + part.lowerBound).update(repeating: 0, count: part.count) }
+        splitOverWorkers(count, threads: threads, minimumPerPart: 1 << 18) { part in
+            (g + part.lowerBound).update(repeating: 0, count: part.count)
+        }
     }
 }

@@ -7,8 +7,9 @@
 // differences see the same smooth function the analytic derivatives describe.
 import Foundation
 
-/// A floating-point type the layers run in: Float for training, Double for gradient checks.
-public protocol RNNScalar: BLASScalar, SIMDScalar, Codable {
+/// A floating-point type the layers run in: Float for training, Double for gradient checks. Only Float and Double
+/// conform (the matrix products call CBLAS's single- and double-precision routines).
+public protocol RNNScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable {
     /// e^x, lane-wise.
     static func exp(_ x: SIMD8<Self>) -> SIMD8<Self>
     /// e^x for one value (softmax).

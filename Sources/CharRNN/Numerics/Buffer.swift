@@ -5,14 +5,14 @@
 
 /// A zero-initialized, 64-byte-aligned array of `count` scalars that owns its memory (on huge pages from 2 MiB,
 /// see `allocateLarge`), or a view of part of another buffer's.
-public final class Buffer<T: RNNScalar> {
-    public let count: Int
-    public let pointer: UnsafeMutablePointer<T>
+final class Buffer<T: RNNScalar> {
+    let count: Int
+    let pointer: UnsafeMutablePointer<T>
     /// The buffer a view shares memory with (kept alive by it); nil when this buffer owns its memory.
     private let base: Buffer<T>?
 
     /// A buffer of `count` zeros.
-    public init(count: Int) {
+    init(count: Int) {
         precondition(count >= 0, "Buffer count must be non-negative, got \(count)")
         self.count = count
         let raw = allocateLarge(byteCount: max(1, count) * MemoryLayout<T>.stride)
@@ -22,7 +22,7 @@ public final class Buffer<T: RNNScalar> {
     }
 
     /// A view of `count` elements of `base` from `offset`: the same memory, not a copy.
-    public init(viewing base: Buffer<T>, offset: Int, count: Int) {
+    init(viewing base: Buffer<T>, offset: Int, count: Int) {
         precondition(offset >= 0 && count >= 0 && offset + count <= base.count, "view \(offset)..<\(offset + count) outside a buffer of \(base.count)")
         self.count = count
         pointer = base.pointer + offset
@@ -30,7 +30,7 @@ public final class Buffer<T: RNNScalar> {
     }
 
     /// A buffer holding a copy of `values`.
-    public convenience init(_ values: [T]) {
+    convenience init(_ values: [T]) {
         self.init(count: values.count)
         for (i, v) in values.enumerated() { pointer[i] = v }
     }
@@ -38,12 +38,12 @@ public final class Buffer<T: RNNScalar> {
     deinit { if base == nil { UnsafeMutableRawPointer(pointer).deallocate() } }
 
     /// Sets every element to zero.
-    public func zero() { pointer.update(repeating: 0, count: count) }
+    func zero() { pointer.update(repeating: 0, count: count) }
 
     /// The elements as an array (for tests and I/O).
-    public var array: [T] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+    var array: [T] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 
-    public subscript(i: Int) -> T {
+    subscript(i: Int) -> T {
         get { pointer[i] }
         set { pointer[i] = newValue }
     }

@@ -5,73 +5,74 @@
 import COpenBLAS
 
 /// Whether a matrix operand is used as stored or transposed.
-public enum Transpose: Sendable {
+enum Transpose: Sendable {
     /// The matrix as stored.
     case none
     /// Its transpose.
     case transposed
 }
 
-/// A floating-point type with a BLAS matrix multiply: Float (sgemm) and Double (dgemm).
-public protocol BLASScalar: BinaryFloatingPoint, Sendable {
-    /// CBLAS gemm in row-major order; see `matrixMultiply`.
-    static func gemm(
-        _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Self,
-        _ a: UnsafePointer<Self>, _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int, _ beta: Self,
-        _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
-
-    /// CBLAS gemv in row-major order: y ← α·op(M)·x + β·y, M stored (rows, cols) with leading dimension ldm.
-    static func gemv(
-        _ trans: Transpose, _ rows: Int, _ cols: Int, _ alpha: Self, _ m: UnsafePointer<Self>, _ ldm: Int,
-        _ x: UnsafePointer<Self>, _ incx: Int, _ beta: Self, _ y: UnsafeMutablePointer<Self>, _ incy: Int)
-}
-
 @inline(__always)
 private func cblasTranspose(_ t: Transpose) -> CBLAS_TRANSPOSE { t == .none ? CblasNoTrans : CblasTrans }
 
-extension Float: BLASScalar {
-    @inline(__always)
-    public static func gemm(
-        _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
-        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
-        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
-    ) {
-        cblas_sgemm(
-            CblasRowMajor, cblasTranspose(transA), cblasTranspose(transB), blasint(m), blasint(n), blasint(k),
-            alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
-    }
-
-    @inline(__always)
-    public static func gemv(
-        _ trans: Transpose, _ rows: Int, _ cols: Int, _ alpha: Float, _ m: UnsafePointer<Float>, _ ldm: Int,
-        _ x: UnsafePointer<Float>, _ incx: Int, _ beta: Float, _ y: UnsafeMutablePointer<Float>, _ incy: Int
-    ) {
-        cblas_sgemv(
-            CblasRowMajor, cblasTranspose(trans), blasint(rows), blasint(cols), alpha, m, blasint(ldm), x,
-            blasint(incx), beta, y, blasint(incy))
-    }
+/// `p` as a pointer to `U`, the same memory (for handing a generic T, known to be U, to CBLAS).
+@inline(__always)
+private func rebound<T, U>(_ p: UnsafePointer<T>, to _: U.Type) -> UnsafePointer<U> {
+    UnsafeRawPointer(p).assumingMemoryBound(to: U.self)
 }
 
-extension Double: BLASScalar {
+@inline(__always)
+private func rebound<T, U>(_ p: UnsafeMutablePointer<T>, to _: U.Type) -> UnsafeMutablePointer<U> {
+    UnsafeMutableRawPointer(p).assumingMemoryBound(to: U.self)
+}
+
+// CBLAS for the two scalar types the layers run in: sgemm/sgemv for Float, dgemm/dgemv for Double. The type test
+// is resolved when the generic code is specialized, so the products call CBLAS directly.
+extension RNNScalar {
+    /// CBLAS gemm in row-major order; see `matrixMultiply`.
     @inline(__always)
-    public static func gemm(
-        _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Double,
-        _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int, _ beta: Double,
-        _ c: UnsafeMutablePointer<Double>, _ ldc: Int
+    static func gemm(
+        _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Self,
+        _ a: UnsafePointer<Self>, _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int, _ beta: Self,
+        _ c: UnsafeMutablePointer<Self>, _ ldc: Int
     ) {
-        cblas_dgemm(
-            CblasRowMajor, cblasTranspose(transA), cblasTranspose(transB), blasint(m), blasint(n), blasint(k),
-            alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+        let (ta, tb, m, n, k, lda, ldb, ldc) = (
+            cblasTranspose(transA), cblasTranspose(transB), blasint(m), blasint(n), blasint(k), blasint(lda),
+            blasint(ldb), blasint(ldc)
+        )
+        if Self.self == Float.self {
+            cblas_sgemm(
+                CblasRowMajor, ta, tb, m, n, k, Float(alpha), rebound(a, to: Float.self), lda,
+                rebound(b, to: Float.self), ldb, Float(beta), rebound(c, to: Float.self), ldc)
+        } else if Self.self == Double.self {
+            cblas_dgemm(
+                CblasRowMajor, ta, tb, m, n, k, Double(alpha), rebound(a, to: Double.self), lda,
+                rebound(b, to: Double.self), ldb, Double(beta), rebound(c, to: Double.self), ldc)
+        } else {
+            preconditionFailure("matrix products run in Float or Double, not \(Self.self)")
+        }
     }
 
+    /// CBLAS gemv in row-major order: y ← α·op(M)·x + β·y, M stored (rows, cols) with leading dimension ldm.
     @inline(__always)
-    public static func gemv(
-        _ trans: Transpose, _ rows: Int, _ cols: Int, _ alpha: Double, _ m: UnsafePointer<Double>, _ ldm: Int,
-        _ x: UnsafePointer<Double>, _ incx: Int, _ beta: Double, _ y: UnsafeMutablePointer<Double>, _ incy: Int
+    static func gemv(
+        _ trans: Transpose, _ rows: Int, _ cols: Int, _ alpha: Self, _ m: UnsafePointer<Self>, _ ldm: Int,
+        _ x: UnsafePointer<Self>, _ incx: Int, _ beta: Self, _ y: UnsafeMutablePointer<Self>, _ incy: Int
     ) {
-        cblas_dgemv(
-            CblasRowMajor, cblasTranspose(trans), blasint(rows), blasint(cols), alpha, m, blasint(ldm), x,
-            blasint(incx), beta, y, blasint(incy))
+        let (t, rows, cols, ldm, incx, incy) = (
+            cblasTranspose(trans), blasint(rows), blasint(cols), blasint(ldm), blasint(incx), blasint(incy)
+        )
+        if Self.self == Float.self {
+            cblas_sgemv(
+                CblasRowMajor, t, rows, cols, Float(alpha), rebound(m, to: Float.self), ldm,
+                rebound(x, to: Float.self), incx, Float(beta), rebound(y, to: Float.self), incy)
+        } else if Self.self == Double.self {
+            cblas_dgemv(
+                CblasRowMajor, t, rows, cols, Double(alpha), rebound(m, to: Double.self), ldm,
+                rebound(x, to: Double.self), incx, Double(beta), rebound(y, to: Double.self), incy)
+        } else {
+            preconditionFailure("matrix products run in Float or Double, not \(Self.self)")
+        }
     }
 }
 
@@ -88,12 +89,13 @@ private func checkShapes(_ transA: Transpose, _ transB: Transpose, m: Int, n: In
 ///
 /// Shapes (row-major): op(A) is `(m, k)`, op(B) is `(k, n)`, C is `(m, n)`. A stored untransposed is `(m, k)`
 /// with row stride `lda`; stored for `.transposed` it is `(k, m)`. Likewise B. With β = 0, C's prior contents
-/// are ignored (BLAS semantics: NaNs in C do not propagate).
+/// are ignored (BLAS semantics: NaNs in C do not propagate). Large products are split over up to `threads`
+/// threads, the same bits for any count.
 @inline(__always)
-public func matrixMultiply<T: BLASScalar>(
+func matrixMultiply<T: RNNScalar>(
     _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: T = 1,
     a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, beta: T = 0,
-    c: UnsafeMutablePointer<T>, ldc: Int
+    c: UnsafeMutablePointer<T>, ldc: Int, threads: Int = 1
 ) {
     checkShapes(transA, transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
     if m == 0 || n == 0 { return }
@@ -102,11 +104,10 @@ public func matrixMultiply<T: BLASScalar>(
         // which costs 3× the arithmetic at this size. c = op(B)ᵀ-as-stored · a: B stored (n, k) for
         // `.transposed` (no transpose in gemv), (k, n) for `.none` (transpose in gemv).
         let incx = transA == .none ? 1 : lda
-        // Large products are split by output columns over `WorkerThreads.count` threads (parts of at least 2^17
-        // weights, 64 columns): one stream's sampling is bound by reading the weights, and two cores read twice
-        // as fast as one.
+        // Large products are split by output columns over the threads (parts of at least 2^17 weights, 64
+        // columns): one stream's sampling is bound by reading the weights, and two cores read twice as fast as one.
         nonisolated(unsafe) let (a, b, c) = (a, b, c)
-        splitOverWorkers(n, minimumPerPart: max(64, (1 << 17) / k)) { part in
+        splitOverWorkers(n, threads: threads, minimumPerPart: max(64, (1 << 17) / k)) { part in
             let (lo, count) = (part.lowerBound, part.count)
             if transB == .transposed {
                 T.gemv(.none, count, k, alpha, b + lo * ldb, ldb, a, incx, beta, c + lo, 1)
@@ -117,10 +118,10 @@ public func matrixMultiply<T: BLASScalar>(
         return
     }
     // Large products are cut into up to four parts along the longer of M and N, each one single-threaded
-    // OpenBLAS call, and the parts are spread over `WorkerThreads.count` threads. The cut depends only on the
+    // OpenBLAS call, and the parts are spread over the threads. The cut depends only on the
     // shape: OpenBLAS's sums depend on where a block starts, so a cut that followed the thread count would change
     // the bits with it. (OpenBLAS's own threads are not used: they spin in sched_yield between calls and take the
-    // second core from charrnn's other parallel loops; BENCHMARKS.md.)
+    // second core from charrnn's other parallel loops; docs/performance-log.md.)
     let work = m * n * k
     let long = max(m, n)
     let parts = min(maximumParts, work / minimumPartWork, long / 16)
@@ -129,7 +130,7 @@ public func matrixMultiply<T: BLASScalar>(
         return
     }
     nonisolated(unsafe) let (a, b, c) = (a, b, c)
-    forEachPart(parts) { part in
+    forEachPart(parts, threads: threads) { part in
         let (lo, hi) = (long * part / parts, long * (part + 1) / parts)
         if m >= n {
             let aPart = transA == .none ? a + lo * lda : a + lo
@@ -148,7 +149,7 @@ private let maximumParts = 4
 private let minimumPartWork = 1 << 22
 
 /// The naive twin of `matrixMultiply`: the same contract as three plain loops, for tests to compare against.
-public func naiveMatrixMultiply<T: BinaryFloatingPoint>(
+func naiveMatrixMultiply<T: BinaryFloatingPoint>(
     _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: T = 1,
     a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, beta: T = 0,
     c: UnsafeMutablePointer<T>, ldc: Int
@@ -167,12 +168,13 @@ public func naiveMatrixMultiply<T: BinaryFloatingPoint>(
     }
 }
 
-/// OpenBLAS's own threading.
-public enum BLASThreads {
-    /// Sets how many threads OpenBLAS may use for one call. charrnn keeps it at 1 and splits large products over
-    /// `WorkerThreads` itself (see `matrixMultiply`).
-    public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+/// OpenBLAS's own threading, which charrnn keeps at one thread per call: it splits large products over its own
+/// worker threads (see `matrixMultiply`), and OpenBLAS's idle threads spin between calls and would take the cores
+/// those splits need.
+enum BLASThreads {
+    /// Sets OpenBLAS to one thread per call, once per process, before the first product.
+    static let singleThreaded: Void = openblas_set_num_threads(1)
 
     /// The current OpenBLAS thread count.
-    public static var count: Int { Int(openblas_get_num_threads()) }
+    static var count: Int { Int(openblas_get_num_threads()) }
 }

@@ -1,28 +1,28 @@
 // PackedMatrix: a single-precision right-hand operand repacked once into 16-column panels, for products that meet
 // the same weights many times in a row — training's recurrent products, 2·T per layer and update, M = B rows
-// each. OpenBLAS repacks B on every call; packing once and running CKernels' AVX2/FMA kernel over the panels
-// makes these products ~1.3–1.4× faster at the production shapes (BENCHMARKS.md).
+// each. OpenBLAS repacks B on every call; packing once and running CKernels' AVX-512 or AVX2 kernel over the
+// panels makes these products ~1.3–1.4× faster at the production shapes (docs/performance-log.md).
 //
 // Results: each output is summed over k in order, the same way for any split of the rows, so the same bits for
 // any thread count; they differ from sgemm's in the last bits (a different summation order).
 import CKernels
 
 /// op(B), a (k, n) Float matrix, packed for `multiply`.
-public final class PackedMatrix: @unchecked Sendable {
+final class PackedMatrix: @unchecked Sendable {
     /// Rows of op(B): the shared dimension of the product.
-    public let k: Int
+    let k: Int
     /// Columns of op(B): the product's output columns.
-    public let n: Int
+    let n: Int
     /// ⌈n/16⌉ panels of k × 16 floats.
     let storage: UnsafeMutablePointer<Float>
     let panels: Int
 
     /// Whether this CPU runs the vectorized kernel. Without it the portable twin would be slower than OpenBLAS,
     /// so callers should not pack.
-    public static var isVectorized: Bool { crnn_kernels_vectorized() != 0 }
+    static var isVectorized: Bool { crnn_kernels_vectorized() != 0 }
 
     /// Storage for a (k, n) op(B); `pack` fills it.
-    public init(k: Int, n: Int) {
+    init(k: Int, n: Int) {
         precondition(k > 0 && n > 0, "a packed matrix needs positive sizes: k=\(k) n=\(n)")
         self.k = k
         self.n = n
@@ -54,19 +54,19 @@ public final class PackedMatrix: @unchecked Sendable {
     }
 
     /// Packs op(B): B stored row-major with leading dimension `ldb`, (k, n) for `.none`, (n, k) for
-    /// `.transposed`. Split over the worker threads by panels, from 2^18 values a part (W_hh of a 512-unit
+    /// `.transposed`. Split over up to `threads` threads by panels, from 2^18 values a part (W_hh of a 512-unit
     /// LSTM, 2^20 values, takes both cores).
-    public func pack(_ b: UnsafePointer<Float>, ldb: Int, _ transB: Transpose) {
+    func pack(_ b: UnsafePointer<Float>, ldb: Int, _ transB: Transpose, threads: Int = 1) {
         precondition(ldb >= (transB == .none ? n : k), "pack: ldb \(ldb) too small")
         nonisolated(unsafe) let (b, storage) = (b, storage)
         let (k, n, transposed) = (k, n, Int32(transB == .transposed ? 1 : 0))
-        splitOverWorkers(panels, minimumPerPart: max(1, (1 << 14) / k)) { part in
+        splitOverWorkers(panels, threads: threads, minimumPerPart: max(1, (1 << 14) / k)) { part in
             crnn_pack_panels(b, ldb, transposed, k, n, part.lowerBound, part.count, storage)
         }
     }
 
     /// Floats `multiply` needs in a workspace for m rows of A: m · min(k, 512).
-    public func workspaceCount(rows m: Int) -> Int { Self.workspaceCount(rows: m, k: k) }
+    func workspaceCount(rows m: Int) -> Int { Self.workspaceCount(rows: m, k: k) }
 
     /// `workspaceCount(rows:)` for a packed matrix of k rows.
     static func workspaceCount(rows m: Int, k: Int) -> Int { m * min(k, Int(CRNN_PACKED_DEPTH)) }
@@ -77,8 +77,8 @@ public final class PackedMatrix: @unchecked Sendable {
     ///
     /// With a `workspace` of `workspaceCount(rows: m)` floats, A is first copied there in the order the kernel
     /// reads it: the same bits, faster when A is re-read for many panels (the recurrent products and
-    /// `multiplyOverWorkers`; BENCHMARKS.md).
-    public func multiply(
+    /// `multiplyOverWorkers`; docs/performance-log.md).
+    func multiply(
         m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
         workspace: UnsafeMutablePointer<Float>? = nil
     ) {
@@ -99,7 +99,7 @@ public final class PackedMatrix: @unchecked Sendable {
     ///   - ldc: C's leading dimension, at least n.
     ///   - panels: panel indices in 0..<⌈n/16⌉; panel p holds output columns 16p ..< min(16p + 16, n).
     ///   - workspace: nil, or `workspaceCount(rows: m)` floats A is copied through (as for `multiply`).
-    public func multiply(
+    func multiply(
         m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
         panels: Range<Int>, workspace: UnsafeMutablePointer<Float>? = nil
     ) {
@@ -121,58 +121,47 @@ public final class PackedMatrix: @unchecked Sendable {
     /// multiply-adds a part, below which a thread hand-off costs about as much as it saves.
     func minimumPanelsPerPart(rows m: Int) -> Int { max(1, (1 << 19) / max(1, m * k * Int(CRNN_PANEL_WIDTH))) }
 
-    /// Splits the panels (output columns) of a product of m rows over the worker threads: `body(panels,
+    /// Splits the panels (output columns) of a product of m rows over up to `threads` threads: `body(panels,
     /// workspace)` once per part, each part with a workspace of `workspaceCount(rows: m)` floats of its own.
-    func splitPanelsOverWorkers(rows m: Int, _ body: @Sendable (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
-        let (count, parts) = (panels, max(1, min(WorkerThreads.count, panels / minimumPanelsPerPart(rows: m))))
-        let perPart = workspaceCount(rows: m)
+    func splitPanelsOverWorkers(
+        rows m: Int, threads: Int, _ body: @Sendable (Range<Int>, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        let parts = max(1, min(workerCount(threads), panels / minimumPanelsPerPart(rows: m)))
+        let (count, perPart) = (panels, workspaceCount(rows: m))
         nonisolated(unsafe) let base = scratch(parts: parts, perPart: perPart)
-        forEachPart(parts) { part in body(count * part / parts..<count * (part + 1) / parts, base + part * perPart) }
+        forEachPart(parts, threads: parts) { part in
+            body(count * part / parts..<count * (part + 1) / parts, base + part * perPart)
+        }
     }
 
     /// Rows of A a worker of `multiplyOverWorkers` takes at a time: 48 rows of k ≤ 512 (96 KiB) stay in L2
     /// while every panel meets them (C harness, M = 1,250 per thread: 48 and 96 alike, 192 slower).
     static let rowBlock = 48
 
-    /// `multiply` for many rows: C ← β·C + A · op(B), in blocks of `rowBlock` rows that the worker threads take
-    /// in turn, each through a workspace of its own; fewer than two blocks' worth of rows (a generation step)
+    /// `multiply` for many rows: C ← β·C + A · op(B), in blocks of `rowBlock` rows that up to `threads` threads
+    /// take in turn, each through a workspace of its own; fewer than two blocks' worth of rows (a generation step)
     /// are split by output columns instead, so each worker reads part of B rather than all of it. The same bits as
     /// `multiply` over all rows at once, for any thread count.
-    public func multiplyOverWorkers(
-        m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    func multiplyOverWorkers(
+        m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+        threads: Int
     ) {
         precondition(m >= 0 && lda >= k && ldc >= n, "packed product: m=\(m) lda=\(lda) ldc=\(ldc) for k=\(k) n=\(n)")
         nonisolated(unsafe) let (a, c) = (a, c)
         if m < 2 * Self.rowBlock {
-            splitPanelsOverWorkers(rows: m) { panels, workspace in
+            splitPanelsOverWorkers(rows: m, threads: threads) { panels, workspace in
                 self.multiply(m: m, a: a, lda: lda, beta: beta, c: c, ldc: ldc, panels: panels, workspace: workspace)
             }
             return
         }
         // Blocks of `rowBlock` rows, each taken by the next free worker (one workspace per worker).
         let blocks = (m + Self.rowBlock - 1) / Self.rowBlock
-        let perWorker = workspaceCount(rows: Self.rowBlock)
-        nonisolated(unsafe) let base = scratch(parts: min(WorkerThreads.count, blocks), perPart: perWorker)
-        forEachPart(blocks) { block, worker in
+        let (workers, perWorker) = (min(workerCount(threads), blocks), workspaceCount(rows: Self.rowBlock))
+        nonisolated(unsafe) let base = scratch(parts: workers, perPart: perWorker)
+        forEachPart(blocks, threads: workers) { block, worker in
             let (r0, workspace) = (block * Self.rowBlock, base + worker * perWorker)
             let count = min(Self.rowBlock, m - r0)
             self.multiply(m: count, a: a + r0 * lda, lda: lda, beta: beta, c: c + r0 * ldc, ldc: ldc, workspace: workspace)
         }
-    }
-
-    /// `multiply` with the kernel for at most `level` (0 portable, 1 AVX2/FMA, 2 AVX-512; above the CPU's, the
-    /// CPU's best), for tests that compare the kernels.
-    func multiply(
-        level: Int, m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
-        workspace: UnsafeMutablePointer<Float>?
-    ) {
-        precondition(m >= 0 && lda >= k && ldc >= n, "packed product: m=\(m) lda=\(lda) ldc=\(ldc) for k=\(k) n=\(n)")
-        crnn_gemm_packed_at_level(Int32(level), m, n, k, a, lda, storage, beta, c, ldc, workspace)
-    }
-
-    /// The portable twin of `multiply` (scalar C over the same panels, one thread), for tests.
-    public func portableMultiply(m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        precondition(m >= 0 && lda >= k && ldc >= n, "packed product: m=\(m) lda=\(lda) ldc=\(ldc) for k=\(k) n=\(n)")
-        crnn_gemm_packed_portable(m, n, k, a, lda, storage, beta, c, ldc)
     }
 }

@@ -55,24 +55,26 @@ public struct Sampler {
     /// The probabilities the last `pick` sampled from (after temperature, top-k and top-p), by token id.
     public var lastProbabilities: [Double] { probabilities }
 
-    /// Chooses a token id (never `Vocabulary.unknownID`) from `logits` (V values) with `coin` in [0, 1).
-    public mutating func pick<T: BinaryFloatingPoint>(_ logits: UnsafeBufferPointer<T>, coin: Double) -> Int {
+    /// Chooses a token id (never `Vocabulary.unknownID`) from `logits` (V values, in any collection: an array, a
+    /// slice, a buffer) with `coin` in [0, 1).
+    public mutating func pick<C: RandomAccessCollection>(_ logits: C, coin: Double) -> Int
+    where C.Element: BinaryFloatingPoint, C.Index == Int {
         let v = probabilities.count
         precondition(logits.count == v, "expected \(v) logits, got \(logits.count)")
-        let first = Vocabulary.unknownID + 1
+        let (first, base) = (Vocabulary.unknownID + 1, logits.startIndex)
         if config.greedy || config.temperature < 1e-4 {
             var best = first
-            for k in first..<v where logits[k] > logits[best] { best = k }
+            for k in first..<v where logits[base + k] > logits[base + best] { best = k }
             for k in 0..<v { probabilities[k] = k == best ? 1 : 0 }
             return best
         }
         // Softmax of z / τ over the real tokens, computed in Double from the largest logit down.
-        var maximum = Double(logits[first])
-        for k in first..<v { maximum = max(maximum, Double(logits[k])) }
+        var maximum = Double(logits[base + first])
+        for k in first..<v { maximum = max(maximum, Double(logits[base + k])) }
         var sum = 0.0
         probabilities[Vocabulary.unknownID] = 0
         for k in first..<v {
-            let p = Foundation.exp((Double(logits[k]) - maximum) / config.temperature)
+            let p = Foundation.exp((Double(logits[base + k]) - maximum) / config.temperature)
             probabilities[k] = p
             sum += p
         }

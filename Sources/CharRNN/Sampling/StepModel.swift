@@ -60,7 +60,9 @@ public final class StepModel {
             biases = (0..<c.layers).map { combinedBias($0) }
             inputTable = Buffer(count: v * g)
             for t in 0..<v { (inputTable.pointer + t * g).update(from: biases[0].pointer, count: g) }
-            matrixMultiply(.none, .transposed, m: v, n: g, k: e, a: p.value("embedding.weight"), lda: e, b: first.weightIH, ldb: e, beta: 1, c: inputTable.pointer, ldc: g)
+            matrixMultiply(
+                .none, .transposed, m: v, n: g, k: e, a: p.value("embedding.weight"), lda: e, b: first.weightIH, ldb: e, beta: 1,
+                c: inputTable.pointer, ldc: g, threads: model.threads)
             hiddenBiases = (0..<c.layers).map { Buffer(Array(UnsafeBufferPointer(start: p.recurrent($0).biasHH, count: g))) }
             var weightsIH: [HalfMatrix?] = [nil]
             var weightsHH: [HalfMatrix] = []
@@ -122,13 +124,18 @@ public final class StepModel {
         }
     }
 
-    /// Advances every stream by one token and returns the logits of the next, (B, V), valid until the next call.
-    /// Allocates nothing after the first step.
-    public func step(_ tokens: UnsafeBufferPointer<Int32>) -> UnsafeBufferPointer<Float> {
+    /// Advances every stream by one token (B ids, each in the vocabulary) and calls `body` with the logits of the
+    /// next, (B, V), valid during the call. Allocates nothing after the first step.
+    public func step<R>(_ tokens: [Int32], _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(tokens.withUnsafeBufferPointer { step($0) })
+    }
+
+    /// `step(_:_:)` on ids in place, the logits valid until the next call.
+    func step(_ tokens: UnsafeBufferPointer<Int32>) -> UnsafeBufferPointer<Float> {
         precondition(tokens.count == streams, "need one token per stream (\(streams)), got \(tokens.count)")
         guard let w = half else { return model.logits(inputs: tokens, steps: 1, batch: streams, state: state, workspace: exact) }
         let c = model.config
-        let (v, h, g, batch) = (c.vocabularySize, c.hiddenSize, c.cell.gateCount * c.hiddenSize, streams)
+        let (v, h, g, batch, threads) = (c.vocabularySize, c.hiddenSize, c.cell.gateCount * c.hiddenSize, streams, model.threads)
         precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < v }, "token id outside the vocabulary of \(v)")
         let gates = w.gates.pointer
         for k in 0..<c.layers {
@@ -142,34 +149,34 @@ public final class StepModel {
                     row.update(from: w.biases[k].pointer, count: g)
                 }
             }
-            if k > 0 { w.weightsIH[k]!.multiplyAdd(state.hidden[k - 1].pointer, batch: batch, into: gates, ldy: g) }
+            if k > 0 { w.weightsIH[k]!.multiplyAdd(state.hidden[k - 1].pointer, batch: batch, into: gates, ldy: g, threads: threads) }
             switch c.cell {
             case .lstm:
-                w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: gates, ldy: g)
+                w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: gates, ldy: g, threads: threads)
                 // Streams split over the workers as training splits its gate math (each row's math is the same
                 // either way).
                 nonisolated(unsafe) let (gates, cell, hidden) = (gates, state.cell[k].pointer, hidden)
-                splitOverWorkers(batch, minimumPerPart: model.layers[k].minimumRowsPerPart) { rows in
+                splitOverWorkers(batch, threads: threads, minimumPerPart: model.layers[k].minimumRowsPerPart) { rows in
                     let (gt, ct, ht, n) = (gates + rows.lowerBound * g, cell + rows.lowerBound * h, hidden + rows.lowerBound * h, rows.count)
                     lstmForward(gates: gt, cellPrevious: ct, cell: ct, hidden: ht, batch: n, hiddenSize: h)
                 }
             case .gru:
                 let hp = w.hiddenProjection.pointer
                 for b in 0..<batch { (hp + b * g).update(from: w.hiddenBiases[k].pointer, count: g) }
-                w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: hp, ldy: g)
+                w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: hp, ldy: g, threads: threads)
                 nonisolated(unsafe) let (gates, projection, hn, hidden) = (gates, hp, w.hiddenN.pointer, hidden)
-                splitOverWorkers(batch, minimumPerPart: model.layers[k].minimumRowsPerPart) { rows in
+                splitOverWorkers(batch, threads: threads, minimumPerPart: model.layers[k].minimumRowsPerPart) { rows in
                     let (r0, n) = (rows.lowerBound, rows.count)
                     gruForwardStep(gates: gates + r0 * g, hiddenProjection: projection + r0 * g, hiddenN: hn + r0 * h, hiddenPrevious: hidden + r0 * h, hidden: hidden + r0 * h, batch: n, hiddenSize: h)
                 }
             case .rnn:
-                w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: gates, ldy: g)
+                w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: gates, ldy: g, threads: threads)
                 rnnForwardStep(pre: gates, hidden: hidden, count: batch * h)
             }
         }
         let logits = w.logits.pointer
         for b in 0..<batch { (logits + b * v).update(from: w.decoderBias.pointer, count: v) }
-        w.decoder.multiplyAdd(state.hidden[c.layers - 1].pointer, batch: batch, into: logits, ldy: v)
+        w.decoder.multiplyAdd(state.hidden[c.layers - 1].pointer, batch: batch, into: logits, ldy: v, threads: threads)
         return UnsafeBufferPointer(start: logits, count: batch * v)
     }
 }

@@ -83,27 +83,144 @@ public final class TextGenerator {
         }
     }
 
-    /// Generates up to `count` tokens and hands the text to `body` as it comes, piece by piece, always valid UTF-8
-    /// (a character split over byte tokens arrives whole). `body` gets the stream's index and its new text, and
-    /// returns false to stop early. Call `prime` first.
-    public func generate(tokens count: Int, _ body: (_ stream: Int, _ text: String) -> Bool) {
+    /// Generates up to `count` tokens per stream and hands each stream's text to `body` as it comes, piece by
+    /// piece, always valid UTF-8 (a character split over byte tokens arrives whole). Call `prime` first.
+    ///
+    /// A stream that produces one of the `stop` texts finishes there: its text ends with the stop text when
+    /// `includeStop` is true (as `charrnn sample --stop` prints it) and just before it otherwise (as OpenAI's API
+    /// returns it); text that might begin a stop text is held back until it is known not to. Generation ends when
+    /// every stream has finished or after `count` tokens.
+    ///
+    /// - Parameters:
+    ///   - count: tokens to generate per stream at most.
+    ///   - stop: texts that end a stream (empty texts are ignored).
+    ///   - includeStop: whether a stream's text includes the stop text that ended it.
+    ///   - body: gets a stream's index and its new text; returns false to end generation at once.
+    /// - Returns: why each stream finished (meaningless for streams still running when `body` returned false).
+    @discardableResult
+    public func generate(
+        tokens count: Int, stop: [String] = [], includeStop: Bool = true,
+        _ body: (_ stream: Int, _ text: String) -> Bool
+    ) -> [FinishReason] {
         var utf8 = [UTF8Stream](repeating: UTF8Stream(), count: streams)
+        var scanners = [StopScanner](repeating: StopScanner(stop: stop, includeStop: includeStop), count: streams)
+        var reasons = [FinishReason?](repeating: nil, count: streams)
         var tokens: [Int] = []
         var bytes: [UInt8] = []
-        func emit(_ b: Int) -> Bool {
-            defer { bytes.removeAll(keepingCapacity: true) }
-            return bytes.isEmpty || body(b, String(decoding: bytes, as: UTF8.self))
+        /// Passes `bytes` through stream b's stop scanner to `body`; false when `body` asked to end.
+        func deliver(_ b: Int, final: Bool) -> Bool {
+            var out = scanners[b].push(bytes)
+            bytes.removeAll(keepingCapacity: true)
+            if out.stopped { reasons[b] = .stop } else if final { out.text += scanners[b].finish() }
+            return out.text.isEmpty || body(b, String(decoding: out.text, as: UTF8.self))
         }
-        for _ in 0..<count {
+        for _ in 0..<count where reasons.contains(nil) {
             next(into: &tokens)
-            for b in 0..<streams {
-                utf8[b].push(vocabulary.bytes(of: tokens[b...b]), into: &bytes)
-                if !emit(b) { return }
+            for b in 0..<streams where reasons[b] == nil {
+                utf8[b].push(vocabulary.tokens[tokens[b]], into: &bytes)  // never <unk>
+                if !deliver(b, final: false) { return reasons.map { $0 ?? .length } }
             }
         }
-        for b in 0..<streams {
+        for b in 0..<streams where reasons[b] == nil {
             utf8[b].finish(into: &bytes)
-            if !emit(b) { return }
+            if !deliver(b, final: true) { return reasons.map { $0 ?? .length } }
+            if reasons[b] == nil { reasons[b] = .length }
         }
+        return reasons.map { $0 ?? .length }
+    }
+
+    /// Generates every stream's sample, up to `count` tokens each, and writes them in reading order: each sample
+    /// begins with `echo` (the prime's text, or nothing); sample 0 is written as it is generated, and each later
+    /// one whole once generation ends, after `separator`. `stop` ends a sample as in `generate` (the stop text
+    /// included). What `charrnn sample` prints, apart from its final line feed.
+    ///
+    /// - Parameters:
+    ///   - count: tokens per sample at most.
+    ///   - echo: text each sample begins with.
+    ///   - separator: written before every sample but the first.
+    ///   - stop: texts that end a sample.
+    ///   - write: receives the output in order, always valid UTF-8.
+    public func writeSamples(
+        tokens count: Int, echo: String, separator: String, stop: [String] = [], _ write: (String) -> Void
+    ) {
+        write(echo)
+        var later = [String](repeating: echo, count: streams)
+        generate(tokens: count, stop: stop) { stream, text in
+            if stream == 0 { write(text) } else { later[stream] += text }
+            return true
+        }
+        for b in later.indices.dropFirst() {
+            write(separator)
+            write(later[b])
+        }
+    }
+}
+
+/// Why a stream of generated text ended.
+public enum FinishReason: String, Sendable, Codable {
+    /// It reached the number of tokens asked for.
+    case length
+    /// It produced a stop text.
+    case stop
+}
+
+/// Finds stop texts in a stream of UTF-8 as it arrives, holding back what might begin one.
+///
+/// Text is passed on as soon as it cannot be the start of a stop text; a suffix that is a proper prefix of one is
+/// held until the next bytes decide. Cuts fall on character boundaries whenever the input is whole characters and
+/// the stop texts are valid UTF-8 (a stop text begins with a lead byte, which only a character's first byte
+/// matches).
+struct StopScanner {
+    let stops: [[UInt8]]
+    let includeStop: Bool
+    /// Bytes not passed on yet: they may be the start of a stop text.
+    private var held: [UInt8] = []
+
+    init(stop: [String], includeStop: Bool) {
+        stops = stop.map { Array($0.utf8) }.filter { !$0.isEmpty }
+        self.includeStop = includeStop
+    }
+
+    /// Adds `bytes`; returns what can be passed on now, and whether a stop text ended the stream (then `text` ends
+    /// with it, or before it without `includeStop`, and nothing after it is passed on).
+    mutating func push(_ bytes: [UInt8]) -> (text: [UInt8], stopped: Bool) {
+        if stops.isEmpty { return (bytes, false) }
+        let buffer = held + bytes
+        // The earliest stop text in the buffer (the longest where two start at the same byte).
+        var found: (start: Int, length: Int)? = nil
+        for stop in stops {
+            guard let start = firstOccurrence(of: stop, in: buffer) else { continue }
+            if found == nil || start < found!.start || start == found!.start && stop.count > found!.length {
+                found = (start, stop.count)
+            }
+        }
+        if let found {
+            held = []
+            return (Array(buffer[..<(found.start + (includeStop ? found.length : 0))]), true)
+        }
+        var keep = 0
+        for stop in stops {
+            for k in stride(from: min(stop.count - 1, buffer.count), to: keep, by: -1)
+            where buffer.suffix(k).elementsEqual(stop.prefix(k)) {
+                keep = k
+                break
+            }
+        }
+        held = Array(buffer.suffix(keep))
+        return (Array(buffer.dropLast(keep)), false)
+    }
+
+    /// Passes on what is held: the stream ended without completing a stop text.
+    mutating func finish() -> [UInt8] {
+        defer { held = [] }
+        return held
+    }
+
+    private func firstOccurrence(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return start }
+        }
+        return nil
     }
 }

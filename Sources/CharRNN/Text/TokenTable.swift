@@ -6,7 +6,7 @@
 // keys live in one flat arena.
 
 /// Maps each distinct token to a slot number (0, 1, 2, … in order of first appearance) and counts occurrences.
-public struct TokenTable: Sendable {
+struct TokenTable: Sendable {
     /// Slot of each single-unit token, by unit value; -1 when not seen.
     private var singleUnitSlots = [Int32](repeating: -1, count: 65536)
     /// Open-addressing buckets (slot or -1); the count is a power of two, at most half full.
@@ -16,29 +16,29 @@ public struct TokenTable: Sendable {
     private var lengths: [Int32] = []  // by slot
     private var arena: [UInt16] = []
     /// Occurrences of each slot's token.
-    public private(set) var counts: [Int] = []
+    private(set) var counts: [Int] = []
 
-    public init() {}
+    init() {}
 
     /// How many distinct tokens the table holds.
-    public var count: Int { counts.count }
+    var count: Int { counts.count }
 
     /// The units of the token in `slot`.
-    public func units(ofSlot slot: Int) -> ArraySlice<UInt16> {
+    func units(ofSlot slot: Int) -> ArraySlice<UInt16> {
         let start = Int(starts[slot])
         return arena[start..<(start + Int(lengths[slot]))]
     }
 
     /// Adds one occurrence of `token` and returns its slot.
     @inline(__always)
-    public mutating func add(_ token: UnsafeBufferPointer<UInt16>) -> Int32 {
+    mutating func add(_ token: UnsafeBufferPointer<UInt16>) -> Int32 {
         let slot = insert(token)
         counts[Int(slot)] &+= 1
         return slot
     }
 
     /// The slot of `token`, or nil when the table has never seen it.
-    public func slot(of token: UnsafeBufferPointer<UInt16>) -> Int32? {
+    func slot(of token: UnsafeBufferPointer<UInt16>) -> Int32? {
         if token.count == 1 {
             let slot = singleUnitSlots[Int(token[0])]
             return slot >= 0 ? slot : nil

@@ -40,8 +40,14 @@ public final class Tokenizer {
     ///
     /// - Parameters:
     ///   - chunk: UTF-8 bytes ending at the end of the input or just after a line feed (0x0A).
-    ///   - body: receives each token's UTF-16 units (for `.byte`, one element with the byte value).
-    public func tokenize(_ chunk: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt16>) -> Void)
+    ///   - body: receives each token's UTF-16 units (for `.byte`, one element with the byte value), valid during
+    ///     the call.
+    public func tokenize(_ chunk: [UInt8], _ body: (UnsafeBufferPointer<UInt16>) -> Void) throws(ICUError) {
+        try chunk.withUnsafeBufferPointer { (bytes) throws(ICUError) in try tokenize(bytes, body) }
+    }
+
+    /// `tokenize(_:_:)` on bytes in place (corpus loading reads chunks into one reused buffer).
+    func tokenize(_ chunk: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt16>) -> Void)
         throws(ICUError)
     {
         decoded.removeAll(keepingCapacity: true)

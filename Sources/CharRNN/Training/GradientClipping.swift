@@ -13,15 +13,16 @@ public enum ClipMode: String, Codable, CaseIterable, Sendable {
 
 /// The L2 norm of all gradients, accumulated in Double.
 ///
-/// Large buffers are cut into 16 fixed parts (by the size alone), summed on the worker threads with four running sums
-/// each, then added in order: the same bits for any thread count, and no one long chain of dependent additions.
-public func gradientNorm<T: RNNScalar>(_ gradients: Buffer<T>) -> Double {
+/// Large buffers are cut into 16 fixed parts (by the size alone), summed on up to `threads` threads with four
+/// running sums each, then added in order: the same bits for any thread count, and no one long chain of dependent
+/// additions.
+func gradientNorm<T: RNNScalar>(_ gradients: Buffer<T>, threads: Int = 1) -> Double {
     let count = gradients.count
     let parts = count >= 1 << 16 ? 16 : 1
     var sums = [Double](repeating: 0, count: parts)
     sums.withUnsafeMutableBufferPointer { buffer in
         nonisolated(unsafe) let (sums, g) = (buffer.baseAddress!, UnsafePointer(gradients.pointer))
-        forEachPart(parts) { part in
+        forEachPart(parts, threads: threads) { part in
             let (lo, hi) = (count * part / parts, count * (part + 1) / parts)
             var acc = SIMD4<Double>()
             var i = lo
@@ -49,9 +50,10 @@ public func gradientNorm<T: RNNScalar>(_ gradients: Buffer<T>) -> Double {
 ///   - gradients: the flat gradient buffer, clipped in place.
 ///   - threshold: c; 0 or less disables clipping.
 ///   - mode: `.norm` scales the whole buffer to norm c; `.value` clamps each element to [−c, c].
+///   - threads: threads for the norm and the scaling (the same bits for any count).
 @discardableResult
-public func clipGradients<T: RNNScalar>(_ gradients: Buffer<T>, threshold: Double, mode: ClipMode) -> Double {
-    let norm = gradientNorm(gradients)
+func clipGradients<T: RNNScalar>(_ gradients: Buffer<T>, threshold: Double, mode: ClipMode, threads: Int = 1) -> Double {
+    let norm = gradientNorm(gradients, threads: threads)
     guard threshold > 0 else { return norm }
     let g = gradients.pointer
     switch mode {
@@ -59,7 +61,7 @@ public func clipGradients<T: RNNScalar>(_ gradients: Buffer<T>, threshold: Doubl
         if norm > threshold {
             nonisolated(unsafe) let g = g
             let scale = T(threshold / norm)
-            splitOverWorkers(gradients.count, minimumPerPart: 1 << 16) { part in
+            splitOverWorkers(gradients.count, threads: threads, minimumPerPart: 1 << 16) { part in
                 for i in part { g[i] *= scale }
             }
         }

@@ -45,9 +45,9 @@ public final class Optimizer<T: RNNScalar> {
     /// Updates applied so far (Adam's t).
     public var step = 0
     /// First moment (Adam) or momentum buffer (SGD); empty for RMSprop.
-    public let first: Buffer<T>
+    let first: Buffer<T>
     /// Second moment (Adam, RMSprop); empty for SGD.
-    public let second: Buffer<T>
+    let second: Buffer<T>
 
     /// Zero moments for `parameterCount` parameters, at step 0.
     public init(config: OptimizerConfig, parameterCount: Int) {
@@ -57,8 +57,8 @@ public final class Optimizer<T: RNNScalar> {
     }
 
     /// Applies one update to `parameters` from `gradients` at learning rate `learningRate`. Elements are updated
-    /// independently, in parts on the worker threads (the same bits for any thread count).
-    public func update(parameters: Buffer<T>, gradients: Buffer<T>, learningRate: Double) {
+    /// independently, in parts on up to `threads` threads (the same bits for any thread count).
+    func update(parameters: Buffer<T>, gradients: Buffer<T>, learningRate: Double, threads: Int = 1) {
         precondition(parameters.count == gradients.count, "parameters and gradients differ in size")
         step += 1
         nonisolated(unsafe) let (p, g) = (parameters.pointer, gradients.pointer)
@@ -68,7 +68,7 @@ public final class Optimizer<T: RNNScalar> {
         let config = self.config
         let (correction1, correction2) = (1 - T(pow(config.beta1, Double(step))), 1 - T(pow(config.beta2, Double(step))))
         nonisolated(unsafe) let (m, v) = (first.pointer, second.pointer)
-        splitOverWorkers(parameters.count, minimumPerPart: 1 << 15) { range in
+        splitOverWorkers(parameters.count, threads: threads, minimumPerPart: 1 << 15) { range in
             if let keep { for i in range { p[i] *= keep } }
             switch config.kind {
             case .adam:

@@ -17,6 +17,11 @@ public struct TrainingEvent: Sendable {
     public var step: Int
     /// Updates the run will make if it runs to its step or epoch limit (nil when only time limits it).
     public var totalSteps: Int?
+    /// Updates the run is expected to have made when it ends: `totalSteps` when that limit comes first, else an
+    /// estimate from the time limit at this process's pace (nil before the pace is known or without limits).
+    public var expectedTotalSteps: Int?
+    /// Seconds until the run ends at whichever limit comes first, estimated at this process's pace.
+    public var secondsRemaining: Double?
     /// Fractional epochs done.
     public var epoch: Double
     /// Mean training loss (nats per token) since the last event of this kind.
@@ -39,13 +44,29 @@ public final class Trainer {
     /// Whether the last `run` ended because `shouldStop` asked it to.
     public private(set) var interrupted = false
     public let runDirectory: String
+    /// Threads for the model's passes, clipping and the update (the model's own count); results do not depend on
+    /// it.
+    public var threads: Int { model.threads }
+    /// Tests only: called with the gradient buffer after each backward pass, before clipping (to plant a fault).
+    var gradientHook: ((_ step: Int, _ gradients: UnsafeMutableBufferPointer<Float>) -> Void)?
     let split: CorpusSplit
     let layout: BatchLayout
     let hidden: RecurrentState<Float>
     private var rng: SplitMix64
 
     /// Sets up a new run (or continues `resume`), validating every size before allocating the model.
-    public init(corpus: Corpus, model modelConfig: ModelConfig, training: TrainingConfig, runDirectory: String, resume: Checkpoint? = nil) throws {
+    ///
+    /// - Parameters:
+    ///   - corpus: the encoded text (its last `training.validationFraction` is held out for validation).
+    ///   - modelConfig: the model to train (for `resume`, the checkpoint's).
+    ///   - training: how to train (for `resume`, see `TrainingOptions.resuming`).
+    ///   - runDirectory: where checkpoints, metrics.jsonl and the loss plot go (created if missing).
+    ///   - resume: a checkpoint to continue, or nil for a new run.
+    ///   - threads: threads for the model's passes, clipping and the update (default 1; the same bits for any).
+    public init(
+        corpus: Corpus, model modelConfig: ModelConfig, training: TrainingConfig, runDirectory: String,
+        resume: Checkpoint? = nil, threads: Int = 1
+    ) throws {
         if let problem = training.problem { throw CorpusError.invalidSetting(problem) }
         if let problem = modelConfig.problem { throw CorpusError.invalidSetting(problem) }
         let needed = Self.estimatedBytes(model: modelConfig, training: training)
@@ -68,7 +89,7 @@ public final class Trainer {
         self.corpus = corpus
         self.config = training
         self.runDirectory = runDirectory
-        model = CharRNNModel(config: modelConfig)
+        model = CharRNNModel(config: modelConfig, threads: threads)
         optimizer = Optimizer(config: training.optimizer, parameterCount: model.parameters.count)
         hidden = RecurrentState(config: modelConfig, batch: training.batchSize)
         state = TrainingState()
@@ -122,6 +143,8 @@ public final class Trainer {
         var sinceReport = (loss: 0.0, steps: 0, time: Date())
         var lastNorm = 0.0
         var faults = 0
+        firstStepOfProcess = state.step
+        processStart = start
         func elapsed() -> Double { elapsedBefore + Date().timeIntervalSince(start) }
         func done() -> Bool {
             if let n = totalSteps, state.step >= n { return true }
@@ -136,21 +159,25 @@ public final class Trainer {
                 return state
             }
             layout.fill(batch: state.batchInEpoch, from: corpus.ids, inputs: &inputs, targets: &targets)
-            model.parameters.zeroGradients()
+            model.parameters.zeroGradients(threads: threads)
             let loss = model.run(inputs: inputs, targets: targets, steps: t, batch: b, state: hidden, train: true, rng: &rng)
-            let norm = clipGradients(model.parameters.gradients, threshold: config.gradientClip, mode: config.clipMode)
+            if let gradientHook {
+                let g = model.parameters.gradients
+                gradientHook(state.step, UnsafeMutableBufferPointer(start: g.pointer, count: g.count))
+            }
+            let norm = clipGradients(model.parameters.gradients, threshold: config.gradientClip, mode: config.clipMode, threads: threads)
             let rate = config.optimizer.learningRate * config.schedule.factor(at: state.step)
             guard loss.isFinite && norm.isFinite else {
                 // A non-finite loss or gradient never reaches the weights or a checkpoint.
                 faults += 1
                 if faults >= 5 {
-                    throw CorpusError.invalidSetting("training diverged: \(faults) updates in a row had a non-finite loss or gradient at step \(state.step); lower --learning-rate or --grad-clip")
+                    throw CorpusError.invalidSetting("training diverged: \(faults) updates in a row had a non-finite loss or gradient at step \(state.step); resume from the last checkpoint with a lower --learning-rate or --grad-clip")
                 }
                 hidden.reset()
                 continue
             }
             faults = 0
-            optimizer.update(parameters: model.parameters.values, gradients: model.parameters.gradients, learningRate: rate)
+            optimizer.update(parameters: model.parameters.values, gradients: model.parameters.gradients, learningRate: rate, threads: threads)
             lastNorm = norm
             state.step += 1
             state.tokensSeen += b * t
@@ -217,9 +244,29 @@ public final class Trainer {
         report(e)
     }
 
+    /// Where this process's updates began, and when (for the pace behind `TrainingEvent.secondsRemaining`).
+    private var firstStepOfProcess = 0
+    private var processStart = Date()
+
+    /// The expected final step and the seconds until then, from this process's pace so far.
+    private func remaining(elapsed: Double) -> (total: Int?, seconds: Double?) {
+        let done = state.step - firstStepOfProcess
+        let seconds = Date().timeIntervalSince(processStart)
+        guard done > 0 && seconds > 0 else { return (totalSteps, nil) }
+        let pace = Double(done) / seconds  // updates per second
+        var total = totalSteps.map(Double.init)
+        if let limit = config.maxSeconds {
+            let byTime = Double(state.step) + pace * max(0, limit - elapsed)
+            total = min(total ?? byTime, byTime)
+        }
+        guard let total else { return (nil, nil) }
+        return (Int(total.rounded()), max(0, total - Double(state.step)) / pace)
+    }
+
     private func event(_ kind: TrainingEvent.Kind, trainLoss: Double, validation: Double?, rate: Double, norm: Double, tokensPerSecond: Double, elapsed: Double) -> TrainingEvent {
-        TrainingEvent(
-            kind: kind, step: state.step, totalSteps: totalSteps,
+        let (expected, secondsLeft) = remaining(elapsed: elapsed)
+        return TrainingEvent(
+            kind: kind, step: state.step, totalSteps: totalSteps, expectedTotalSteps: expected, secondsRemaining: secondsLeft,
             epoch: Double(state.epoch) + Double(state.batchInEpoch) / Double(layout.batchesPerEpoch), trainLoss: trainLoss,
             validationLoss: validation, learningRate: rate, gradientNorm: norm, tokensPerSecond: tokensPerSecond, elapsedSeconds: elapsed)
     }

@@ -6,10 +6,20 @@ enum Terminal {
 
     static func warning(_ message: String) { writeError("charrnn: warning: \(message)\n") }
 
+    /// A line of information that is neither an error nor a warning.
+    static func note(_ message: String) { writeError("charrnn: \(message)\n") }
+
     static func writeError(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 
-    /// Whether stdin is a terminal (then it is not read as input).
-    static var standardInputIsTerminal: Bool { isatty(0) == 1 }
+    /// Whether stdin is a pipe or a regular file: the only kinds charrnn reads without being told to. A terminal
+    /// would wait for typing, and a socket or device a parent left open may never end, so reading either could
+    /// hang the caller; name stdin explicitly to read it anyway (`-` as an input, `--prime-file /dev/stdin`).
+    static var standardInputIsReadable: Bool {
+        var info = stat()
+        guard fstat(0, &info) == 0 else { return false }
+        let kind = info.st_mode & S_IFMT
+        return kind == S_IFIFO || kind == S_IFREG
+    }
 }
 
 extension Int {

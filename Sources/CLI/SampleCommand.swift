@@ -8,9 +8,10 @@ struct SampleCommand: ParsableCommand {
         commandName: "sample",
         abstract: "Generate text from a trained checkpoint.",
         discussion: """
-            Text piped through stdin (or --prime) primes the model and is echoed before the continuation. Output \
-            is written as it is generated and is always valid UTF-8. Without -m, models/default.safetensors is \
-            used when it exists.
+            Text piped through stdin (or given by --prime or --prime-file) primes the model and is echoed before \
+            the continuation; stdin is read only when it is a pipe or a file, and an empty one means no prime. \
+            Output is written as it is generated and is always valid UTF-8. Without -m, \
+            models/default.safetensors is used when it exists.
 
             Examples:
               charrnn sample -m runs/poems/best.safetensors --length 200
@@ -22,6 +23,8 @@ struct SampleCommand: ParsableCommand {
     var checkpoint: String?
     @Option(help: "Tokens to generate per sample.") var length = 1000
     @Option(help: ArgumentHelp("Text to prime the model with (instead of stdin).", valueName: "text")) var prime: String?
+    @Option(help: ArgumentHelp("A file whose text primes the model (instead of stdin), for long primes.", valueName: "path"))
+    var primeFile: String?
     @Flag(help: "Do not echo the prime before the continuation.") var noEchoPrime = false
     @Flag(help: "Refuse a prime with tokens outside the vocabulary instead of mapping them to <unk>.") var strict = false
     @Option(help: "Temperature τ > 0: lower is more conservative.") var temperature = SamplingConfig().temperature
@@ -45,74 +48,49 @@ struct SampleCommand: ParsableCommand {
         if numSamples < 1 { throw ValidationError("--num-samples must be at least 1, got \(numSamples)") }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let stop, stop.isEmpty { throw ValidationError("--stop needs a non-empty text") }
+        if prime != nil && primeFile != nil { throw ValidationError("give --prime or --prime-file, not both") }
     }
 
     func run() throws {
-        BLASThreads.set(1)  // OpenBLAS's own threading slows one-row products down; charrnn splits them itself
-        WorkerThreads.count = threads
         signal(SIGPIPE, SIG_IGN)  // a closed pipe (`| head`) ends the output quietly instead of killing us
         let path = try checkpoint ?? defaultModelPath()
         let checkpoint = try reportingFailures { try Checkpoint.read(from: path) }
         let vocabulary = checkpoint.vocabulary
-        var primeText = prime
-        if primeText == nil && !Terminal.standardInputIsTerminal {
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            guard !data.isEmpty else {
-                throw CommandFailure(message: "stdin is empty: pipe in text to prime the model, pass --prime, or run without redirecting stdin")
-            }
-            primeText = String(decoding: data, as: UTF8.self)
-        }
+        let primeText = try primeText()
         let (primeIDs, unknown) = try reportingFailures { try vocabulary.encode(primeText ?? "") }
         if !unknown.isEmpty {
             let names = unknown.prefix(10).map { "\"\($0)\"" }.joined(separator: ", ") + (unknown.count > 10 ? ", …" : "")
             if strict { throw CommandFailure(message: "the prime has \(unknown.count) token\(unknown.count == 1 ? "" : "s") outside the model's vocabulary: \(names); drop --strict to map them to <unk>") }
             Terminal.warning("the prime has \(unknown.count) token\(unknown.count == 1 ? "" : "s") outside the model's vocabulary, read as <unk>: \(names)")
         }
-        let model = CharRNNModel<Float>(checkpoint: checkpoint)
+        let model = CharRNNModel<Float>(checkpoint: checkpoint, threads: threads)
         var system = SystemRandomNumberGenerator()
         let generator = try reportingFailures {
             try TextGenerator(model: model, vocabulary: vocabulary, streams: numSamples, sampling: sampling, seed: seed ?? system.next(), precision: precision)
         }
         generator.prime(primeIDs)
-
         let out = Output()
-        let echo = !noEchoPrime && primeText != nil ? Array(primeText!.utf8) : []
-        out.write(echo)
-        // Sample 0 streams live; the others are kept (`text`) and printed after it. `tail` holds each sample's
-        // last bytes for --stop.
-        let stopBytes = stop.map { Array($0.utf8) } ?? []
-        var streams = (0..<numSamples).map { b in
-            (utf8: UTF8Stream(), text: b == 0 ? [] : echo, tail: [UInt8](), done: false)
-        }
-        var tokens: [Int] = []
-        var bytes: [UInt8] = []
-        for _ in 0..<length {
-            generator.next(into: &tokens)
-            for b in 0..<numSamples where !streams[b].done {
-                bytes.removeAll(keepingCapacity: true)
-                streams[b].utf8.push(vocabulary.tokens[tokens[b]], into: &bytes)
-                if b == 0 { out.write(bytes) } else { streams[b].text += bytes }
-                if !stopBytes.isEmpty {
-                    streams[b].tail += bytes
-                    if streams[b].tail.count > 2 * stopBytes.count { streams[b].tail.removeFirst(streams[b].tail.count - stopBytes.count) }
-                    if streams[b].tail.count >= stopBytes.count && streams[b].tail.suffix(stopBytes.count).elementsEqual(stopBytes) {
-                        streams[b].done = true
-                    }
-                }
+        let echo = noEchoPrime ? "" : primeText ?? ""
+        generator.writeSamples(tokens: length, echo: echo, separator: separator, stop: stop.map { [$0] } ?? []) { out.write($0) }
+        out.write("\n")
+    }
+
+    /// The prime: --prime, the text of --prime-file, or stdin when it is a pipe or a file (an empty one, or none:
+    /// no prime, generation starts as after a line feed). A terminal or a socket is not read: see `Terminal`.
+    func primeText() throws -> String? {
+        if let prime { return prime }
+        if let primeFile {
+            guard let data = FileManager.default.contents(atPath: primeFile) else {
+                var isDirectory: ObjCBool = false
+                let exists = FileManager.default.fileExists(atPath: primeFile, isDirectory: &isDirectory)
+                let why = !exists ? "no such file" : isDirectory.boolValue ? "a directory, not a file" : "cannot read it (check its permissions)"
+                throw CommandFailure(message: "--prime-file \(primeFile): \(why)")
             }
-            if streams.allSatisfy(\.done) { break }
+            return String(decoding: data, as: UTF8.self)
         }
-        for b in 0..<numSamples {
-            bytes.removeAll(keepingCapacity: true)
-            streams[b].utf8.finish(into: &bytes)
-            if b == 0 {
-                out.write(bytes)
-            } else {
-                out.write(Array(separator.utf8))
-                out.write(streams[b].text + bytes)
-            }
-        }
-        out.write([0x0A])
+        guard Terminal.standardInputIsReadable else { return nil }
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        return data.isEmpty ? nil : String(decoding: data, as: UTF8.self)
     }
 
     /// models/default.safetensors in the current directory or beside the checkout the binary was built in.
@@ -129,6 +107,8 @@ struct SampleCommand: ParsableCommand {
 
 /// stdout, written as generated; a closed pipe ends the program quietly with status 0.
 final class Output {
+    func write(_ text: String) { write(Array(text.utf8)) }
+
     func write(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {

@@ -1,14 +1,12 @@
-// AVX-512 kernels for half-precision weights: the one-stream matrix-vector product of kernels.c and the
-// many-stream panel product of half_panels.c (those files have the layouts, the AVX2 kernels and the dispatch).
+// The AVX-512 kernel of `crnn_gemm_half_panels` (half_panels.c has the layout, the portable twin and the
+// dispatch; half_panels_avx2.c the AVX2 kernel with the same bits).
 //
-// Generation is bound by converting and reading the weights; one 512-bit conversion turns 16 halves into floats,
-// where AVX2 needs two. Each kernel keeps its AVX2 twin's lanes and order of operations, so the bits are the same:
-// the dot product's 16-lane accumulator is the AVX2 kernel's two 8-lane ones side by side, and the panel
-// product's outputs are each one chain of fused multiply-adds over k.
-#include "CKernels.h"
-#include "panel_tile.h"
+// Generation with many streams converts each weight once per step and uses it for every stream from registers;
+// one 512-bit conversion turns a whole 16-row panel row into floats, where AVX2 needs two. Each output is one
+// chain of fused multiply-adds over k, as in the AVX2 kernel, so the bits are the same.
+#include "kernels_internal.h"
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#if CRNN_X86_KERNELS
 #include <immintrin.h>
 
 #define CRNN_AVX512_F16 __attribute__((target("avx512f,avx2,fma,f16c")))
@@ -19,42 +17,8 @@ CRNN_AVX512_F16 static inline __m512 load_half16(const uint16_t *p) {
     return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
 }
 
-/// Lanes 0–7 plus lanes 8–15, then those eight summed as the AVX2 kernel's `sum8` does.
-CRNN_AVX512_F16 static inline float sum16(__m512 v) {
-    __m256 lo = _mm512_castps512_ps256(v);
-    __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
-    __m256 s8 = _mm256_add_ps(lo, hi);
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-/// Four rows against one vector (kernels.c's `dot_rows4`): per 16 columns one conversion and one FMA per row;
-/// a last 8 columns go into lanes 0–7 only, as the AVX2 kernel adds them to its first accumulator.
-CRNN_AVX512_F16 void crnn_dot_rows4_f16_avx512(const uint16_t *w, size_t cols, const float *x, float out[4]) {
-    const uint16_t *rows[4] = {w, w + cols, w + 2 * cols, w + 3 * cols};
-    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-    size_t k = 0;
-    for (; k + 16 <= cols; k += 16) {
-        const __m512 xv = _mm512_loadu_ps(x + k);
-        for (int i = 0; i < 4; i++) acc[i] = _mm512_fmadd_ps(load_half16(rows[i] + k), xv, acc[i]);
-    }
-    if (k + 8 <= cols) {
-        const __m512 xv = _mm512_castps256_ps512(_mm256_loadu_ps(x + k));
-        for (int i = 0; i < 4; i++) {
-            const __m512 wv = _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(rows[i] + k))));
-            acc[i] = _mm512_mask3_fmadd_ps(wv, xv, acc[i], 0x00FF);
-        }
-        k += 8;
-    }
-    for (int i = 0; i < 4; i++) out[i] = sum16(acc[i]);
-    for (; k < cols; k++)
-        for (int i = 0; i < 4; i++) out[i] += _cvtsh_ss(rows[i][k]) * x[k];
-}
-
 /// Y[0..S)[0..16P) += X[0..S) · (P panels): one accumulator per stream and panel, one conversion per panel and k
-/// (half_panels.c's `block`, with two panels at a time as in packed_gemm_avx512.c). Panel q's values are at
+/// (half_panels_avx2.c's `block`, with two panels at a time as in packed_gemm_avx512.c). Panel q's values are at
 /// panel + q·panel_stride; `m0`/`m1` select the rows of W that exist in panels 0 and 1.
 CRNN_AVX512_F16 static inline __attribute__((always_inline)) void block(int S, int P, size_t cols, const float *x,
                                                                        const uint16_t *panel, size_t panel_stride,
@@ -100,7 +64,7 @@ CRNN_AVX512_F16 static void block_streams(int S, int P, size_t cols, const float
 #undef CRNN_STREAMS
 }
 
-/// half_panels.c's `gemm_half_panels_avx2` with blocks of up to 10 streams and panels two at a time (the last
+/// half_panels_avx2.c's kernel with blocks of up to 10 streams and panels two at a time (the last
 /// alone when their count is odd); a partial last panel is masked.
 CRNN_AVX512_F16 void crnn_gemm_half_panels_avx512(size_t batch, size_t rows, size_t cols, const float *x,
                                                   const uint16_t *packed, float *y, size_t ldy) {

@@ -1,11 +1,19 @@
-// What the kernel files share privately: the partial last panel of the AVX2 panel kernels (packed_gemm.c,
-// half_panels.c), which always write 16 columns, so a panel with fewer goes through a zero-padded rows × 16 tile,
-// copied in and back out; the AVX-512 kernels' mask for it; the copy of A's row blocks; the kernel level; and the
-// AVX-512 kernels the dispatchers call.
-#ifndef CRNN_PANEL_TILE_H
-#define CRNN_PANEL_TILE_H
+// Private to CKernels: what the kernel files share. The partial last panel of the AVX2 panel kernels
+// (packed_gemm_avx2.c, half_panels_avx2.c), which always write 16 columns, so a panel with fewer goes through a
+// zero-padded rows × 16 tile, copied in and back out; the AVX-512 kernels' mask for it; the copy of A's row blocks;
+// and the per-instruction-set kernels each operation's dispatcher (<op>.c) calls.
+#ifndef CHARRNN_KERNELS_INTERNAL_H
+#define CHARRNN_KERNELS_INTERNAL_H
 
 #include "CKernels.h"
+#include "CKernelsTesting.h"
+
+/// 1 where the x86-64 kernels are compiled (x86-64 with GCC or Clang); elsewhere only the portable twins exist.
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define CRNN_X86_KERNELS 1
+#else
+#define CRNN_X86_KERNELS 0
+#endif
 
 /// tile[r·16 + j] ← c[r·ldc + j] for r < rows, j < cols; the tile's other columns keep their values.
 static inline void crnn_tile_in(float *tile, const float *c, size_t ldc, size_t rows, size_t cols) {
@@ -67,22 +75,35 @@ static inline uint16_t crnn_panel_mask(size_t p, size_t n) {
     return width >= CRNN_PANEL_WIDTH ? (uint16_t)0xFFFF : (uint16_t)((1u << width) - 1);
 }
 
-/// The kernel level to run for a caller that asks for at most `cap` (0 portable, 1 AVX2/FMA/F16C, 2 AVX-512):
-/// the smaller of `cap` and what this CPU has (kernels.c).
-int crnn_kernel_level(int cap);
-
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-/// half_avx512.c's kernels for CPUs with AVX-512F, with the AVX2 kernels' bits: four rows of binary16 weights
-/// against one vector (kernels.c's `dot_rows4`, run by its `matvec_f16_avx2` loop), and the contract of
-/// `crnn_gemm_half_panels`.
+#if CRNN_X86_KERNELS
+/// Four rows of binary16 weights against one vector, the block the one-stream kernels run (`crnn_matvec_f16_avx2`
+/// runs it over all rows): matvec_f16_avx2.c's and its AVX-512 twin in matvec_f16_avx512.c, with the same bits.
+void crnn_dot_rows4_f16_avx2(const uint16_t *w, size_t cols, const float *x, float out[4]);
 void crnn_dot_rows4_f16_avx512(const uint16_t *w, size_t cols, const float *x, float out[4]);
+
+/// `crnn_matvec_f16`'s contract: blocks of four rows through `dot4` (either of the two above), the last rows one
+/// at a time (matvec_f16_avx2.c).
+void crnn_matvec_f16_avx2(void (*dot4)(const uint16_t *, size_t, const float *, float[4]), const uint16_t *weights,
+                          size_t rows, size_t cols, const float *x, size_t batch, float *y, size_t ldy);
+
+/// `crnn_gemm_half_panels`'s contract: half_panels_avx2.c and half_panels_avx512.c (the same bits).
+void crnn_gemm_half_panels_avx2(size_t batch, size_t rows, size_t cols, const float *x, const uint16_t *packed,
+                                float *y, size_t ldy);
 void crnn_gemm_half_panels_avx512(size_t batch, size_t rows, size_t cols, const float *x, const uint16_t *packed,
                                   float *y, size_t ldy);
 
-/// The AVX-512 kernel of packed_gemm_avx512.c: `crnn_gemm_packed`'s contract, for CPUs with AVX-512F; the same
-/// bits as the AVX2 kernel (both sum each output over k in order with fused multiply-adds).
+/// `crnn_gemm_packed`'s contract: packed_gemm_avx2.c and packed_gemm_avx512.c (the same bits: both sum each output
+/// over k in order with fused multiply-adds).
+void crnn_gemm_packed_avx2(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
+                           float beta, float *c, size_t ldc, float *a_work);
 void crnn_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
                              float beta, float *c, size_t ldc, float *a_work);
+
+/// The LSTM cell's step forward and backward in AVX2 (lstm_cell_avx2.c): `crnn_lstm_forward`/`_backward`.
+void crnn_lstm_forward_avx2(float *gates, const float *cell_prev, float *cell, float *hidden, size_t batch,
+                            size_t h);
+void crnn_lstm_backward_avx2(const float *gates, const float *cell, const float *cell_prev, const float *d_hidden,
+                             float *d_cell, float *d_gates, size_t batch, size_t h);
 #endif
 
 #endif

@@ -8,14 +8,15 @@ extension NormalizationForm: ExpressibleByArgument {}
 struct CorpusInputOptions: ParsableArguments {
     @Argument(
         help: ArgumentHelp(
-            "Corpus files or directories ('-' for stdin). Directories are read recursively: their text files in sorted path order, hidden and binary files skipped. Inputs are joined with a line feed after any that lacks one. With no inputs, text is read from stdin.",
+            "Corpus files or directories ('-' for stdin). Directories are read recursively: their text files in sorted path order, hidden and binary files skipped. Inputs are joined with a line feed after any that lacks one. With no inputs, stdin is read when it is a pipe or a file.",
             valueName: "input"))
     var inputs: [String] = []
 
-    /// The text source the inputs name; stdin when none are given and stdin is not a terminal.
+    /// The text source the inputs name; stdin when none are given and stdin is a pipe or a file (`-` reads it
+    /// whatever it is).
     func source() throws -> TextSource {
         if inputs.isEmpty {
-            if Terminal.standardInputIsTerminal { throw CommandFailure(CorpusError.noInput) }
+            if !Terminal.standardInputIsReadable { throw CommandFailure(CorpusError.noInput) }
             return TextSource(inputs: [.standardInput])
         }
         return try reportingFailures { try TextSource(paths: inputs) }

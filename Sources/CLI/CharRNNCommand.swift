@@ -14,7 +14,11 @@ struct CharRNNCommand: ParsableCommand {
 
     /// Runs the command; errors become `charrnn: error: …` on one line (help and --version print as usual).
     static func main() {
-        restartWithFasterBLASKernels()
+        // `train` handles SIGINT and SIGTERM from the start (Interrupts.swift); a signal during the restart below
+        // waits for the new process's handlers.
+        let training = CommandLine.arguments.dropFirst().first == "train"
+        if training { Interrupts.install() }
+        restartWithFasterBLASKernels(holdingInterrupts: training)
         // A file-size limit (ulimit -f) then fails the write with EFBIG, which is reported, instead of killing us.
         signal(SIGXFSZ, SIG_IGN)
         do {
@@ -40,13 +44,17 @@ struct CharRNNCommand: ParsableCommand {
 /// Starts this process again with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to its generic kernels on a CPU
 /// it does not know (`BLASCore`): OpenBLAS reads the variable only while loading. The new process gets the same
 /// arguments, environment and stdin (nothing has been read yet). A user's own `OPENBLAS_CORETYPE` is left alone,
-/// so the restart happens at most once; if it fails, charrnn goes on with the slower kernels.
-private func restartWithFasterBLASKernels() {
+/// so the restart happens at most once; if it fails, charrnn goes on with the slower kernels. With
+/// `holdingInterrupts`, SIGINT and SIGTERM are blocked across the restart (the mask survives `exec`), so one that
+/// arrives meanwhile waits for the new process's handlers instead of killing it.
+private func restartWithFasterBLASKernels(holdingInterrupts: Bool) {
     #if os(Linux)
     guard getenv("OPENBLAS_CORETYPE") == nil, let core = BLASCore.suggestedCoreType else { return }
     setenv("OPENBLAS_CORETYPE", core, 1)
+    if holdingInterrupts { Interrupts.block() }
     execv("/proc/self/exe", CommandLine.unsafeArgv)
-    unsetenv("OPENBLAS_CORETYPE")  // only reached when exec failed
+    if holdingInterrupts { Interrupts.unblock() }  // only reached when exec failed
+    unsetenv("OPENBLAS_CORETYPE")
     #endif
 }
 
@@ -71,13 +79,14 @@ struct CommandFailure: Error {
     }
 }
 
-/// Runs `body`, turning any error into a `CommandFailure` that prints as one line.
-func reportingFailures<T>(_ body: () throws -> T) throws -> T {
+/// Runs `body`, turning any error into a `CommandFailure` that prints as one line (after `prefix: ` when given).
+func reportingFailures<T>(prefix: String? = nil, _ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let failure as CommandFailure {
         throw failure
     } catch {
-        throw CommandFailure(error)
+        let text = String(describing: error)
+        throw CommandFailure(message: prefix.map { "\($0): \(text)" } ?? text)
     }
 }

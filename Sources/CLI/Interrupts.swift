@@ -1,0 +1,50 @@
+// SIGINT and SIGTERM during `charrnn train`.
+//
+//   before the handlers      the first milliseconds (start, the OpenBLAS restart, parsing): the signal is held
+//                            (blocked across the restart) and acted on once the handlers are in, as below
+//   before training starts   reading the corpus and the checkpoint, setting up: the process ends at once with
+//                            status 130 and one line; nothing has been written, so nothing is lost
+//   while training           the first signal finishes the current update, writes latest.safetensors and exits
+//                            with 130; a second SIGINT exits at once (every checkpoint write is atomic)
+import Foundation
+import Synchronization
+
+enum Interrupts {
+    /// Signals received since training started.
+    static let count = Atomic<Int>(0)
+    /// Set when the first update is about to run: from then on a signal asks training to stop.
+    static let trainingStarted = Atomic<Bool>(false)
+
+    /// Blocks SIGINT and SIGTERM (a signal then waits until `install` unblocks it; the mask survives `exec`).
+    static func block() { mask(SIG_BLOCK) }
+
+    /// Unblocks SIGINT and SIGTERM, delivering any that arrived while they were blocked.
+    static func unblock() { mask(SIG_UNBLOCK) }
+
+    /// Installs the handlers, then unblocks the signals (a parent may also have started us with them blocked).
+    static func install() {
+        let handler: @convention(c) (Int32) -> Void = { signal in
+            if !Interrupts.trainingStarted.load(ordering: .acquiring) {
+                let message: StaticString = "charrnn: interrupted before training started; nothing was written\n"
+                _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
+                _exit(130)
+            }
+            let (count, _) = Interrupts.count.add(1, ordering: .relaxed)
+            if count >= 2 && signal == SIGINT { _exit(130) }
+        }
+        signal(SIGINT, handler)
+        signal(SIGTERM, handler)
+        unblock()
+    }
+
+    /// Whether training was asked to stop.
+    static var requested: Bool { count.load(ordering: .relaxed) > 0 }
+
+    private static func mask(_ how: Int32) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(how, &set, nil)
+    }
+}

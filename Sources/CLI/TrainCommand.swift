@@ -1,0 +1,191 @@
+// `charrnn train`: flags → TrainingOptions (the library resolves them into a new run or a resumed one), then the
+// library's Trainer; progress on stderr. Interrupts.swift says what SIGINT and SIGTERM do.
+import ArgumentParser
+import CharRNN
+import Foundation
+
+extension CellKind: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}
+extension ClipMode: ExpressibleByArgument {}
+extension TrainingOptions.ScheduleKind: ExpressibleByArgument {}
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a character-level language model on a corpus.",
+        discussion: """
+            Writes RUN_DIR/latest.safetensors (every evaluation), RUN_DIR/best.safetensors (lowest validation \
+            loss) and RUN_DIR/metrics.jsonl (one JSON line per evaluation). With no limit given, trains 10 epochs.
+
+            --resume continues a run with the checkpoint's model, data layout (--batch-size, --seq-length, \
+            --val-frac), --optimizer and --seed: giving them other values is an error. The learning rate and its \
+            schedule, --weight-decay, --grad-clip, --clip-mode, --eval-every and --eval-tokens may change (each \
+            change is reported), and the limits are this command's own.
+
+            Examples:
+              charrnn train corpora/tang-song.txt -o runs/poems --max-time 120
+              cat corpus.txt | charrnn train -o runs/mine --hidden 512 --max-steps 2000
+              charrnn train corpus.txt -o runs/mine --resume runs/mine/latest.safetensors --learning-rate 1e-3
+            """)
+
+    @OptionGroup(title: "Input") var input: CorpusInputOptions
+    @OptionGroup(title: "Tokenizer") var tokenizer: TokenizerOptions
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Run directory for checkpoints and metrics.", valueName: "dir"))
+    var runDirectory = "runs/run"
+    @Option(help: ArgumentHelp("Continue training from this checkpoint (its model and data layout are kept).", valueName: "checkpoint"))
+    var resume: String?
+
+    // Every training flag is optional, so a resumed run can tell a flag given from a default. The defaults shown
+    // are ModelConfig's and TrainingConfig's.
+    @Option(help: "Recurrent cell: lstm, gru or rnn. (default: lstm)") var cell: CellKind?
+    @Option(help: "Stacked recurrent layers. (default: 2)") var layers: Int?
+    @Option(help: "Hidden units per layer. (default: 256)") var hidden: Int?
+    @Option(help: "Embedding width. (default: 64)") var embedding: Int?
+    @Option(help: "Dropout between recurrent layers, in [0, 1). (default: 0)") var dropout: Double?
+    @Option(help: "Largest vocabulary, <unk> included (default: no limit).") var maxVocab: Int?
+    @Option(help: "Map tokens seen fewer times to <unk>.") var minCount = 1
+
+    @Option(help: "Parallel streams per batch. (default: 50)") var batchSize: Int?
+    @Option(help: "Time steps per update (truncated BPTT length). (default: 50)") var seqLength: Int?
+    @Option(help: "Optimizer: adam, rmsprop or sgd. (default: adam)") var optimizer: OptimizerKind?
+    @Option(help: "Base learning rate. (default: 0.002)") var learningRate: Double?
+    @Option(help: "Decoupled weight decay. (default: 0)") var weightDecay: Double?
+    @Option(help: "Learning-rate schedule: constant, step or cosine. (default: constant)")
+    var lrSchedule: TrainingOptions.ScheduleKind?
+    @Option(help: "step schedule: decay every n updates. (default: 1000)") var lrStepEvery: Int?
+    @Option(help: "step schedule: multiply the rate by this. (default: 0.5)") var lrDecay: Double?
+    @Option(help: "cosine schedule: warm-up updates. (default: 100)") var warmupSteps: Int?
+    @Option(help: "cosine schedule: final rate as a fraction of the base. (default: 0.1)") var minLrFactor: Double?
+    @Option(help: "cosine schedule: the update where the decay ends (default: --max-steps, else 10000). Set it to stop early and resume onto the same schedule.")
+    var lrDecaySteps: Int?
+    @Option(help: "Gradient clipping threshold (0 disables). (default: 5)") var gradClip: Double?
+    @Option(help: "Clip the global norm (norm) or each element (value, as char-rnn). (default: norm)") var clipMode: ClipMode?
+
+    @Option(help: "Fraction of the text held out for validation (the end). (default: 0.1)") var valFrac: Double?
+    @Option(help: "Validate and checkpoint every n updates. (default: 500)") var evalEvery: Int?
+    @Option(help: "Validate on at most n tokens (default: the whole split).") var evalTokens: Int?
+    @Option(help: "Stop after n updates.") var maxSteps: Int?
+    @Option(help: "Stop after n epochs.") var maxEpochs: Int?
+    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var maxTime: Double?
+    @Option(help: "Random seed (initialization, dropout). (default: 1)") var seed: UInt64?
+    @Option(help: "Threads for matrix products, gate math and the update (default: all cores).") var threads: Int?
+    @Flag(help: "Print nothing while training.") var quiet = false
+
+    /// The flags as the library's options: nil where not given.
+    var options: TrainingOptions {
+        var o = TrainingOptions()
+        (o.cell, o.layers, o.hiddenSize, o.embeddingSize, o.dropout) = (cell, layers, hidden, embedding, dropout)
+        (o.batchSize, o.sequenceLength, o.validationFraction, o.optimizer, o.seed) = (batchSize, seqLength, valFrac, optimizer, seed)
+        (o.learningRate, o.weightDecay, o.gradientClip, o.clipMode) = (learningRate, weightDecay, gradClip, clipMode)
+        (o.schedule, o.stepEvery, o.stepFactor) = (lrSchedule, lrStepEvery, lrDecay)
+        (o.warmupSteps, o.minimumFactor, o.decaySteps) = (warmupSteps, minLrFactor, lrDecaySteps)
+        (o.evaluateEvery, o.evaluationTokens) = (evalEvery, evalTokens)
+        (o.maxSteps, o.maxEpochs, o.maxSeconds) = (maxSteps, maxEpochs, maxTime)
+        return o
+    }
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let maxVocab, maxVocab < 2 { throw ValidationError("--max-vocab must be at least 2, got \(maxVocab)") }
+        if minCount < 1 { throw ValidationError("--min-count must be at least 1, got \(minCount)") }
+        if let problem = options.model(vocabularySize: 2).problem { throw ValidationError(problem) }
+        do {
+            if let problem = try options.newRun().problem { throw ValidationError(problem) }
+        } catch let error as TrainingOptionsError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func run() throws {
+        let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let source = try input.source()
+        let checkpoint = try resume.map { path in try reportingFailures { try Checkpoint.read(from: path) } }
+        let corpus = try reportingFailures {
+            if let checkpoint { return try Corpus.load(from: source, vocabulary: checkpoint.vocabulary) }
+            return try Corpus.load(from: source, tokenizer: tokenizer.config, limits: VocabularyLimits(maxSize: maxVocab, minCount: minCount))
+        }
+        warnAboutInvalidUTF8(corpus.statistics)
+        let (model, training): (ModelConfig, TrainingConfig)
+        if let checkpoint, let path = resume {
+            if corpus.unknownCount > 0 {
+                throw CommandFailure(message: "\(path): \(corpus.unknownCount.grouped) tokens of this corpus are outside the checkpoint's vocabulary; resume on the corpus it was trained on, or train a new run")
+            }
+            let resumed = try reportingFailures(prefix: path) { try options.resuming(checkpoint) }
+            (model, training) = (resumed.model, resumed.training)
+            if let problem = training.problem { throw CommandFailure(message: problem) }
+            for change in resumed.changes where !quiet { Terminal.note("resuming with \(change)") }
+        } else {
+            (model, training) = (options.model(vocabularySize: corpus.vocabulary.count), try reportingFailures { try options.newRun() })
+        }
+        let trainer = try reportingFailures {
+            try Trainer(corpus: corpus, model: model, training: training, runDirectory: runDirectory, resume: checkpoint, threads: threads)
+        }
+        let progress = Progress(quiet: quiet)
+        if !quiet {
+            Terminal.writeError("charrnn: \(corpus.statistics.tokens.grouped) tokens, vocabulary \(corpus.vocabulary.count), \(trainer.model.parameters.count.grouped) parameters (\(model.layers)×\(model.hiddenSize) \(model.cell.rawValue)); \(threads) threads, OpenBLAS \(BLASCore.name) kernels; writing to \(runDirectory)\n")
+        }
+        Interrupts.trainingStarted.store(true, ordering: .releasing)
+        let final = try reportingFailures { try trainer.run(report: progress.show, shouldStop: { Interrupts.requested }) }
+        progress.finish()
+        let plot = drawPlot(evaluateEvery: training.evaluateEvery)
+        if trainer.interrupted {
+            Terminal.writeError("charrnn: interrupted at step \(final.step); saved \(runDirectory)/latest.safetensors. Resume with: charrnn train CORPUS -o \(runDirectory) --resume \(runDirectory)/latest.safetensors\n")
+            throw ExitCode(130)
+        }
+        if !quiet {
+            let best = final.bestValidationLoss.map { String(format: "%.4f nats (%.4f bits) per token", $0, $0 / log(2)) } ?? "no validation split"
+            Terminal.writeError("charrnn: trained \(final.step) steps in \(String(format: "%.1f", final.elapsedSeconds)) s; best validation loss \(best)\n")
+            Terminal.writeError("charrnn: checkpoints \(runDirectory)/best.safetensors and latest.safetensors, metrics \(runDirectory)/metrics.jsonl\(plot.map { ", plot \($0)" } ?? "")\n")
+        }
+    }
+
+    /// Draws RUN_DIR/loss.svg and returns its path; nil (saying why, unless quiet) when there is nothing to draw
+    /// yet or it cannot be drawn: the plot costs nothing that matters, so a failure is a warning.
+    func drawPlot(evaluateEvery: Int) -> String? {
+        guard FileManager.default.fileExists(atPath: runDirectory + "/metrics.jsonl") else {
+            if !quiet { Terminal.note("no loss plot yet: the first validation comes at step \(evaluateEvery)") }
+            return nil
+        }
+        do { return try LossPlot.write(runDirectory: runDirectory) } catch {
+            Terminal.warning("no loss plot: \(error)")
+            return nil
+        }
+    }
+}
+
+/// The progress display: one live line on a terminal; otherwise a plain line at each evaluation and at least
+/// once a minute.
+final class Progress {
+    let quiet: Bool
+    let live = isatty(2) == 1
+    var drawn = false
+    var lastPlainLine = Date()
+
+    init(quiet: Bool) { self.quiet = quiet }
+
+    func show(_ e: TrainingEvent) {
+        guard !quiet else { return }
+        // The total is exact for a step or epoch limit, estimated (~) when the time limit comes first.
+        let exact = e.totalSteps != nil && e.expectedTotalSteps == e.totalSteps
+        let total = e.expectedTotalSteps.map { "/\(exact ? "" : "~")\($0)" } ?? ""
+        let validation = e.validationLoss.map { String(format: "%.4f", $0) } ?? "—"
+        var eta = ""
+        if let seconds = e.secondsRemaining {
+            eta = String(format: "  ETA %dm%02ds", Int(seconds) / 60, Int(seconds) % 60)
+        }
+        let line = String(format: "step %d%@  epoch %.2f  train %.4f  val %@  %.0f tok/s  |g| %.2f%@", e.step, total, e.epoch, e.trainLoss, validation, e.tokensPerSecond, e.gradientNorm, eta)
+        if live {
+            Terminal.writeError("\r\u{1B}[K" + line)
+            drawn = true
+            if e.kind == .evaluation { Terminal.writeError("\n"); drawn = false }
+        } else if e.kind == .evaluation || Date().timeIntervalSince(lastPlainLine) >= 60 {
+            Terminal.writeError(line + "\n")
+            lastPlainLine = Date()
+        }
+    }
+
+    func finish() {
+        if drawn { Terminal.writeError("\n") }
+    }
+}
