@@ -8,7 +8,8 @@ import PackageDescription
 
 // A path dependency's identity is its directory's name, whatever the clone is called. Another package depends on
 // charrnn by URL instead: .package(url: "https://…/charrnn.git", branch: "main").
-let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+    .lowercased()
 
 let package = Package(
     name: "charrnn-examples",
@@ -16,6 +17,7 @@ let package = Package(
     dependencies: [.package(path: "..")],
     targets: [
         .executableTarget(
-            name: "generate-text", dependencies: [.product(name: "CharRNN", package: root)], path: "Sources/GenerateText")
+            name: "generate-text", dependencies: [.product(name: "CharRNN", package: root)],
+            path: "Sources/GenerateText")
     ]
 )

@@ -5,7 +5,8 @@ import Foundation
 import PackageDescription
 
 // A path dependency's identity is its directory's name, whatever the clone is called.
-let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+    .lowercased()
 
 let package = Package(
     name: "charrnn-fuzz",

@@ -76,9 +76,9 @@ int32_t crnn_grapheme_flags(uint32_t c) {
     //   Extend    = [Grapheme_Cluster_Break=Extend or ZWJ] − Linker − U+200C
     UErrorCode error = U_ZERO_ERROR;
     UScriptCode script = uscript_getScript((UChar32)c, &error);
-    int conjunctScript = U_SUCCESS(error) &&
-        (script == USCRIPT_BENGALI || script == USCRIPT_DEVANAGARI || script == USCRIPT_GUJARATI ||
-         script == USCRIPT_MALAYALAM || script == USCRIPT_ORIYA || script == USCRIPT_TELUGU);
+    int conjunctScript =
+        U_SUCCESS(error) && (script == USCRIPT_BENGALI || script == USCRIPT_DEVANAGARI || script == USCRIPT_GUJARATI ||
+                             script == USCRIPT_MALAYALAM || script == USCRIPT_ORIYA || script == USCRIPT_TELUGU);
     int32_t insc = u_getIntPropertyValue((UChar32)c, UCHAR_INDIC_SYLLABIC_CATEGORY);
     if (conjunctScript && insc == U_INSC_VIRAMA) {
         flags |= CRNN_INCB_LINKER;
@@ -98,8 +98,7 @@ const crnn_normalizer *crnn_normalizer_get(int32_t form, int32_t *status) {
     return U_FAILURE(error) ? NULL : (const crnn_normalizer *)normalizer;
 }
 
-int32_t crnn_normalizer_span(const crnn_normalizer *normalizer, const uint16_t *text, int32_t length,
-                             int32_t *status) {
+int32_t crnn_normalizer_span(const crnn_normalizer *normalizer, const uint16_t *text, int32_t length, int32_t *status) {
     UErrorCode error = U_ZERO_ERROR;
     int32_t span = unorm2_spanQuickCheckYes((const UNormalizer2 *)normalizer, (const UChar *)text, length, &error);
     *status = (int32_t)error;

@@ -28,7 +28,8 @@ void crnn_gemm_half_panels_portable(size_t batch, size_t rows, size_t cols, cons
         for (size_t b = 0; b < batch; b++) {
             for (size_t c = 0; c < PANEL && p * PANEL + c < rows; c++) {
                 float sum = y[b * ldy + p * PANEL + c];
-                for (size_t kk = 0; kk < cols; kk++) sum += x[b * cols + kk] * crnn_half_to_float(panel[kk * PANEL + c]);
+                for (size_t kk = 0; kk < cols; kk++)
+                    sum += x[b * cols + kk] * crnn_half_to_float(panel[kk * PANEL + c]);
                 y[b * ldy + p * PANEL + c] = sum;
             }
         }

@@ -12,7 +12,7 @@ enum { PANEL = CRNN_PANEL_WIDTH, STREAMS = 6 };
 /// Y[0..S)[0..16) += X[0..S) · panel: S streams of two accumulators each; per kk, one row of the panel
 /// converted to two vectors of floats and one broadcast of each stream's x.
 CRNN_F16 static inline __attribute__((always_inline)) void block(int S, size_t cols, const float *x,
-                                                                const uint16_t *panel, float *y, size_t ldy) {
+                                                                 const uint16_t *panel, float *y, size_t ldy) {
     __m256 lo[STREAMS], hi[STREAMS];
     for (int s = 0; s < S; s++) {
         lo[s] = _mm256_loadu_ps(y + s * ldy);
@@ -34,8 +34,7 @@ CRNN_F16 static inline __attribute__((always_inline)) void block(int S, size_t c
 }
 
 /// `block` with S fixed at compile time, so the accumulators live in registers.
-CRNN_F16 static void block_streams(int S, size_t cols, const float *x, const uint16_t *panel, float *y,
-                                   size_t ldy) {
+CRNN_F16 static void block_streams(int S, size_t cols, const float *x, const uint16_t *panel, float *y, size_t ldy) {
     switch (S) {
     case 6: block(6, cols, x, panel, y, ldy); break;
     case 5: block(5, cols, x, panel, y, ldy); break;
@@ -48,8 +47,8 @@ CRNN_F16 static void block_streams(int S, size_t cols, const float *x, const uin
 
 /// Streams are cut into ⌈batch/6⌉ blocks of near-equal size; each panel meets every block while it is in L1
 /// (16 × 512 halves are 16 KiB). A last, partial panel goes through a 6 × 16 tile.
-CRNN_F16 void crnn_gemm_half_panels_avx2(size_t batch, size_t rows, size_t cols, const float *x,
-                                           const uint16_t *packed, float *y, size_t ldy) {
+CRNN_F16 void crnn_gemm_half_panels_avx2(size_t batch, size_t rows, size_t cols, const float *x, const uint16_t *packed,
+                                         float *y, size_t ldy) {
     size_t blocks = (batch + STREAMS - 1) / STREAMS;
     for (size_t p = 0; p * PANEL < rows; p++) {
         const uint16_t *panel = packed + p * PANEL * cols;

@@ -21,9 +21,9 @@ CRNN_AVX512_F16 static inline __m512 load_half16(const uint16_t *p) {
 /// (half_panels_avx2.c's `block`, with two panels at a time as in packed_gemm_avx512.c). Panel q's values are at
 /// panel + q·panel_stride; `m0`/`m1` select the rows of W that exist in panels 0 and 1.
 CRNN_AVX512_F16 static inline __attribute__((always_inline)) void block(int S, int P, size_t cols, const float *x,
-                                                                       const uint16_t *panel, size_t panel_stride,
-                                                                       float *y, size_t ldy, __mmask16 m0,
-                                                                       __mmask16 m1) {
+                                                                        const uint16_t *panel, size_t panel_stride,
+                                                                        float *y, size_t ldy, __mmask16 m0,
+                                                                        __mmask16 m1) {
     __m512 acc0[STREAMS], acc1[STREAMS];
     for (int s = 0; s < S; s++) {
         acc0[s] = _mm512_maskz_loadu_ps(m0, y + s * ldy);
@@ -48,6 +48,8 @@ CRNN_AVX512_F16 static inline __attribute__((always_inline)) void block(int S, i
 /// `block` with S and P fixed at compile time, so the accumulators live in registers.
 CRNN_AVX512_F16 static void block_streams(int S, int P, size_t cols, const float *x, const uint16_t *panel,
                                           size_t panel_stride, float *y, size_t ldy, __mmask16 m0, __mmask16 m1) {
+// One case per block size, laid out as a table.
+// clang-format off
 #define CRNN_STREAMS(S)                                                                                             \
     case S:                                                                                                         \
         if (P == 2) block(S, 2, cols, x, panel, panel_stride, y, ldy, m0, m1);                                      \
@@ -62,6 +64,7 @@ CRNN_AVX512_F16 static void block_streams(int S, int P, size_t cols, const float
         break;
     }
 #undef CRNN_STREAMS
+    // clang-format on
 }
 
 /// half_panels_avx2.c's kernel with blocks of up to 10 streams and panels two at a time (the last

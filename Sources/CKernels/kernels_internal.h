@@ -34,7 +34,7 @@ static inline void crnn_tile_out(const float *tile, float *c, size_t ldc, size_t
 /// when A is packed. Inlined with R a constant, each k's R values are written side by side from R streams read in
 /// order, about 3× faster than writing each row with a stride of R (~0.17 against ~0.5 ns per value).
 static inline __attribute__((always_inline)) void crnn_copy_block(int R, size_t kc, const float *a, size_t lda,
-                                                                 float *dst) {
+                                                                  float *dst) {
     const float *src[CRNN_MAX_BLOCK_ROWS];
     for (int r = 0; r < R; r++) src[r] = a + r * lda;
     for (size_t kk = 0; kk < kc; kk++)
@@ -45,9 +45,8 @@ static inline __attribute__((always_inline)) void crnn_copy_block(int R, size_t 
 /// holds rows m·i/blocks ..< m·(i+1)/blocks, at most CRNN_MAX_BLOCK_ROWS), each by `crnn_copy_block` with its
 /// row count a constant; block i's copy starts at dst + r0·kc. Inlined into each kernel, so it is compiled for
 /// that kernel's instruction set.
-static inline __attribute__((always_inline)) void crnn_copy_row_blocks(size_t m, size_t blocks, size_t kc,
-                                                                      const float *a, size_t lda, size_t k0,
-                                                                      float *dst) {
+static inline __attribute__((always_inline)) void
+crnn_copy_row_blocks(size_t m, size_t blocks, size_t kc, const float *a, size_t lda, size_t k0, float *dst) {
     size_t r0 = 0;
     for (size_t i = 0; i < blocks; i++) {
         size_t r1 = m * (i + 1) / blocks;
@@ -94,14 +93,13 @@ void crnn_gemm_half_panels_avx512(size_t batch, size_t rows, size_t cols, const 
 
 /// `crnn_gemm_packed`'s contract: packed_gemm_avx2.c and packed_gemm_avx512.c (the same bits: both sum each output
 /// over k in order with fused multiply-adds).
-void crnn_gemm_packed_avx2(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
-                           float beta, float *c, size_t ldc, float *a_work);
-void crnn_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
-                             float beta, float *c, size_t ldc, float *a_work);
+void crnn_gemm_packed_avx2(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float beta,
+                           float *c, size_t ldc, float *a_work);
+void crnn_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float beta,
+                             float *c, size_t ldc, float *a_work);
 
 /// The LSTM cell's step forward and backward in AVX2 (lstm_cell_avx2.c): `crnn_lstm_forward`/`_backward`.
-void crnn_lstm_forward_avx2(float *gates, const float *cell_prev, float *cell, float *hidden, size_t batch,
-                            size_t h);
+void crnn_lstm_forward_avx2(float *gates, const float *cell_prev, float *cell, float *hidden, size_t batch, size_t h);
 void crnn_lstm_backward_avx2(const float *gates, const float *cell, const float *cell_prev, const float *d_hidden,
                              float *d_cell, float *d_gates, size_t batch, size_t h);
 #endif

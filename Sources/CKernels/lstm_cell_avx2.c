@@ -62,7 +62,7 @@ CRNN_FMA static inline void store(__m256 v, float *p, size_t j, size_t n) {
 
 /// The gates and the new cell for 8 hidden units at j (fewer at the end, through padded copies: `load`/`store`).
 CRNN_FMA static inline __attribute__((always_inline)) void lstm_gates8(float *gi, float *gf, float *gg, float *go,
-                                                                      const float *cp, float *c, size_t j, size_t h) {
+                                                                       const float *cp, float *c, size_t j, size_t h) {
     __m256 i = sigmoid8(load(gi, j, h));
     __m256 f = sigmoid8(load(gf, j, h));
     __m256 g = tanh8(load(gg, j, h));
@@ -79,7 +79,7 @@ CRNN_FMA static inline __attribute__((always_inline)) void lstm_gates8(float *gi
 /// latency; split, each pass's vectors are independent of each other (1.3–1.5× faster in a C harness). Each
 /// unit's c_t is written after its c_{t-1} is read, so cell_prev may be cell.
 CRNN_FMA void crnn_lstm_forward_avx2(float *gates, const float *cell_prev, float *cell, float *hidden, size_t batch,
-                                       size_t h) {
+                                     size_t h) {
     size_t full = h / 8 * 8;
     for (size_t b = 0; b < batch; b++) {
         float *gi = gates + b * 4 * h, *gf = gi + h, *gg = gi + 2 * h, *go = gi + 3 * h;
@@ -95,8 +95,7 @@ CRNN_FMA void crnn_lstm_forward_avx2(float *gates, const float *cell_prev, float
 }
 
 CRNN_FMA void crnn_lstm_backward_avx2(const float *gates, const float *cell, const float *cell_prev,
-                                        const float *d_hidden, float *d_cell, float *d_gates, size_t batch,
-                                        size_t h) {
+                                      const float *d_hidden, float *d_cell, float *d_gates, size_t batch, size_t h) {
     const __m256 one = _mm256_set1_ps(1.0f);
     for (size_t b = 0; b < batch; b++) {
         const float *gi = gates + b * 4 * h;

@@ -30,8 +30,8 @@ float crnn_half_to_float(uint16_t h) {
     return f;
 }
 
-void crnn_matvec_f16_portable(const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch,
-                              float *y, size_t ldy) {
+void crnn_matvec_f16_portable(const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch, float *y,
+                              size_t ldy) {
     for (size_t b = 0; b < batch; b++) {
         for (size_t r = 0; r < rows; r++) {
             const uint16_t *w = weights + r * cols;

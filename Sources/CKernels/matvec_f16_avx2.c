@@ -73,8 +73,8 @@ CRNN_VECTOR void crnn_dot_rows4_f16_avx2(const uint16_t *w, size_t cols, const f
 /// Blocks of four rows through `dot4` (this file's `crnn_dot_rows4_f16_avx2`, or its AVX-512 twin), each block
 /// against every vector while its weights are still in L1; the last rows, fewer than four, one at a time.
 CRNN_VECTOR void crnn_matvec_f16_avx2(void (*dot4)(const uint16_t *, size_t, const float *, float[4]),
-                                        const uint16_t *weights, size_t rows, size_t cols, const float *x,
-                                        size_t batch, float *y, size_t ldy) {
+                                      const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch,
+                                      float *y, size_t ldy) {
     size_t r = 0;
     for (; r + 4 <= rows; r += 4) {
         for (size_t b = 0; b < batch; b++) {

@@ -26,8 +26,8 @@ CRNN_AVX512_F16 static inline float sum16(__m512 v) {
     return _mm_cvtss_f32(s);
 }
 
-/// Four rows against one vector (matvec_f16_avx2.c's `crnn_dot_rows4_f16_avx2`): per 16 columns one conversion and one FMA per row;
-/// a last 8 columns go into lanes 0–7 only, as the AVX2 kernel adds them to its first accumulator.
+/// Four rows against one vector (matvec_f16_avx2.c's `crnn_dot_rows4_f16_avx2`): per 16 columns one conversion and
+/// one FMA per row; a last 8 columns go into lanes 0–7 only, as the AVX2 kernel adds them to its first accumulator.
 CRNN_AVX512_F16 void crnn_dot_rows4_f16_avx512(const uint16_t *w, size_t cols, const float *x, float out[4]) {
     const uint16_t *rows[4] = {w, w + cols, w + 2 * cols, w + 3 * cols};
     __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};

@@ -63,8 +63,8 @@ void crnn_gemm_packed_portable(size_t m, size_t n, size_t k, const float *a, siz
 
 #if CRNN_X86_KERNELS
 
-void crnn_gemm_packed_at_level(int level, size_t m, size_t n, size_t k, const float *a, size_t lda,
-                               const float *packed, float beta, float *c, size_t ldc, float *a_work) {
+void crnn_gemm_packed_at_level(int level, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
+                               float beta, float *c, size_t ldc, float *a_work) {
     level = crnn_kernel_level(level);
     if (k > 0 && level >= CRNN_LEVEL_AVX512) {
         crnn_gemm_packed_avx512(m, n, k, a, lda, packed, beta, c, ldc, a_work);
@@ -77,8 +77,8 @@ void crnn_gemm_packed_at_level(int level, size_t m, size_t n, size_t k, const fl
 
 #else
 
-void crnn_gemm_packed_at_level(int level, size_t m, size_t n, size_t k, const float *a, size_t lda,
-                               const float *packed, float beta, float *c, size_t ldc, float *a_work) {
+void crnn_gemm_packed_at_level(int level, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
+                               float beta, float *c, size_t ldc, float *a_work) {
     (void)level;
     (void)a_work;
     crnn_gemm_packed_portable(m, n, k, a, lda, packed, beta, c, ldc);

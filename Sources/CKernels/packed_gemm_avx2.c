@@ -15,9 +15,8 @@ enum { PANEL = CRNN_PANEL_WIDTH, DEPTH = CRNN_PACKED_DEPTH, ROWS = 6 };
 /// C[0..R)[0..16) ← scale·C + A[0..R)[0..kc) · P[0..kc)[0..16): R rows of twelve or fewer accumulators, two
 /// vectors of B and one broadcast of A per step. A[r][kk] is at a[r·rs + kk·ks]: (lda, 1) in place, (1, R) when
 /// packed. With scale 0, C is not read.
-CRNN_FMA static inline __attribute__((always_inline)) void block(int R, size_t kc, const float *a, size_t rs,
-                                                                size_t ks, const float *p, float scale, float *c,
-                                                                size_t ldc) {
+CRNN_FMA static inline __attribute__((always_inline)) void block(int R, size_t kc, const float *a, size_t rs, size_t ks,
+                                                                 const float *p, float scale, float *c, size_t ldc) {
     __m256 lo[ROWS], hi[ROWS];
     __m256 s = _mm256_set1_ps(scale);
     for (int r = 0; r < R; r++) {
@@ -48,8 +47,10 @@ CRNN_FMA static inline __attribute__((always_inline)) void block(int R, size_t k
 
 /// `block` with R fixed at compile time, so the accumulators live in registers; A in place (`packed_a` 0) or
 /// packed (1).
-CRNN_FMA static void block_rows(int R, size_t kc, const float *a, size_t lda, int packed_a, const float *p,
-                                float scale, float *c, size_t ldc) {
+CRNN_FMA static void block_rows(int R, size_t kc, const float *a, size_t lda, int packed_a, const float *p, float scale,
+                                float *c, size_t ldc) {
+// One case per block size, laid out as a table.
+// clang-format off
 #define CRNN_BLOCK(R) packed_a ? block(R, kc, a, 1, R, p, scale, c, ldc) : block(R, kc, a, lda, 1, p, scale, c, ldc)
     switch (R) {
     case 6: CRNN_BLOCK(6); break;
@@ -60,6 +61,7 @@ CRNN_FMA static void block_rows(int R, size_t kc, const float *a, size_t lda, in
     default: CRNN_BLOCK(1); break;
     }
 #undef CRNN_BLOCK
+    // clang-format on
 }
 
 /// Rows are cut into ⌈m/6⌉ blocks of near-equal size (50 → five of 6 and four of 5), so no block runs mostly
@@ -68,7 +70,7 @@ CRNN_FMA static void block_rows(int R, size_t kc, const float *a, size_t lda, in
 /// rows block by block, k-major (a block's R values for one k side by side), so the kernel's broadcasts walk one
 /// contiguous stream instead of R rows lda apart.
 CRNN_FMA void crnn_gemm_packed_avx2(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
-                                      float beta, float *c, size_t ldc, float *a_work) {
+                                    float beta, float *c, size_t ldc, float *a_work) {
     size_t blocks = (m + ROWS - 1) / ROWS;
     for (size_t k0 = 0; k0 < k; k0 += DEPTH) {
         size_t kc = k - k0 < DEPTH ? k - k0 : DEPTH;

@@ -25,10 +25,10 @@ enum {
 /// C[0..R)[0..16P) ← scale·C + A[0..R)[0..kc) · (P panels)[0..kc): the AVX-512 twin of packed_gemm_avx2.c's `block`.
 /// Panel q's values are at p + q·panel_stride; `m0`/`m1` select the columns of C that exist in panels 0 and 1.
 /// A[r][kk] is at a[r·rs + kk·ks]. With scale 0, C is not read.
-CRNN_AVX512 static inline __attribute__((always_inline)) void block(int R, int P, size_t kc, const float *a,
-                                                                   size_t rs, size_t ks, const float *p,
-                                                                   size_t panel_stride, float scale, float *c,
-                                                                   size_t ldc, __mmask16 m0, __mmask16 m1) {
+CRNN_AVX512 static inline __attribute__((always_inline)) void block(int R, int P, size_t kc, const float *a, size_t rs,
+                                                                    size_t ks, const float *p, size_t panel_stride,
+                                                                    float scale, float *c, size_t ldc, __mmask16 m0,
+                                                                    __mmask16 m1) {
     __m512 acc0[ROWS], acc1[ROWS];
     const __m512 s = _mm512_set1_ps(scale);
     for (int r = 0; r < R; r++) {
@@ -58,9 +58,10 @@ CRNN_AVX512 static inline __attribute__((always_inline)) void block(int R, int P
 
 /// `block` with R and P fixed at compile time, so the accumulators live in registers; A in place (`packed_a` 0)
 /// or packed (1).
-CRNN_AVX512 static void block_rows(int R, int P, size_t kc, const float *a, size_t lda, int packed_a,
-                                   const float *p, size_t panel_stride, float scale, float *c, size_t ldc,
-                                   __mmask16 m0, __mmask16 m1) {
+CRNN_AVX512 static void block_rows(int R, int P, size_t kc, const float *a, size_t lda, int packed_a, const float *p,
+                                   size_t panel_stride, float scale, float *c, size_t ldc, __mmask16 m0, __mmask16 m1) {
+// One case per block size, laid out as a table.
+// clang-format off
 #define CRNN_BLOCK_P(R, P)                                                                                          \
     (packed_a ? block(R, P, kc, a, 1, R, p, panel_stride, scale, c, ldc, m0, m1)                                   \
               : block(R, P, kc, a, lda, 1, p, panel_stride, scale, c, ldc, m0, m1))
@@ -75,13 +76,14 @@ CRNN_AVX512 static void block_rows(int R, int P, size_t kc, const float *a, size
     }
 #undef CRNN_BLOCK
 #undef CRNN_BLOCK_P
+    // clang-format on
 }
 
 /// Rows are cut into ⌈m/10⌉ blocks of near-equal size; panels are taken two at a time, the last one alone when
 /// their count is odd. With `a_work`, A is copied block by block, k-major, at the start of each pass (as the
 /// AVX2 kernel does).
-CRNN_AVX512 void crnn_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda,
-                                         const float *packed, float beta, float *c, size_t ldc, float *a_work) {
+CRNN_AVX512 void crnn_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
+                                         float beta, float *c, size_t ldc, float *a_work) {
     const size_t blocks = (m + ROWS - 1) / ROWS;
     const size_t panels = (n + PANEL - 1) / PANEL;
     for (size_t k0 = 0; k0 < k; k0 += DEPTH) {
@@ -96,8 +98,8 @@ CRNN_AVX512 void crnn_gemm_packed_avx512(size_t m, size_t n, size_t k, const flo
             for (size_t i = 0; i < blocks; i++) {
                 size_t r1 = m * (i + 1) / blocks;
                 const float *ai = a_work ? a_work + r0 * kc : a + r0 * lda + k0;
-                block_rows((int)(r1 - r0), P, kc, ai, lda, a_work != 0, bp, PANEL * k, scale,
-                           c + r0 * ldc + p * PANEL, ldc, m0, m1);
+                block_rows((int)(r1 - r0), P, kc, ai, lda, a_work != 0, bp, PANEL * k, scale, c + r0 * ldc + p * PANEL,
+                           ldc, m0, m1);
                 r0 = r1;
             }
         }

@@ -9,7 +9,10 @@ struct CharRNNCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "charrnn",
         abstract: "Character-level RNN language models: build vocabularies, train, sample, evaluate.",
-        subcommands: [VocabCommand.self, TrainCommand.self, SampleCommand.self, EvalCommand.self, InfoCommand.self, PlotCommand.self, ExportCommand.self]
+        subcommands: [
+            VocabCommand.self, TrainCommand.self, SampleCommand.self, EvalCommand.self, InfoCommand.self,
+            PlotCommand.self, ExportCommand.self,
+        ]
     )
 
     /// Runs the command; errors become `charrnn: error: …` on one line (help and --version print as usual).

@@ -13,15 +13,23 @@ struct EvalCommand: ParsableCommand {
             vocabulary count as <unk>.
             """)
 
-    @Option(name: [.customShort("m"), .customLong("model")], help: ArgumentHelp("Checkpoint to score with.", valueName: "checkpoint"))
+    @Option(
+        name: [.customShort("m"), .customLong("model")],
+        help: ArgumentHelp("Checkpoint to score with.", valueName: "checkpoint"))
     var checkpoint: String
     @OptionGroup(title: "Input") var input: CorpusInputOptions
     @Flag(help: "Print the result as JSON.") var json = false
-    @Option(help: "Threads for the matrix products and the gate math (default 1: scoring one stream gains little from more).")
+    @Option(
+        help:
+            "Threads for the matrix products and the gate math (default 1: scoring one stream gains little from more).")
     var threads = 1
     @Flag(help: "Print each token with its surprisal in bits (TSV: position, token, bits), then the summary.")
     var perToken = false
-    @Option(help: ArgumentHelp("Weights to score with: float32 (as trained) or float16 (what `sample --precision float16` generates with, run one token at a time).", valueName: "float32|float16"))
+    @Option(
+        help: ArgumentHelp(
+            "Weights to score with: float32 (as trained) or float16 (what `sample --precision float16` generates with, "
+                + "run one token at a time).",
+            valueName: "float32|float16"))
     var precision: WeightPrecision = .float32
 
     func run() throws {
@@ -34,20 +42,34 @@ struct EvalCommand: ParsableCommand {
         if perToken { print("position\ttoken\tbits") }
         let vocabulary = corpus.vocabulary
         let result = try reportingFailures {
-            try model.evaluate(corpus, precision: precision, each: perToken ? { position, nats in
-                print("\(position)\t\(vocabulary.displayName(of: corpus.ids[position]))\t\(String(format: "%.3f", nats / log(2)))")
-            } : nil)
+            try model.evaluate(
+                corpus, precision: precision,
+                each: perToken
+                    ? { position, nats in
+                        let bits = String(format: "%.3f", nats / log(2))
+                        print("\(position)\t\(vocabulary.displayName(of: corpus.ids[position]))\t\(bits)")
+                    } : nil)
         }
         if json {
             let fields: [String: Any] = [
                 "tokens": result.tokens, "predictions": result.predictions, "nats_per_token": result.natsPerToken,
-                "bits_per_token": result.bitsPerToken, "bits_per_byte": result.bitsPerByte, "perplexity": result.perplexity,
+                "bits_per_token": result.bitsPerToken, "bits_per_byte": result.bitsPerByte,
+                "perplexity": result.perplexity,
                 "unknown_tokens": result.unknownTokens,
             ]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self))
+            print(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self)
+            )
         } else {
-            print(String(format: "%@ tokens: %.4f nats/token, %.4f bits/token, %.4f bits/byte, perplexity %.3f", result.tokens.grouped, result.natsPerToken, result.bitsPerToken, result.bitsPerByte, result.perplexity))
-            if result.unknownTokens > 0 { print("\(result.unknownTokens.grouped) tokens were outside the vocabulary (scored as <unk>)") }
+            print(
+                String(
+                    format: "%@ tokens: %.4f nats/token, %.4f bits/token, %.4f bits/byte, perplexity %.3f",
+                    result.tokens.grouped, result.natsPerToken, result.bitsPerToken, result.bitsPerByte,
+                    result.perplexity))
+            if result.unknownTokens > 0 {
+                print("\(result.unknownTokens.grouped) tokens were outside the vocabulary (scored as <unk>)")
+            }
         }
     }
 }

@@ -6,14 +6,16 @@ import Foundation
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a checkpoint's weights only (no optimizer state): a third of the size, for sampling and sharing.",
+        abstract:
+            "Write a checkpoint's weights only (no optimizer state): a third of the size, for sampling and sharing.",
         discussion: """
             The copy keeps the model, vocabulary and training metadata, so `sample`, `eval`, `info` and PyTorch's \
             load_state_dict read it as they read any checkpoint; it cannot be resumed.
             """)
 
     @Argument(help: ArgumentHelp("The checkpoint to export.", valueName: "checkpoint")) var checkpoint: String
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The file to write.", valueName: "file"))
+    @Option(
+        name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The file to write.", valueName: "file"))
     var output: String
 
     func run() throws {

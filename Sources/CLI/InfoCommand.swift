@@ -19,27 +19,40 @@ struct InfoCommand: ParsableCommand {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            func object<E: Encodable>(_ e: E) throws -> Any { try JSONSerialization.jsonObject(with: try encoder.encode(e)) }
+            func object<E: Encodable>(_ e: E) throws -> Any {
+                try JSONSerialization.jsonObject(with: try encoder.encode(e))
+            }
             let info: [String: Any] = [
                 "format_version": Checkpoint.formatVersion, "model": try object(c.model), "parameters": parameters,
                 "tokenizer": try object(v.tokenizer), "vocabulary_size": v.count,
                 "vocabulary_preview": (1..<min(v.count, 41)).map { v.decode([$0]) },
                 "training": try object(c.training), "state": try object(c.state), "optimizer_step": c.optimizerStep,
             ]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+            print(
+                String(
+                    decoding: try JSONSerialization.data(
+                        withJSONObject: info, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
             return
         }
         let m = c.model
-        let best = c.state.bestValidationLoss.map { String(format: "%.4f nats (%.4f bits) per token", $0, $0 / log(2)) } ?? "none yet"
-        print("""
+        let best =
+            c.state.bestValidationLoss.map { String(format: "%.4f nats (%.4f bits) per token", $0, $0 / log(2)) }
+            ?? "none yet"
+        print(
+            """
             checkpoint: \(checkpoint) (charrnn format \(Checkpoint.formatVersion))
-            model: \(m.layers)-layer \(m.cell.rawValue), hidden \(m.hiddenSize), embedding \(m.embeddingSize), dropout \(m.dropout)
+            model: \(m.layers)-layer \(m.cell.rawValue), hidden \(m.hiddenSize), embedding \(m.embeddingSize), \
+            dropout \(m.dropout)
             parameters: \(parameters.grouped)
-            tokenizer: unit \(v.tokenizer.unit.rawValue), normalization \(v.tokenizer.normalization.rawValue)\(v.tokenizer.locale.isEmpty ? "" : ", locale \(v.tokenizer.locale)")
-            vocabulary: \(v.count.grouped) ids (<unk> + \((v.count - 1).grouped) tokens): \(preview.joined(separator: " "))\(v.count > 41 ? " …" : "")
-            training: step \(c.state.step.grouped), epoch \(c.state.epoch) (+\(c.state.batchInEpoch) batches), \(c.state.tokensSeen.grouped) tokens seen
+            tokenizer: unit \(v.tokenizer.unit.rawValue), normalization \(v.tokenizer.normalization.rawValue)\
+            \(v.tokenizer.locale.isEmpty ? "" : ", locale \(v.tokenizer.locale)")
+            vocabulary: \(v.count.grouped) ids (<unk> + \((v.count - 1).grouped) tokens): \
+            \(preview.joined(separator: " "))\(v.count > 41 ? " …" : "")
+            training: step \(c.state.step.grouped), epoch \(c.state.epoch) (+\(c.state.batchInEpoch) batches), \
+            \(c.state.tokensSeen.grouped) tokens seen
             best validation loss: \(best)
-            optimizer: \(c.training.optimizer.kind.rawValue), learning rate \(c.training.optimizer.learningRate), batch \(c.training.batchSize) × \(c.training.sequenceLength)
+            optimizer: \(c.training.optimizer.kind.rawValue), learning rate \(c.training.optimizer.learningRate), \
+            batch \(c.training.batchSize) × \(c.training.sequenceLength)
             """)
     }
 }

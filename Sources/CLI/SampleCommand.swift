@@ -19,25 +19,38 @@ struct SampleCommand: ParsableCommand {
               charrnn sample -m runs/demo/best.safetensors --num-samples 4 --top-p 0.9 --stop $'\\n\\n'
             """)
 
-    @Option(name: [.customShort("m"), .customLong("model")], help: ArgumentHelp("Checkpoint to sample from (default: models/default.safetensors).", valueName: "checkpoint"))
+    @Option(
+        name: [.customShort("m"), .customLong("model")],
+        help: ArgumentHelp("Checkpoint to sample from (default: models/default.safetensors).", valueName: "checkpoint"))
     var checkpoint: String?
     @Option(help: "Tokens to generate per sample.") var length = 1000
-    @Option(help: ArgumentHelp("Text to prime the model with (instead of stdin).", valueName: "text")) var prime: String?
-    @Option(help: ArgumentHelp("A file whose text primes the model (instead of stdin), for long primes.", valueName: "path"))
+    @Option(help: ArgumentHelp("Text to prime the model with (instead of stdin).", valueName: "text")) var prime:
+        String?
+    @Option(
+        help: ArgumentHelp("A file whose text primes the model (instead of stdin), for long primes.", valueName: "path")
+    )
     var primeFile: String?
     @Flag(help: "Do not echo the prime before the continuation.") var noEchoPrime = false
-    @Flag(help: "Refuse a prime with tokens outside the vocabulary instead of mapping them to <unk>.") var strict = false
+    @Flag(help: "Refuse a prime with tokens outside the vocabulary instead of mapping them to <unk>.") var strict =
+        false
     @Option(help: "Temperature τ > 0: lower is more conservative.") var temperature = SamplingConfig().temperature
     @Flag(help: "Always take the most likely token.") var greedy = false
     @Option(help: ArgumentHelp("Sample from the k most likely tokens only.", valueName: "k")) var topK: Int?
-    @Option(help: ArgumentHelp("Sample from the most likely tokens up to cumulative probability p, in (0, 1].", valueName: "p")) var topP: Double?
+    @Option(
+        help: ArgumentHelp(
+            "Sample from the most likely tokens up to cumulative probability p, in (0, 1].", valueName: "p")) var topP:
+        Double?
     @Option(help: "Random seed: the same seed and checkpoint give the same bytes (default: random).") var seed: UInt64?
     @Option(help: "Samples to generate together.") var numSamples = 1
     @Option(help: "Printed between samples.") var separator = "\n\n"
     @Option(help: ArgumentHelp("End a sample when it produces this text.", valueName: "text")) var stop: String?
     @Option(help: "Threads for the matrix-vector products (default: all cores; each reads part of the weights).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: ArgumentHelp("Weights to generate with: float32 (the model as trained) or float16 (a half-precision copy, about twice as fast for one stream; the prime still runs in float32).", valueName: "float32|float16"))
+    @Option(
+        help: ArgumentHelp(
+            "Weights to generate with: float32 (the model as trained) or float16 (a half-precision copy, about twice "
+                + "as fast for one stream; the prime still runs in float32).",
+            valueName: "float32|float16"))
     var precision: WeightPrecision = .float32
 
     var sampling: SamplingConfig { SamplingConfig(temperature: temperature, greedy: greedy, topK: topK, topP: topP) }
@@ -59,19 +72,33 @@ struct SampleCommand: ParsableCommand {
         let primeText = try primeText()
         let (primeIDs, unknown) = try reportingFailures { try vocabulary.encode(primeText ?? "") }
         if !unknown.isEmpty {
-            let names = unknown.prefix(10).map { "\"\($0)\"" }.joined(separator: ", ") + (unknown.count > 10 ? ", …" : "")
-            if strict { throw CommandFailure(message: "the prime has \(unknown.count) token\(unknown.count == 1 ? "" : "s") outside the model's vocabulary: \(names); drop --strict to map them to <unk>") }
-            Terminal.warning("the prime has \(unknown.count) token\(unknown.count == 1 ? "" : "s") outside the model's vocabulary, read as <unk>: \(names)")
+            let names =
+                unknown.prefix(10).map { "\"\($0)\"" }.joined(separator: ", ") + (unknown.count > 10 ? ", …" : "")
+            if strict {
+                throw CommandFailure(
+                    message:
+                        "the prime has \(unknown.count) token\(unknown.count == 1 ? "" : "s") outside the model's "
+                        + "vocabulary: \(names); drop --strict to map them to <unk>"
+                )
+            }
+            Terminal.warning(
+                "the prime has \(unknown.count) token\(unknown.count == 1 ? "" : "s") outside the model's vocabulary, "
+                    + "read as <unk>: \(names)"
+            )
         }
         let model = CharRNNModel<Float>(checkpoint: checkpoint, threads: threads)
         var system = SystemRandomNumberGenerator()
         let generator = try reportingFailures {
-            try TextGenerator(model: model, vocabulary: vocabulary, streams: numSamples, sampling: sampling, seed: seed ?? system.next(), precision: precision)
+            try TextGenerator(
+                model: model, vocabulary: vocabulary, streams: numSamples, sampling: sampling,
+                seed: seed ?? system.next(), precision: precision)
         }
         generator.prime(primeIDs)
         let out = Output()
         let echo = noEchoPrime ? "" : primeText ?? ""
-        generator.writeSamples(tokens: length, echo: echo, separator: separator, stop: stop.map { [$0] } ?? []) { out.write($0) }
+        generator.writeSamples(tokens: length, echo: echo, separator: separator, stop: stop.map { [$0] } ?? []) {
+            out.write($0)
+        }
         out.write("\n")
     }
 
@@ -83,7 +110,10 @@ struct SampleCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: primeFile) else {
                 var isDirectory: ObjCBool = false
                 let exists = FileManager.default.fileExists(atPath: primeFile, isDirectory: &isDirectory)
-                let why = !exists ? "no such file" : isDirectory.boolValue ? "a directory, not a file" : "cannot read it (check its permissions)"
+                let why =
+                    !exists
+                    ? "no such file"
+                    : isDirectory.boolValue ? "a directory, not a file" : "cannot read it (check its permissions)"
                 throw CommandFailure(message: "--prime-file \(primeFile): \(why)")
             }
             return String(decoding: data, as: UTF8.self)
@@ -98,10 +128,15 @@ struct SampleCommand: ParsableCommand {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let candidates = [
             "models/default.safetensors",
-            executable.deletingLastPathComponent().appendingPathComponent("../../../models/default.safetensors").standardized.path,
+            executable.deletingLastPathComponent().appendingPathComponent("../../../models/default.safetensors")
+                .standardized.path,
         ]
         if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
-        throw CommandFailure(message: "no model given and no default model at models/default.safetensors; train one (charrnn train CORPUS -o runs/mine) and pass -m runs/mine/best.safetensors")
+        throw CommandFailure(
+            message:
+                "no model given and no default model at models/default.safetensors; train one (charrnn train CORPUS -o "
+                + "runs/mine) and pass -m runs/mine/best.safetensors"
+        )
     }
 }
 

@@ -31,9 +31,13 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Input") var input: CorpusInputOptions
     @OptionGroup(title: "Tokenizer") var tokenizer: TokenizerOptions
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Run directory for checkpoints and metrics.", valueName: "dir"))
+    @Option(
+        name: [.customShort("o"), .customLong("output")],
+        help: ArgumentHelp("Run directory for checkpoints and metrics.", valueName: "dir"))
     var runDirectory = "runs/run"
-    @Option(help: ArgumentHelp("Continue training from this checkpoint (its model and data layout are kept).", valueName: "checkpoint"))
+    @Option(
+        help: ArgumentHelp(
+            "Continue training from this checkpoint (its model and data layout are kept).", valueName: "checkpoint"))
     var resume: String?
 
     // Every training flag is optional, so a resumed run can tell a flag given from a default. The defaults shown
@@ -57,10 +61,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "step schedule: multiply the rate by this. (default: 0.5)") var lrDecay: Double?
     @Option(help: "cosine schedule: warm-up updates. (default: 100)") var warmupSteps: Int?
     @Option(help: "cosine schedule: final rate as a fraction of the base. (default: 0.1)") var minLrFactor: Double?
-    @Option(help: "cosine schedule: the update where the decay ends (default: --max-steps, else 10000). Set it to stop early and resume onto the same schedule.")
+    @Option(
+        help: ArgumentHelp(
+            "cosine schedule: the update where the decay ends (default: --max-steps, else 10000). Set it to stop "
+                + "early and resume onto the same schedule."))
     var lrDecaySteps: Int?
     @Option(help: "Gradient clipping threshold (0 disables). (default: 5)") var gradClip: Double?
-    @Option(help: "Clip the global norm (norm) or each element (value, as char-rnn). (default: norm)") var clipMode: ClipMode?
+    @Option(help: "Clip the global norm (norm) or each element (value, as char-rnn). (default: norm)") var clipMode:
+        ClipMode?
 
     @Option(help: "Fraction of the text held out for validation (the end). (default: 0.1)") var valFrac: Double?
     @Option(help: "Validate and checkpoint every n updates. (default: 500)") var evalEvery: Int?
@@ -76,7 +84,9 @@ struct TrainCommand: ParsableCommand {
     var options: TrainingOptions {
         var o = TrainingOptions()
         (o.cell, o.layers, o.hiddenSize, o.embeddingSize, o.dropout) = (cell, layers, hidden, embedding, dropout)
-        (o.batchSize, o.sequenceLength, o.validationFraction, o.optimizer, o.seed) = (batchSize, seqLength, valFrac, optimizer, seed)
+        (o.batchSize, o.sequenceLength, o.validationFraction, o.optimizer, o.seed) = (
+            batchSize, seqLength, valFrac, optimizer, seed
+        )
         (o.learningRate, o.weightDecay, o.gradientClip, o.clipMode) = (learningRate, weightDecay, gradClip, clipMode)
         (o.schedule, o.stepEvery, o.stepFactor) = (lrSchedule, lrStepEvery, lrDecay)
         (o.warmupSteps, o.minimumFactor, o.decaySteps) = (warmupSteps, minLrFactor, lrDecaySteps)
@@ -103,40 +113,68 @@ struct TrainCommand: ParsableCommand {
         let checkpoint = try resume.map { path in try reportingFailures { try Checkpoint.read(from: path) } }
         let corpus = try reportingFailures {
             if let checkpoint { return try Corpus.load(from: source, vocabulary: checkpoint.vocabulary) }
-            return try Corpus.load(from: source, tokenizer: tokenizer.config, limits: VocabularyLimits(maxSize: maxVocab, minCount: minCount))
+            return try Corpus.load(
+                from: source, tokenizer: tokenizer.config,
+                limits: VocabularyLimits(maxSize: maxVocab, minCount: minCount))
         }
         warnAboutInvalidUTF8(corpus.statistics)
         let (model, training): (ModelConfig, TrainingConfig)
         if let checkpoint, let path = resume {
             if corpus.unknownCount > 0 {
-                throw CommandFailure(message: "\(path): \(corpus.unknownCount.grouped) tokens of this corpus are outside the checkpoint's vocabulary; resume on the corpus it was trained on, or train a new run")
+                throw CommandFailure(
+                    message:
+                        "\(path): \(corpus.unknownCount.grouped) tokens of this corpus are outside the checkpoint's "
+                        + "vocabulary; resume on the corpus it was trained on, or train a new run"
+                )
             }
             let resumed = try reportingFailures(prefix: path) { try options.resuming(checkpoint) }
             (model, training) = (resumed.model, resumed.training)
             if let problem = training.problem { throw CommandFailure(message: problem) }
             for change in resumed.changes where !quiet { Terminal.note("resuming with \(change)") }
         } else {
-            (model, training) = (options.model(vocabularySize: corpus.vocabulary.count), try reportingFailures { try options.newRun() })
+            (model, training) = (
+                options.model(vocabularySize: corpus.vocabulary.count), try reportingFailures { try options.newRun() }
+            )
         }
         let trainer = try reportingFailures {
-            try Trainer(corpus: corpus, model: model, training: training, runDirectory: runDirectory, resume: checkpoint, threads: threads)
+            try Trainer(
+                corpus: corpus, model: model, training: training, runDirectory: runDirectory, resume: checkpoint,
+                threads: threads)
         }
         let progress = Progress(quiet: quiet)
         if !quiet {
-            Terminal.writeError("charrnn: \(corpus.statistics.tokens.grouped) tokens, vocabulary \(corpus.vocabulary.count), \(trainer.model.parameters.count.grouped) parameters (\(model.layers)×\(model.hiddenSize) \(model.cell.rawValue)); \(threads) threads, OpenBLAS \(BLASCore.name) kernels; writing to \(runDirectory)\n")
+            Terminal.writeError(
+                "charrnn: \(corpus.statistics.tokens.grouped) tokens, vocabulary \(corpus.vocabulary.count), "
+                    + "\(trainer.model.parameters.count.grouped) parameters (\(model.layers)×\(model.hiddenSize) "
+                    + "\(model.cell.rawValue)); \(threads) threads, OpenBLAS \(BLASCore.name) kernels; writing to "
+                    + "\(runDirectory)\n"
+            )
         }
         Interrupts.trainingStarted.store(true, ordering: .releasing)
-        let final = try reportingFailures { try trainer.run(report: progress.show, shouldStop: { Interrupts.requested }) }
+        let final = try reportingFailures {
+            try trainer.run(report: progress.show, shouldStop: { Interrupts.requested })
+        }
         progress.finish()
         let plot = drawPlot(evaluateEvery: training.evaluateEvery)
         if trainer.interrupted {
-            Terminal.writeError("charrnn: interrupted at step \(final.step); saved \(runDirectory)/latest.safetensors. Resume with: charrnn train CORPUS -o \(runDirectory) --resume \(runDirectory)/latest.safetensors\n")
+            Terminal.writeError(
+                "charrnn: interrupted at step \(final.step); saved \(runDirectory)/latest.safetensors. Resume with: "
+                    + "charrnn train CORPUS -o \(runDirectory) --resume \(runDirectory)/latest.safetensors\n"
+            )
             throw ExitCode(130)
         }
         if !quiet {
-            let best = final.bestValidationLoss.map { String(format: "%.4f nats (%.4f bits) per token", $0, $0 / log(2)) } ?? "no validation split"
-            Terminal.writeError("charrnn: trained \(final.step) steps in \(String(format: "%.1f", final.elapsedSeconds)) s; best validation loss \(best)\n")
-            Terminal.writeError("charrnn: checkpoints \(runDirectory)/best.safetensors and latest.safetensors, metrics \(runDirectory)/metrics.jsonl\(plot.map { ", plot \($0)" } ?? "")\n")
+            let best =
+                final.bestValidationLoss.map { String(format: "%.4f nats (%.4f bits) per token", $0, $0 / log(2)) }
+                ?? "no validation split"
+            Terminal.writeError(
+                "charrnn: trained \(final.step) steps in \(String(format: "%.1f", final.elapsedSeconds)) s; best "
+                    + "validation loss \(best)\n"
+            )
+            Terminal.writeError(
+                "charrnn: checkpoints \(runDirectory)/best.safetensors and latest.safetensors, metrics "
+                    + "\(runDirectory)/metrics.jsonl\(plot.map { ", plot \($0)" } ?? "")\n"
+            )
         }
     }
 
@@ -174,7 +212,9 @@ final class Progress {
         if let seconds = e.secondsRemaining {
             eta = String(format: "  ETA %dm%02ds", Int(seconds) / 60, Int(seconds) % 60)
         }
-        let line = String(format: "step %d%@  epoch %.2f  train %.4f  val %@  %.0f tok/s  |g| %.2f%@", e.step, total, e.epoch, e.trainLoss, validation, e.tokensPerSecond, e.gradientNorm, eta)
+        let line = String(
+            format: "step %d%@  epoch %.2f  train %.4f  val %@  %.0f tok/s  |g| %.2f%@", e.step, total, e.epoch,
+            e.trainLoss, validation, e.tokensPerSecond, e.gradientNorm, eta)
         if live {
             Terminal.writeError("\r\u{1B}[K" + line)
             drawn = true

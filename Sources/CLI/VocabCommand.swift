@@ -22,7 +22,9 @@ struct VocabCommand: ParsableCommand {
     @OptionGroup(title: "Input") var input: CorpusInputOptions
     @OptionGroup(title: "Tokenizer") var tokenizer: TokenizerOptions
 
-    @Option(help: ArgumentHelp("Largest vocabulary, <unk> included (default: no limit); keeps the most frequent tokens.", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Largest vocabulary, <unk> included (default: no limit); keeps the most frequent tokens.", valueName: "n"))
     var maxVocab: Int?
 
     @Option(help: ArgumentHelp("Map tokens seen fewer than n times to <unk>.", valueName: "n"))
@@ -127,7 +129,8 @@ struct VocabularyReport: Encodable {
         lines.append("distinct tokens: \(distinctTokens.grouped)")
         lines.append(
             "vocabulary: \(vocabularySize.grouped) ids (\((vocabularySize - 1).grouped) tokens + <unk>), covering "
-                + percent(coverage) + " of the text" + (unknownCount > 0 ? "; \(unknownCount.grouped) tokens map to <unk>" : ""))
+                + percent(coverage) + " of the text"
+                + (unknownCount > 0 ? "; \(unknownCount.grouped) tokens map to <unk>" : ""))
         if let output { lines.append("vocabulary saved to \(output)") }
         if !top.isEmpty {
             lines.append(top.count == distinctTokens ? "all tokens, most frequent first:" : "most frequent tokens:")

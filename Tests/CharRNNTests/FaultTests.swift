@@ -10,22 +10,33 @@ import Testing
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = dir.path + "/run"
-        let flags = ["--hidden", "64", "--embedding", "8", "--batch-size", "3", "--seq-length", "7", "--eval-every", "3", "--quiet"]
+        let flags = [
+            "--hidden", "64", "--embedding", "8", "--batch-size", "3", "--seq-length", "7", "--eval-every", "3",
+            "--quiet",
+        ]
         let first = try runCharRNN(["train", "-o", run, "--max-steps", "3"] + flags, stdin: ResumeTests.text)
         #expect(first.status == 0, "\(first.stderr)")
         let latest = try Data(contentsOf: URL(fileURLWithPath: run + "/latest.safetensors"))
         #expect(latest.count > 100 * 1024)  // above the limit below
         // Resumed under a 64 KiB file-size limit: the next checkpoint cannot be written, as on a full disk.
-        let limited = try runCharRNN(["train", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "6", "--quiet"],
-                                     stdin: ResumeTests.text, fileSizeLimitKiB: 64)
+        let limited = try runCharRNN(
+            ["train", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "6", "--quiet"],
+            stdin: ResumeTests.text, fileSizeLimitKiB: 64)
         #expect(limited.status == 1)
-        #expect(limited.stderr.hasPrefix("charrnn: error: \(run)/latest.safetensors: cannot write (write failed: File too large)"), "\(limited.stderr)")
+        #expect(
+            limited.stderr.hasPrefix(
+                "charrnn: error: \(run)/latest.safetensors: cannot write (write failed: File too large)"),
+            "\(limited.stderr)")
         #expect(limited.stderr.split(separator: "\n").count == 1, "\(limited.stderr)")
-        #expect(try Data(contentsOf: URL(fileURLWithPath: run + "/latest.safetensors")) == latest, "the previous checkpoint changed")
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: run + "/latest.safetensors")) == latest,
+            "the previous checkpoint changed")
         let names = try FileManager.default.contentsOfDirectory(atPath: run)
         #expect(!names.contains { $0.hasPrefix(AtomicFile.temporaryPrefix) }, "\(names)")
         // And the run resumes from it once there is room.
-        let again = try runCharRNN(["train", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "6", "--quiet"], stdin: ResumeTests.text)
+        let again = try runCharRNN(
+            ["train", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "6", "--quiet"],
+            stdin: ResumeTests.text)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try Checkpoint.read(from: run + "/latest.safetensors").state.step == 6)
     }
@@ -38,9 +49,16 @@ import Testing
         // (1e38, near Float's largest: at 1e30 or 1e36 whether the products overflow depends on OpenBLAS's kernels,
         // and its AVX-512 ones do not.)
         // Without a validation in between, five skipped updates in a row stop the run; with one, its loss does.
-        for (evalEvery, message) in [("1000", "5 updates in a row had a non-finite loss or gradient"), ("1", "the validation loss at step 1 is not finite")] {
-            let r = try runCharRNN(["train", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "3", "--seq-length", "7",
-                                    "--learning-rate", "1e38", "--grad-clip", "0", "--eval-every", evalEvery, "--max-steps", "50", "--quiet"], stdin: ResumeTests.text)
+        for (evalEvery, message) in [
+            ("1000", "5 updates in a row had a non-finite loss or gradient"),
+            ("1", "the validation loss at step 1 is not finite"),
+        ] {
+            let r = try runCharRNN(
+                [
+                    "train", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "3", "--seq-length", "7",
+                    "--learning-rate", "1e38", "--grad-clip", "0", "--eval-every", evalEvery, "--max-steps", "50",
+                    "--quiet",
+                ], stdin: ResumeTests.text)
             #expect(r.status == 1)
             #expect(r.stderr.hasPrefix("charrnn: error: training diverged: \(message)"), "\(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
@@ -66,8 +84,11 @@ import Testing
             // Checkpoints of ~3 MB after every update, so interrupts often land in a write.
             let process = Process()
             process.executableURL = exe
-            process.arguments = ["train", corpus, "-o", run, "--hidden", "192", "--batch-size", "2", "--seq-length", "5", "--eval-every", "1",
-                                 "--eval-tokens", "20", "--max-steps", "100000000", "--quiet"]
+            process.arguments = [
+                "train", corpus, "-o", run, "--hidden", "192", "--batch-size", "2", "--seq-length", "5", "--eval-every",
+                "1",
+                "--eval-tokens", "20", "--max-steps", "100000000", "--quiet",
+            ]
             try process.run()
             Thread.sleep(forTimeInterval: 1.0 + 0.3 * Double(attempt))
             let sent = Date()
@@ -77,14 +98,21 @@ import Testing
             #expect(Date().timeIntervalSince(sent) < 2, "attempt \(attempt)")
             #expect(process.terminationStatus == 130)
             for name in ["latest", "best"] where FileManager.default.fileExists(atPath: "\(run)/\(name).safetensors") {
-                #expect(throws: Never.self, "attempt \(attempt): \(name)") { try Checkpoint.read(from: "\(run)/\(name).safetensors") }
+                #expect(throws: Never.self, "attempt \(attempt): \(name)") {
+                    try Checkpoint.read(from: "\(run)/\(name).safetensors")
+                }
             }
         }
         // The next run clears whatever temporary files the exits left.
         let step = try Checkpoint.read(from: run + "/latest.safetensors").state.step
-        let resumed = try runCharRNN(["train", corpus, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "\(step + 1)", "--quiet"])
+        let resumed = try runCharRNN([
+            "train", corpus, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "\(step + 1)",
+            "--quiet",
+        ])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: run).filter { $0.hasPrefix(AtomicFile.temporaryPrefix) }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: run).filter {
+            $0.hasPrefix(AtomicFile.temporaryPrefix)
+        }
         #expect(leftovers.isEmpty)
     }
 }

@@ -25,9 +25,13 @@ import Testing
         var rng = SplitMix64(seed: UInt64(rows * 100 + cols))
         let values = (0..<(rows * cols)).map { _ in Float(rng.nextNormal()) }
         for layout in [HalfMatrix.Layout.rows, .panels] {
-            let matrix = values.withUnsafeBufferPointer { HalfMatrix($0.baseAddress!, rows: rows, cols: cols, layout: layout)! }
+            let matrix = values.withUnsafeBufferPointer {
+                HalfMatrix($0.baseAddress!, rows: rows, cols: cols, layout: layout)!
+            }
             for r in 0..<rows {
-                for c in 0..<cols { #expect(matrix[r, c] == Float(Float16(values[r * cols + c])), "\(layout) (\(r), \(c))") }
+                for c in 0..<cols {
+                    #expect(matrix[r, c] == Float(Float16(values[r * cols + c])), "\(layout) (\(r), \(c))")
+                }
             }
             // 13 streams: the panel kernel's blocks of 4, 4 and 5.
             for batch in [1, 3, 8, 13] {
@@ -35,8 +39,12 @@ import Testing
                 let ldy = rows + 2
                 let start = (0..<(batch * ldy)).map { _ in Float(rng.nextNormal()) }
                 var naive = start, dispatched = start, portable = start
-                naive.withUnsafeMutableBufferPointer { matrix.naiveMultiplyAdd(x, batch: batch, into: $0.baseAddress!, ldy: ldy) }
-                dispatched.withUnsafeMutableBufferPointer { matrix.multiplyAdd(x, batch: batch, into: $0.baseAddress!, ldy: ldy) }
+                naive.withUnsafeMutableBufferPointer {
+                    matrix.naiveMultiplyAdd(x, batch: batch, into: $0.baseAddress!, ldy: ldy)
+                }
+                dispatched.withUnsafeMutableBufferPointer {
+                    matrix.multiplyAdd(x, batch: batch, into: $0.baseAddress!, ldy: ldy)
+                }
                 portable.withUnsafeMutableBufferPointer {
                     if layout == .rows {
                         crnn_matvec_f16_portable(matrix.bits, rows, cols, x, batch, $0.baseAddress!, ldy)
@@ -46,7 +54,9 @@ import Testing
                 }
                 for i in 0..<(batch * ldy) {
                     let scale = max(1, abs(naive[i]))
-                    #expect(abs(dispatched[i] - naive[i]) <= 1e-5 * scale * Float(cols), "\(layout) \(i): \(dispatched[i]) vs \(naive[i])")
+                    #expect(
+                        abs(dispatched[i] - naive[i]) <= 1e-5 * scale * Float(cols),
+                        "\(layout) \(i): \(dispatched[i]) vs \(naive[i])")
                     #expect(portable[i] == naive[i], "\(layout) \(i): portable \(portable[i]) vs \(naive[i])")
                     if i % ldy >= rows { #expect(dispatched[i] == start[i], "\(layout): padding \(i) was written") }
                 }
@@ -59,12 +69,16 @@ import Testing
         let (rows, cols) = (1030, 520)  // above the threading threshold, rows a multiple of neither 4 nor 16
         var rng = SplitMix64(seed: 3)
         let values = (0..<(rows * cols)).map { _ in Float(rng.nextNormal()) * 0.05 }
-        let matrix = values.withUnsafeBufferPointer { HalfMatrix($0.baseAddress!, rows: rows, cols: cols, layout: layout)! }
+        let matrix = values.withUnsafeBufferPointer {
+            HalfMatrix($0.baseAddress!, rows: rows, cols: cols, layout: layout)!
+        }
         let batch = 7
         let x = (0..<(batch * cols)).map { _ in Float(rng.nextNormal()) }
         func run(threads: Int) -> [Float] {
             var y = [Float](repeating: 0.5, count: batch * rows)
-            y.withUnsafeMutableBufferPointer { matrix.multiplyAdd(x, batch: batch, into: $0.baseAddress!, ldy: rows, threads: threads) }
+            y.withUnsafeMutableBufferPointer {
+                matrix.multiplyAdd(x, batch: batch, into: $0.baseAddress!, ldy: rows, threads: threads)
+            }
             return y
         }
         #expect(run(threads: 1) == run(threads: 2))
@@ -121,7 +135,9 @@ import Testing
 
     /// Both layouts (the row-major kernel and the panel kernel), for one stream and for four.
     @Test(arguments: CellKind.allCases, [(1, HalfMatrix.Layout.rows), (1, .panels), (4, .rows), (4, .panels)])
-    func float16StepEqualsTheModelOnRoundedWeights(cell: CellKind, run: (streams: Int, layout: HalfMatrix.Layout)) throws {
+    func float16StepEqualsTheModelOnRoundedWeights(
+        cell: CellKind, run: (streams: Int, layout: HalfMatrix.Layout)
+    ) throws {
         let (streams, layout) = run
         // Sizes that all differ; H not a multiple of 8 exercises the kernels' tails.
         let config = ModelConfig(vocabularySize: 11, cell: cell, layers: 3, hiddenSize: 13, embeddingSize: 6)
@@ -150,7 +166,11 @@ import Testing
             let a = Array(tokens.withUnsafeBufferPointer { half.step($0) })
             let b = Array(tokens.withUnsafeBufferPointer { reference.step($0) })
             let c = Array(tokens.withUnsafeBufferPointer { exact.step($0) })
-            let direct = Array(tokens.withUnsafeBufferPointer { model.logits(inputs: $0, steps: 1, batch: streams, state: RecurrentState(config: config, batch: streams)) })
+            let direct = Array(
+                tokens.withUnsafeBufferPointer {
+                    model.logits(
+                        inputs: $0, steps: 1, batch: streams, state: RecurrentState(config: config, batch: streams))
+                })
             if t == 0 { #expect(c == direct, "float32 steps are the model's own forward pass") }
             for i in 0..<a.count {
                 #expect(abs(a[i] - b[i]) <= 1e-5 * max(1, abs(b[i])), "step \(t) logit \(i): \(a[i]) vs \(b[i])")

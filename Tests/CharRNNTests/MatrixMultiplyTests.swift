@@ -53,8 +53,11 @@ private func compare<T: RNNScalar>(_: T.Type, tolerance: T) {
                 let ldb = transB == .none ? n : k
                 var fast = [Double](repeating: 1, count: n)
                 var naive = fast
-                matrixMultiply(.none, transB, m: 1, n: n, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &fast, ldc: n, threads: 2)
-                naiveMatrixMultiply(.none, transB, m: 1, n: n, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &naive, ldc: n)
+                matrixMultiply(
+                    .none, transB, m: 1, n: n, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &fast, ldc: n,
+                    threads: 2)
+                naiveMatrixMultiply(
+                    .none, transB, m: 1, n: n, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &naive, ldc: n)
                 #expect(zip(fast, naive).allSatisfy { abs($0 - $1) < 1e-12 }, "\(transB) n=\(n) k=\(k)")
             }
         }
@@ -63,7 +66,8 @@ private func compare<T: RNNScalar>(_: T.Type, tolerance: T) {
     @Test func knownProduct() {
         // [1 2; 3 4] · [5 6; 7 8] = [19 22; 43 50]
         var c = [Double](repeating: 0, count: 4)
-        matrixMultiply(.none, .none, m: 2, n: 2, k: 2, a: [1, 2, 3, 4], lda: 2, b: [5, 6, 7, 8], ldb: 2, c: &c, ldc: 2)
+        matrixMultiply(
+            .none, .none, m: 2, n: 2, k: 2, a: [1, 2, 3, 4], lda: 2, b: [5, 6, 7, 8], ldb: 2, c: &c, ldc: 2)
         #expect(c == [19, 22, 43, 50])
     }
 }

@@ -16,7 +16,8 @@ import Testing
 
     func checkModelGradient(cell: CellKind, dropout: Double, firstLayerInput: CharRNNModel<Double>.FirstLayerInput) {
         // V=7, E=4, H=5, L=2, T=3, B=2: all different, so a transposed shape cannot hide.
-        let config = ModelConfig(vocabularySize: 7, cell: cell, layers: 2, hiddenSize: 5, embeddingSize: 4, dropout: dropout)
+        let config = ModelConfig(
+            vocabularySize: 7, cell: cell, layers: 2, hiddenSize: 5, embeddingSize: 4, dropout: dropout)
         let model = CharRNNModel<Double>(config: config)
         model.firstLayerInput = firstLayerInput
         var rng = SplitMix64(seed: 21)
@@ -33,7 +34,8 @@ import Testing
                 for i in 0..<c0[k].count { state.cell[k][i] = c0[k][i] }
             }
             var maskRNG = SplitMix64(seed: 99)  // the same dropout masks every time
-            return model.run(inputs: inputs, targets: targets, steps: steps, batch: batch, state: state, train: train, rng: &maskRNG)
+            return model.run(
+                inputs: inputs, targets: targets, steps: steps, batch: batch, state: state, train: train, rng: &maskRNG)
         }
         model.parameters.zeroGradients()
         let reported = loss(train: true)
@@ -49,10 +51,13 @@ import Testing
                 // Rows of tokens that never appear as inputs have zero gradient on both sides.
                 let used = Set(inputs.map(Int.init))
                 let rows = used.flatMap { ($0 * 4)..<($0 * 4 + 4) }.map { $0 + view.offset }
-                expectGradientsMatch(rows.map { analytic[$0] }, rows.map { numeric[$0] }, "\(cell) \(firstLayerInput) \(view.name)")
+                expectGradientsMatch(
+                    rows.map { analytic[$0] }, rows.map { numeric[$0] }, "\(cell) \(firstLayerInput) \(view.name)")
                 continue
             }
-            expectGradientsMatch(Array(analytic[range]), Array(numeric[range]), "\(cell) \(firstLayerInput) dropout \(dropout) \(view.name)")
+            expectGradientsMatch(
+                Array(analytic[range]), Array(numeric[range]),
+                "\(cell) \(firstLayerInput) dropout \(dropout) \(view.name)")
         }
     }
 
@@ -71,7 +76,8 @@ import Testing
             let inputs = (0..<48).map { Int32(($0 * 7 + 2) % 10) }
             let targets = (0..<48).map { Int32(($0 * 3 + 1) % 11) }
             let state = RecurrentState<Float>(config: config, batch: 8)
-            let loss = model.run(inputs: inputs, targets: targets, steps: 6, batch: 8, state: state, train: true, rng: &rng)
+            let loss = model.run(
+                inputs: inputs, targets: targets, steps: 6, batch: 8, state: state, train: true, rng: &rng)
             results.append((loss, model.parameters.gradients.array))
         }
         #expect(abs(results[0].loss - results[1].loss) < 1e-6)
@@ -85,16 +91,21 @@ import Testing
         var rng = SplitMix64(seed: 1)
         model.initialize(using: &rng)
         let ids = (0..<100).map { _ in Int32(rng.next() % 65) }
-        let loss = model.run(inputs: ids, targets: ids.reversed(), steps: 10, batch: 10, state: RecurrentState(config: config, batch: 10), train: false, rng: &rng)
+        let loss = model.run(
+            inputs: ids, targets: ids.reversed(), steps: 10, batch: 10,
+            state: RecurrentState(config: config, batch: 10), train: false, rng: &rng)
         #expect(abs(loss - log(65.0)) < 0.3)  // ln 65 ≈ 4.17 nats
     }
 
     @Test func parameterLayoutFollowsPyTorchNamesAndShapes() {
-        let store = ParameterStore<Float>(config: ModelConfig(vocabularySize: 65, cell: .gru, layers: 2, hiddenSize: 512, embeddingSize: 64))
-        #expect(store.views.map(\.name) == [
-            "embedding.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
-            "rnn.weight_ih_l1", "rnn.weight_hh_l1", "rnn.bias_ih_l1", "rnn.bias_hh_l1", "decoder.weight", "decoder.bias",
-        ])
+        let store = ParameterStore<Float>(
+            config: ModelConfig(vocabularySize: 65, cell: .gru, layers: 2, hiddenSize: 512, embeddingSize: 64))
+        #expect(
+            store.views.map(\.name) == [
+                "embedding.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+                "rnn.weight_ih_l1", "rnn.weight_hh_l1", "rnn.bias_ih_l1", "rnn.bias_hh_l1", "decoder.weight",
+                "decoder.bias",
+            ])
         #expect(store.view("rnn.weight_ih_l0").shape == [1536, 64])
         #expect(store.view("rnn.weight_ih_l1").shape == [1536, 512])
         #expect(store.view("decoder.weight").shape == [65, 512])
@@ -108,7 +119,8 @@ import Testing
         // logits [0, ln 2, ln 3]: softmax = [1, 2, 3] / 6; target 2 → loss = ln 6 − ln 3 = ln 2.
         let logits = Buffer<Double>([0, log(2), log(3)])
         var target: Int32 = 2
-        let loss = softmaxCrossEntropy(logits: logits.pointer, targets: &target, rows: 1, classes: 3, gradientScale: 1, threads: 1)
+        let loss = softmaxCrossEntropy(
+            logits: logits.pointer, targets: &target, rows: 1, classes: 3, gradientScale: 1, threads: 1)
         #expect(abs(loss - log(2)) < 1e-15)
         #expect(zip(logits.array, [1.0 / 6, 2.0 / 6, 3.0 / 6 - 1]).allSatisfy { abs($0 - $1) < 1e-15 })
     }
@@ -116,7 +128,9 @@ import Testing
     @Test func stableForHugeLogits() {
         let logits = Buffer<Float>([1000, 0, -1000])
         var target: Int32 = 0
-        #expect(softmaxCrossEntropy(logits: logits.pointer, targets: &target, rows: 1, classes: 3, gradientScale: nil, threads: 1) == 0)
+        #expect(
+            softmaxCrossEntropy(
+                logits: logits.pointer, targets: &target, rows: 1, classes: 3, gradientScale: nil, threads: 1) == 0)
     }
 }
 

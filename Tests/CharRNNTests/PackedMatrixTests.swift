@@ -13,8 +13,10 @@ import Testing
     /// (m, n, k): m = 1 … 13 gives the AVX2 kernel's row blocks of 1 … 6, m = 1 … 23 the AVX-512 kernel's of
     /// 1 … 10; n not a multiple of 16 gives a partial panel, an odd number of panels a lone last one for the
     /// AVX-512 kernel's pairs; k > 256 and k > 512 take two passes.
-    static let shapes = [(1, 1, 1), (2, 16, 3), (5, 37, 9), (7, 50, 600), (13, 33, 1030), (50, 64, 33), (6, 15, 512),
-                         (10, 48, 257), (19, 65, 300), (23, 20, 256), (9, 130, 40)]
+    static let shapes = [
+        (1, 1, 1), (2, 16, 3), (5, 37, 9), (7, 50, 600), (13, 33, 1030), (50, 64, 33), (6, 15, 512),
+        (10, 48, 257), (19, 65, 300), (23, 20, 256), (9, 130, 40),
+    ]
 
     func check(portable: Bool) {
         var rng = SplitMix64(seed: 23)
@@ -39,12 +41,17 @@ import Testing
                         var viaWorkspace = c0
                         var workspace = [Float](repeating: .nan, count: packed.workspaceCount(rows: m))
                         workspace.withUnsafeMutableBufferPointer { w in
-                            packed.multiply(m: m, a: a, lda: lda, beta: beta, c: &viaWorkspace, ldc: ldc, workspace: w.baseAddress!)
+                            packed.multiply(
+                                m: m, a: a, lda: lda, beta: beta, c: &viaWorkspace, ldc: ldc, workspace: w.baseAddress!)
                         }
-                        #expect(viaWorkspace.map(\.bitPattern) == fast.map(\.bitPattern), "m=\(m) n=\(n) k=\(k) \(transB) β=\(beta): workspace")
+                        #expect(
+                            viaWorkspace.map(\.bitPattern) == fast.map(\.bitPattern),
+                            "m=\(m) n=\(n) k=\(k) \(transB) β=\(beta): workspace")
                     }
                     var naive = c0
-                    naiveMatrixMultiply(.none, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: &naive, ldc: ldc)
+                    naiveMatrixMultiply(
+                        .none, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: &naive, ldc: ldc
+                    )
                     let worst = zip(fast, naive).map { abs($0 - $1) }.max() ?? 0
                     // Sums of up to 1,030 products of magnitude ≤ 1, in a different order: float rounding only.
                     #expect(worst <= 1e-5 * Float(k), "m=\(m) n=\(n) k=\(k) \(transB) β=\(beta): off by \(worst)")
@@ -79,7 +86,8 @@ import Testing
                         work.withUnsafeMutableBufferPointer { w in
                             c.withUnsafeMutableBufferPointer { c in
                                 crnn_gemm_packed_at_level(
-                                    Int32(level), m, n, k, a.baseAddress!, lda, packed.storage, beta, c.baseAddress!, ldc,
+                                    Int32(level), m, n, k, a.baseAddress!, lda, packed.storage, beta, c.baseAddress!,
+                                    ldc,
                                     workspace ? w.baseAddress! : nil)
                             }
                         }
@@ -105,7 +113,9 @@ import Testing
                 var whole = [Float](repeating: .nan, count: count)
                 var parts = [Float](repeating: .nan, count: count)
                 crnn_pack_panels(b, ldb, transposed, k, n, 0, panels, &whole)
-                for p in stride(from: panels - 1, through: 0, by: -1) { crnn_pack_panels(b, ldb, transposed, k, n, p, 1, &parts) }
+                for p in stride(from: panels - 1, through: 0, by: -1) {
+                    crnn_pack_panels(b, ldb, transposed, k, n, p, 1, &parts)
+                }
                 #expect(whole.map(\.bitPattern) == parts.map(\.bitPattern), "k=\(k) n=\(n) transposed=\(transposed)")
                 #expect(!whole.contains { $0.isNaN }, "every packed value written")
             }
@@ -155,7 +165,8 @@ import Testing
             a.withUnsafeBufferPointer { a in
                 parts.withUnsafeMutableBufferPointer { c in
                     for (lo, hi) in zip(bounds, bounds.dropFirst()) {
-                        packed.multiply(m: hi - lo, a: a.baseAddress! + lo * k, lda: k, beta: 1, c: c.baseAddress! + lo * n, ldc: n)
+                        packed.multiply(
+                            m: hi - lo, a: a.baseAddress! + lo * k, lda: k, beta: 1, c: c.baseAddress! + lo * n, ldc: n)
                     }
                 }
             }
@@ -196,13 +207,18 @@ import Testing
                     let (lda, ldb) = (transA == .none ? k : m, transB == .none ? n : k)
                     expectSameBitsOverThreads("m=\(m) n=\(n) \(transA) \(transB)") { threads in
                         var c = [Float](repeating: 0.5, count: m * n)
-                        matrixMultiply(transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &c, ldc: n, threads: threads)
+                        matrixMultiply(
+                            transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &c, ldc: n,
+                            threads: threads)
                         return c
                     }
                     var fast = [Float](repeating: 0.5, count: m * n)
                     var naive = fast
-                    matrixMultiply(transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &fast, ldc: n, threads: 2)
-                    naiveMatrixMultiply(transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &naive, ldc: n)
+                    matrixMultiply(
+                        transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &fast, ldc: n,
+                        threads: 2)
+                    naiveMatrixMultiply(
+                        transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &naive, ldc: n)
                     #expect(zip(fast, naive).allSatisfy { abs($0 - $1) < 1e-4 }, "m=\(m) n=\(n) \(transA) \(transB)")
                 }
             }
@@ -210,7 +226,9 @@ import Testing
     }
 
     /// Skipped on a CPU without AVX2, where a cache never packs and both runs would use OpenBLAS.
-    @Test(.enabled(if: CPU.hasAVX2, "this CPU has no AVX2: layers never pack their weights here"), arguments: CellKind.allCases)
+    @Test(
+        .enabled(if: CPU.hasAVX2, "this CPU has no AVX2: layers never pack their weights here"),
+        arguments: CellKind.allCases)
     func recurrentLayerWithPackedProductsMatchesOpenBLAS(cell: CellKind) {
         // H = 130: the LSTM's G·H = 520 takes two passes over k backward, and neither 130 nor 390 nor 520 fills
         // its last panel; B = 7 gives row blocks of 3 and 4.

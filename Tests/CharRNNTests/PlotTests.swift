@@ -16,7 +16,10 @@ final class PlotReader: NSObject, XMLParserDelegate {
     var legend: [String] = []
     private var text = ""
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes a: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes a: [String: String] = [:]
+    ) {
         let d = { (key: String) in Double(a[key] ?? "") ?? .nan }
         switch name {
         case "g" where a["class"] == "panel":
@@ -29,8 +32,10 @@ final class PlotReader: NSObject, XMLParserDelegate {
             panels[panels.count - 1].series[kind] = (a["points"] ?? "").split(separator: " ").map { pair in
                 let xy = pair.split(separator: ",").map { Double($0)! }
                 // Back from pixels to data.
-                return (p.ranges.xMin + (xy[0] - p.area.x) / p.area.w * (p.ranges.xMax - p.ranges.xMin),
-                        p.ranges.yMin + (p.area.y + p.area.h - xy[1]) / p.area.h * (p.ranges.yMax - p.ranges.yMin))
+                return (
+                    p.ranges.xMin + (xy[0] - p.area.x) / p.area.w * (p.ranges.xMax - p.ranges.xMin),
+                    p.ranges.yMin + (p.area.y + p.area.h - xy[1]) / p.area.h * (p.ranges.yMax - p.ranges.yMin)
+                )
             }
         default: break
         }
@@ -49,8 +54,11 @@ final class PlotReader: NSObject, XMLParserDelegate {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = dir.path + "/run"
-        let r = try runCharRNN(["train", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "3", "--seq-length", "7",
-                                "--max-steps", "12", "--eval-every", "3"], stdin: ResumeTests.text)
+        let r = try runCharRNN(
+            [
+                "train", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "3", "--seq-length", "7",
+                "--max-steps", "12", "--eval-every", "3",
+            ], stdin: ResumeTests.text)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("plot \(run)/loss.svg"), "\(r.stderr)")
         let reader = PlotReader()
@@ -62,28 +70,39 @@ final class PlotReader: NSObject, XMLParserDelegate {
         #expect(reader.panels.count == 2)
         for (index, panel) in reader.panels.enumerated() {
             let xs = points.map { index == 0 ? Double($0.step) : $0.seconds }
-            for (kind, values) in [("train", points.map(\.trainLoss)), ("validation", points.map { $0.validationLoss! })] {
+            for (kind, values) in [
+                ("train", points.map(\.trainLoss)), ("validation", points.map { $0.validationLoss! }),
+            ] {
                 let drawn = panel.series[kind] ?? []
                 #expect(drawn.count == points.count, "panel \(index) \(kind)")
                 // Coordinates are written to 0.01 px: allow that much in data units.
                 let tx = 0.011 / panel.area.w * (panel.ranges.xMax - panel.ranges.xMin)
                 let ty = 0.011 / panel.area.h * (panel.ranges.yMax - panel.ranges.yMin)
                 for (k, (x, y)) in drawn.enumerated() {
-                    #expect(abs(x - xs[k]) <= tx && abs(y - values[k]) <= ty, "panel \(index) \(kind) point \(k): (\(x), \(y)) vs (\(xs[k]), \(values[k]))")
+                    #expect(
+                        abs(x - xs[k]) <= tx && abs(y - values[k]) <= ty,
+                        "panel \(index) \(kind) point \(k): (\(x), \(y)) vs (\(xs[k]), \(values[k]))")
                 }
             }
         }
         let labels = reader.legend.joined(separator: "|")
-        for label in ["training updates (steps)", "training time (seconds)", "loss (nats per token)", "validation loss", "training loss"] {
+        for label in [
+            "training updates (steps)", "training time (seconds)", "loss (nats per token)", "validation loss",
+            "training loss",
+        ] {
             #expect(labels.contains(label), "missing \(label)")
         }
         // `charrnn plot` writes the same file elsewhere; a directory without metrics is one line.
         let other = dir.path + "/other.svg"
         let plotted = try runCharRNN(["plot", run, "-o", other])
         #expect(plotted.status == 0 && plotted.stdout == other + "\n", "\(plotted.stderr)")
-        #expect(try Data(contentsOf: URL(fileURLWithPath: other)) == Data(contentsOf: URL(fileURLWithPath: run + "/loss.svg")))
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: other))
+                == Data(contentsOf: URL(fileURLWithPath: run + "/loss.svg")))
         let missing = try runCharRNN(["plot", dir.path + "/nothing"])
-        #expect(missing.status == 1 && missing.stderr.split(separator: "\n").count == 1 && missing.stderr.contains("metrics.jsonl"), "\(missing.stderr)")
+        #expect(
+            missing.status == 1 && missing.stderr.split(separator: "\n").count == 1
+                && missing.stderr.contains("metrics.jsonl"), "\(missing.stderr)")
     }
 
     @Test func timeIsCumulativeAcrossResumedProcesses() throws {

@@ -34,13 +34,18 @@ final class LayerFixture<T: RNNScalar> {
     }
 
     var parameters: RecurrentParameters<T> {
-        RecurrentParameters(weightIH: weightIH.pointer, weightHH: weightHH.pointer, biasIH: biasIH.pointer, biasHH: biasHH.pointer)
+        RecurrentParameters(
+            weightIH: weightIH.pointer, weightHH: weightHH.pointer, biasIH: biasIH.pointer, biasHH: biasHH.pointer)
     }
     var gradients: RecurrentParameters<T> {
-        RecurrentParameters(weightIH: gWeightIH.pointer, weightHH: gWeightHH.pointer, biasIH: gBiasIH.pointer, biasHH: gBiasHH.pointer)
+        RecurrentParameters(
+            weightIH: gWeightIH.pointer, weightHH: gWeightHH.pointer, biasIH: gBiasIH.pointer, biasHH: gBiasHH.pointer)
     }
 
-    func forward(_ cache: RecurrentLayer<T>.Cache, input: UnsafePointer<T>? = nil, h0: UnsafePointer<T>? = nil, c0: UnsafePointer<T>? = nil) {
+    func forward(
+        _ cache: RecurrentLayer<T>.Cache, input: UnsafePointer<T>? = nil, h0: UnsafePointer<T>? = nil,
+        c0: UnsafePointer<T>? = nil
+    ) {
         layer.forward(
             input: input ?? UnsafePointer(self.input.pointer), initialHidden: h0 ?? UnsafePointer(self.h0.pointer),
             initialCell: layer.cell.hasCellState ? (c0 ?? UnsafePointer(self.c0.pointer)) : nil,
@@ -49,13 +54,16 @@ final class LayerFixture<T: RNNScalar> {
 
     /// Backward after `forward(cache)` from ∂L/∂outputs and ∂L/∂h_T (and ∂L/∂c_T for the LSTM), accumulating into
     /// the gradient buffers; returns ∂L/∂X, ∂L/∂h0 and ∂L/∂c0.
-    func backward(_ cache: RecurrentLayer<T>.Cache, dOutput: Buffer<T>, dFinalHidden: Buffer<T>, dFinalCell: Buffer<T>) -> (dInput: Buffer<T>, dh0: Buffer<T>, dc0: Buffer<T>) {
+    func backward(
+        _ cache: RecurrentLayer<T>.Cache, dOutput: Buffer<T>, dFinalHidden: Buffer<T>, dFinalCell: Buffer<T>
+    ) -> (dInput: Buffer<T>, dh0: Buffer<T>, dc0: Buffer<T>) {
         let (h, d) = (layer.hiddenSize, layer.inputSize)
         let dInput = Buffer<T>(count: steps * batch * d)
         let dh0 = Buffer<T>(count: batch * h)
         let dc0 = Buffer<T>(count: batch * h)
         layer.backward(
-            dOutput: dOutput.pointer, dFinalHidden: dFinalHidden.pointer, dFinalCell: layer.cell.hasCellState ? dFinalCell.pointer : nil,
+            dOutput: dOutput.pointer, dFinalHidden: dFinalHidden.pointer,
+            dFinalCell: layer.cell.hasCellState ? dFinalCell.pointer : nil,
             input: input.pointer, parameters: parameters, gradients: gradients, dInput: dInput.pointer,
             dInitialHidden: dh0.pointer, dInitialCell: dc0.pointer, cache: cache)
         return (dInput, dh0, dc0)
@@ -97,7 +105,10 @@ final class LayerFixture<T: RNNScalar> {
         let dOut = Buffer<Double>((0..<(f.steps * f.batch * 5)).map { Double($0 % 7) / 7 })
         func run() {
             f.forward(cache)
-            f.layer.backward(dOutput: dOut.pointer, dFinalHidden: nil, dFinalCell: nil, input: f.input.pointer, parameters: f.parameters, gradients: f.gradients, dInput: nil, dInitialHidden: nil, dInitialCell: nil, cache: cache)
+            f.layer.backward(
+                dOutput: dOut.pointer, dFinalHidden: nil, dFinalCell: nil, input: f.input.pointer,
+                parameters: f.parameters, gradients: f.gradients, dInput: nil, dInitialHidden: nil, dInitialCell: nil,
+                cache: cache)
         }
         run()
         let once = f.gWeightHH.array
@@ -148,7 +159,10 @@ func naiveStep(
         f.forward(cache)
         // Float through the same kernels (polynomial exp), from the same numbers.
         let ff = LayerFixture<Float>(cell, steps: 4, batch: 3, inputSize: 6, hiddenSize: 9)
-        for (dst, src) in [(ff.weightIH, f.weightIH), (ff.weightHH, f.weightHH), (ff.biasIH, f.biasIH), (ff.biasHH, f.biasHH), (ff.input, f.input), (ff.h0, f.h0), (ff.c0, f.c0)] {
+        for (dst, src) in [
+            (ff.weightIH, f.weightIH), (ff.weightHH, f.weightHH), (ff.biasIH, f.biasIH), (ff.biasHH, f.biasHH),
+            (ff.input, f.input), (ff.h0, f.h0), (ff.c0, f.c0),
+        ] {
             for i in 0..<src.count { dst[i] = Float(src[i]) }
         }
         let fcache = ff.layer.makeCache(steps: t, batch: b)
@@ -160,7 +174,9 @@ func naiveStep(
             var c = Array(f.c0.array[(row * n)..<((row + 1) * n)])
             for step in 0..<t {
                 let x = Array(f.input.array[((step * b + row) * d)..<((step * b + row + 1) * d)])
-                (h, c) = naiveStep(cell, x: x, h: h, c: c, wih: f.weightIH.array, whh: f.weightHH.array, bih: f.biasIH.array, bhh: f.biasHH.array, inputSize: d, hiddenSize: n)
+                (h, c) = naiveStep(
+                    cell, x: x, h: h, c: c, wih: f.weightIH.array, whh: f.weightHH.array, bih: f.biasIH.array,
+                    bhh: f.biasHH.array, inputSize: d, hiddenSize: n)
                 for j in 0..<n {
                     worstDouble = max(worstDouble, abs(cache.outputs[(step * b + row) * n + j] - h[j]))
                     worstFloat = max(worstFloat, abs(Double(fcache.outputs[(step * b + row) * n + j]) - h[j]))
@@ -181,7 +197,10 @@ func naiveStep(
         whole.forward(chunk)
         let first = chunk.outputs.array
         let h = Buffer<Float>(Array(UnsafeBufferPointer(start: whole.layer.finalHidden(chunk), count: 20)))
-        let c = cell.hasCellState ? Buffer<Float>(Array(UnsafeBufferPointer(start: whole.layer.finalCell(chunk), count: 20))) : Buffer<Float>(count: 20)
+        let c =
+            cell.hasCellState
+            ? Buffer<Float>(Array(UnsafeBufferPointer(start: whole.layer.finalCell(chunk), count: 20)))
+            : Buffer<Float>(count: 20)
         whole.forward(chunk, input: whole.input.pointer + half, h0: h.pointer, c0: c.pointer)
         let second = chunk.outputs.array
         #expect(first + second == wholeCache.outputs.array)

@@ -15,9 +15,13 @@ import Testing
 
     /// Dropout, a cosine schedule with warm-up and several validations exercise every piece of resumable state.
     func flags(_ cell: String) -> [String] {
-        ["--cell", cell, "--hidden", "12", "--embedding", "6", "--layers", "2", "--dropout", "0.2", "--batch-size", "3",
-         "--seq-length", "7", "--eval-every", "4", "--lr-schedule", "cosine", "--warmup-steps", "3", "--lr-decay-steps", "16", "--seed", "11",
-         "--quiet"]
+        [
+            "--cell", cell, "--hidden", "12", "--embedding", "6", "--layers", "2", "--dropout", "0.2", "--batch-size",
+            "3",
+            "--seq-length", "7", "--eval-every", "4", "--lr-schedule", "cosine", "--warmup-steps", "3",
+            "--lr-decay-steps", "16", "--seed", "11",
+            "--quiet",
+        ]
     }
 
     func train(_ run: String, _ arguments: [String]) throws {
@@ -28,7 +32,8 @@ import Testing
     /// metrics.jsonl without the fields that measure time.
     func metrics(_ run: String) throws -> [[String: Double]] {
         try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map { line in
-            var fields = try expectType(try jsonObject(String(line)) as? [String: Double], [String: Double].self, "a metrics line")
+            var fields = try expectType(
+                try jsonObject(String(line)) as? [String: Double], [String: Double].self, "a metrics line")
             fields["elapsed_seconds"] = nil
             fields["tokens_per_second"] = nil
             return fields
@@ -47,11 +52,16 @@ import Testing
         let halfBest = dir.path + "/half-best.safetensors"
         try FileManager.default.copyItem(atPath: split + "/best.safetensors", toPath: halfBest)
         try train(split, ["--resume", split + "/latest.safetensors", "--max-steps", "16", "--quiet"])
-        #expect(try bytes(split + "/latest.safetensors") == bytes(whole + "/latest.safetensors"), "\(cell): checkpoints differ")
+        #expect(
+            try bytes(split + "/latest.safetensors") == bytes(whole + "/latest.safetensors"),
+            "\(cell): checkpoints differ")
         #expect(try bytes(split + "/best.safetensors") == bytes(whole + "/best.safetensors"))
         #expect(try metrics(split) == metrics(whole))
         let sample = ["sample", "--length", "80", "--seed", "4", "--prime", "she"]
-        let (a, b) = (try runCharRNN(sample + ["-m", whole + "/latest.safetensors"]), try runCharRNN(sample + ["-m", split + "/latest.safetensors"]))
+        let (a, b) = (
+            try runCharRNN(sample + ["-m", whole + "/latest.safetensors"]),
+            try runCharRNN(sample + ["-m", split + "/latest.safetensors"])
+        )
         #expect(a.status == 0 && a.stdoutBytes == b.stdoutBytes)
 
         // From a best checkpoint (the first half's, at step 4 or 8): it holds the whole state at its step, so
@@ -60,6 +70,8 @@ import Testing
         #expect(best.state.step == 4 || best.state.step == 8)
         let fromBest = dir.path + "/from-best"
         try train(fromBest, ["--resume", halfBest, "--max-steps", "16", "--quiet"])
-        #expect(try bytes(fromBest + "/latest.safetensors") == bytes(whole + "/latest.safetensors"), "\(cell): resuming from best differs")
+        #expect(
+            try bytes(fromBest + "/latest.safetensors") == bytes(whole + "/latest.safetensors"),
+            "\(cell): resuming from best differs")
     }
 }

@@ -10,8 +10,11 @@ func tinyCheckpoint(in dir: URL, unit: String = "grapheme", cell: String = "lstm
     let run = dir.appendingPathComponent("tiny-\(unit)-\(cell)").path
     var text = ""
     for i in 0..<40 { text += "床前明月光，疑是地上霜。héllo wörld \(i % 3)\n" }
-    let r = try runCharRNN(["train", "-o", run, "--unit", unit, "--cell", cell, "--hidden", "16", "--embedding", "8",
-                            "--batch-size", "4", "--seq-length", "8", "--max-steps", "10", "--eval-every", "10", "--quiet"], stdin: Data(text.utf8))
+    let r = try runCharRNN(
+        [
+            "train", "-o", run, "--unit", unit, "--cell", cell, "--hidden", "16", "--embedding", "8",
+            "--batch-size", "4", "--seq-length", "8", "--max-steps", "10", "--eval-every", "10", "--quiet",
+        ], stdin: Data(text.utf8))
     try #require(r.status == 0, "\(r.stderr)")
     return run + "/latest.safetensors"
 }
@@ -33,9 +36,14 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
             #expect(a.stdout == b.stdout)
             #expect(a.stdout.hasPrefix("床前"))
             // The same prime and seed without the echo: the same continuation, without the prime in front.
-            let c = try runCharRNN(["sample", "-m", model, "--length", "50", "--seed", "5", "--prime", "床前", "--no-echo-prime"])
+            let c = try runCharRNN([
+                "sample", "-m", model, "--length", "50", "--seed", "5", "--prime", "床前", "--no-echo-prime",
+            ])
             #expect(c.status == 0 && "床前" + c.stdout == a.stdout, "\(c.stdout) vs \(a.stdout)")
-            let several = try runCharRNN(["sample", "-m", model, "--length", "20", "--seed", "5", "--num-samples", "3", "--separator", "\n@@\n", "--prime", "h"])
+            let several = try runCharRNN([
+                "sample", "-m", model, "--length", "20", "--seed", "5", "--num-samples", "3", "--separator", "\n@@\n",
+                "--prime", "h",
+            ])
             let samples = several.stdout.components(separatedBy: "\n@@\n")
             #expect(samples.count == 3 && samples.allSatisfy { $0.hasPrefix("h") }, "\(several.stdout)")
         }
@@ -44,18 +52,27 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
     @Test func stopEndsTheSampleAndUnknownPrimeTokensWarnOrFail() throws {
         try withTemporaryDirectory { dir in
             let model = try tinyCheckpoint(in: dir)
-            let stopped = try runCharRNN(["sample", "-m", model, "--length", "500", "--seed", "1", "--prime", "床", "--stop", "\n"])
+            let stopped = try runCharRNN([
+                "sample", "-m", model, "--length", "500", "--seed", "1", "--prime", "床", "--stop", "\n",
+            ])
             #expect(stopped.status == 0)
-            #expect(stopped.stdout.dropLast().hasSuffix("\n"), "\(stopped.stdout)")  // the stop text, then the final newline
+            // The stop text, then the final line feed.
+            #expect(stopped.stdout.dropLast().hasSuffix("\n"), "\(stopped.stdout)")
             #expect(stopped.stdout.dropLast().filter { $0 == "\n" }.count == 1)
             let warned = try runCharRNN(["sample", "-m", model, "--length", "5", "--prime", "zq床"])
-            #expect(warned.status == 0 && warned.stderr.contains("outside the model's vocabulary, read as <unk>: \"z\", \"q\""), "\(warned.stderr)")
+            #expect(
+                warned.status == 0
+                    && warned.stderr.contains("outside the model's vocabulary, read as <unk>: \"z\", \"q\""),
+                "\(warned.stderr)")
             let strict = try runCharRNN(["sample", "-m", model, "--length", "5", "--prime", "zq床", "--strict"])
             #expect(strict.status == 1 && strict.stderr.hasPrefix("charrnn: error: the prime has 2 tokens outside"))
         }
     }
 
-    @Test(arguments: [("grapheme", "lstm"), ("grapheme", "gru"), ("grapheme", "rnn"), ("codepoint", "lstm"), ("word", "gru"), ("byte", "rnn")])
+    @Test(arguments: [
+        ("grapheme", "lstm"), ("grapheme", "gru"), ("grapheme", "rnn"), ("codepoint", "lstm"), ("word", "gru"),
+        ("byte", "rnn"),
+    ])
     func everyCellAndUnitSamples(unit: String, cell: String) throws {
         try withTemporaryDirectory { dir in
             let model = try tinyCheckpoint(in: dir, unit: unit, cell: cell)
@@ -69,7 +86,9 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
         try withTemporaryDirectory { dir in
             let model = try tinyCheckpoint(in: dir, unit: "byte")
             for seed in 1...5 {
-                let r = try runCharRNN(["sample", "-m", model, "--length", "200", "--seed", "\(seed)", "--temperature", "2", "--prime", "é"])
+                let r = try runCharRNN([
+                    "sample", "-m", model, "--length", "200", "--seed", "\(seed)", "--temperature", "2", "--prime", "é",
+                ])
                 #expect(r.status == 0)
                 // `stdout` is decoded leniently; decode the bytes strictly.
                 #expect(String(validating: r.stdoutBytes, as: UTF8.self) != nil && !r.stdoutBytes.isEmpty)
@@ -85,7 +104,11 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
             let exe = charrnnExecutable.path
             // pipefail: the pipeline's status is charrnn's (141 if SIGPIPE killed it) unless charrnn exits 0.
-            process.arguments = ["-c", "set -o pipefail; '\(exe)' sample -m '\(model)' --length 100000 --prime h --seed 1 2>'\(stderrFile)' | head -c 100 >/dev/null"]
+            process.arguments = [
+                "-c",
+                "set -o pipefail; '\(exe)' sample -m '\(model)' --length 100000 --prime h --seed 1 2>'\(stderrFile)' | "
+                    + "head -c 100 >/dev/null",
+            ]
             try process.run()
             process.waitUntilExit()
             #expect(process.terminationStatus == 0)
@@ -119,15 +142,20 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
             let model = try tinyCheckpoint(in: dir)
             let args = ["sample", "-m", model, "--length", "30", "--seed", "4"]
             let reference = try runCharRNN(args + ["--prime", ""])
-            #expect(reference.status == 0 && reference.stderr.isEmpty && !reference.stdout.isEmpty, "\(reference.stderr)")
+            #expect(
+                reference.status == 0 && reference.stderr.isEmpty && !reference.stdout.isEmpty, "\(reference.stderr)")
             let empty = try runCharRNN(args, stdin: Data())
             #expect(empty.status == 0 && empty.stderr.isEmpty && empty.stdout == reference.stdout, "\(empty.stderr)")
-            let devNull = try runCharRNN(args, standardInput: try #require(FileHandle(forReadingAtPath: "/dev/null")))
+            let devNull = try runCharRNN(
+                args, standardInput: try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/null")))
             #expect(devNull.status == 0 && devNull.stdout == reference.stdout, "\(devNull.stderr)")
             // A socket whose other end stays open and silent: reading it would never end.
             var ends: [Int32] = [0, 0]
             try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
-            let (ours, theirs) = (FileHandle(fileDescriptor: ends[0], closeOnDealloc: true), FileHandle(fileDescriptor: ends[1], closeOnDealloc: true))
+            let (ours, theirs) = (
+                FileHandle(fileDescriptor: ends[0], closeOnDealloc: true),
+                FileHandle(fileDescriptor: ends[1], closeOnDealloc: true)
+            )
             let socket = try runCharRNN(args, standardInput: theirs)
             #expect(socket.status == 0 && socket.stdout == reference.stdout, "\(socket.stderr)")
             try ours.close()
@@ -150,7 +178,9 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
             let args = ["sample", "-m", model, "--length", "40", "--seed", "6", "--no-echo-prime"]
             let fromFile = try runCharRNN(args + ["--prime-file", file])
             let fromText = try runCharRNN(args + ["--prime", prime])
-            #expect(fromFile.status == 0 && fromFile.stderr.isEmpty && fromFile.stdout == fromText.stdout, "\(fromFile.stderr)")
+            #expect(
+                fromFile.status == 0 && fromFile.stderr.isEmpty && fromFile.stdout == fromText.stdout,
+                "\(fromFile.stderr)")
             let echoed = try runCharRNN(["sample", "-m", model, "--length", "5", "--seed", "6", "--prime-file", file])
             #expect(echoed.stdout.hasPrefix(prime))
             try Data("zq床".utf8).write(to: URL(fileURLWithPath: file))
@@ -165,11 +195,16 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
         try withTemporaryDirectory { dir in
             let model = try tinyCheckpoint(in: dir)
             let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
-            for (name, data) in [("truncated", bytes.prefix(bytes.count / 2)), ("garbage", Data("not a checkpoint at all".utf8)), ("empty", Data())] {
+            for (name, data) in [
+                ("truncated", bytes.prefix(bytes.count / 2)), ("garbage", Data("not a checkpoint at all".utf8)),
+                ("empty", Data()),
+            ] {
                 let path = dir.appendingPathComponent(name).path
                 try data.write(to: URL(fileURLWithPath: path))
                 let r = try runCharRNN(["sample", "-m", path, "--prime", "a"])
-                #expect(r.status == 1 && r.stderr.hasPrefix("charrnn: error: \(path): not a valid safetensors checkpoint"), "\(name): \(r.stderr)")
+                #expect(
+                    r.status == 1 && r.stderr.hasPrefix("charrnn: error: \(path): not a valid safetensors checkpoint"),
+                    "\(name): \(r.stderr)")
                 #expect(r.stderr.split(separator: "\n").count == 1)
             }
         }
@@ -186,7 +221,9 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
             #expect(text.stdout.contains("training: step 10"))
             let json = try runCharRNN(["info", model, "--json"])
             let info = try jsonObject(json.stdout)
-            #expect(info["parameters"] as? Int == ParameterStore<Float>(config: try Checkpoint.read(from: model).model).count)
+            #expect(
+                info["parameters"] as? Int
+                    == ParameterStore<Float>(config: try Checkpoint.read(from: model).model).count)
             #expect((info["vocabulary_preview"] as? [String])?.contains("床") == true)
             let missing = try runCharRNN(["info", "/no/such.safetensors"])
             #expect(missing.status == 1 && missing.stderr.split(separator: "\n").count == 1)
@@ -238,13 +275,16 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
         training.batchSize = 1  // one validation stream from a zero state: exactly what eval computes
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let trainer = try Trainer(corpus: corpus, model: smallModel(corpus.vocabulary.count, .lstm), training: training, runDirectory: dir.path)
+        let trainer = try Trainer(
+            corpus: corpus, model: smallModel(corpus.vocabulary.count, .lstm), training: training,
+            runDirectory: dir.path)
         _ = try trainer.run { _ in }
         let split = try CorpusSplit(tokenCount: corpus.ids.count, validationFraction: 0.1)
         // Training's validation drops the tail that does not fill a T-step window; score the same tokens.
         let t = training.sequenceLength
         let used = (split.validation.count - 1) / t * t + 1
-        let (total, n) = trainer.model.evaluate(corpus.ids, range: split.validation.lowerBound..<(split.validation.lowerBound + used))
+        let (total, n) = trainer.model.evaluate(
+            corpus.ids, range: split.validation.lowerBound..<(split.validation.lowerBound + used))
         #expect(abs(total / Double(n) - trainer.validationLoss()!) < 1e-5)
 
         // And through the binary, on text the checkpoint never saw as a file.
@@ -264,21 +304,29 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = dir.path + "/run"
-        let trained = try runCharRNN(["train", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "3", "--seq-length", "7",
-                                      "--max-steps", "6", "--eval-every", "3", "--quiet"], stdin: ResumeTests.text)
+        let trained = try runCharRNN(
+            [
+                "train", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "3", "--seq-length", "7",
+                "--max-steps", "6", "--eval-every", "3", "--quiet",
+            ], stdin: ResumeTests.text)
         #expect(trained.status == 0, "\(trained.stderr)")
         let exported = dir.path + "/small.safetensors"
         let r = try runCharRNN(["export", run + "/latest.safetensors", "-o", exported])
         #expect(r.status == 0 && r.stdout.hasPrefix(exported + ": "), "\(r.stderr)")
-        let (full, small) = (try Checkpoint.read(from: run + "/latest.safetensors"), try Checkpoint.read(from: exported))
+        let (full, small) = (
+            try Checkpoint.read(from: run + "/latest.safetensors"), try Checkpoint.read(from: exported)
+        )
         #expect(full.hasOptimizerState && !small.hasOptimizerState)
         #expect(small.order.allSatisfy { !$0.hasPrefix("optimizer.") && !$0.hasPrefix("state.") })
         for name in small.order { #expect(small.tensors[name] == full.tensors[name], "\(name)") }
         let sizes = try [run + "/latest.safetensors", exported].map { try fileSize($0) }
         #expect(sizes[1] * 2 < sizes[0])
         let sample = ["sample", "--length", "60", "--seed", "9", "--prime", "she"]
-        #expect(try runCharRNN(sample + ["-m", exported]).stdoutBytes == runCharRNN(sample + ["-m", run + "/latest.safetensors"]).stdoutBytes)
-        let resumed = try runCharRNN(["train", "-o", dir.path + "/again", "--resume", exported, "--max-steps", "9"], stdin: ResumeTests.text)
+        #expect(
+            try runCharRNN(sample + ["-m", exported]).stdoutBytes
+                == runCharRNN(sample + ["-m", run + "/latest.safetensors"]).stdoutBytes)
+        let resumed = try runCharRNN(
+            ["train", "-o", dir.path + "/again", "--resume", exported, "--max-steps", "9"], stdin: ResumeTests.text)
         #expect(resumed.status == 1 && resumed.stderr.contains("holds weights only"), "\(resumed.stderr)")
         #expect(resumed.stderr.split(separator: "\n").count == 1)
     }
@@ -286,18 +334,24 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
 
 @Suite struct ShippedModelTests {
     /// The package root (models/ lives there), from this file's path.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     @Test func sampleWithoutAModelUsesTheDefaultAndTheChineseModelContinuesAPoem() throws {
         let models = Self.root.appendingPathComponent("models")
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         // From another directory, `sample` finds models/default.safetensors next to the build.
-        let implicit = try runCharRNN(["sample", "--length", "80", "--seed", "3", "--prime", "The "], currentDirectory: dir)
-        let explicit = try runCharRNN(["sample", "-m", models.path + "/default.safetensors", "--length", "80", "--seed", "3", "--prime", "The "])
+        let implicit = try runCharRNN(
+            ["sample", "--length", "80", "--seed", "3", "--prime", "The "], currentDirectory: dir)
+        let explicit = try runCharRNN([
+            "sample", "-m", models.path + "/default.safetensors", "--length", "80", "--seed", "3", "--prime", "The ",
+        ])
         #expect(implicit.status == 0 && implicit.stderr.isEmpty, "\(implicit.stderr)")
         #expect(implicit.stdoutBytes == explicit.stdoutBytes && implicit.stdout.count > 40)
-        let poem = try runCharRNN(["sample", "-m", models.path + "/tang-song-zh.safetensors", "--length", "40", "--seed", "1"], stdin: Data("床前明月光".utf8))
+        let poem = try runCharRNN(
+            ["sample", "-m", models.path + "/tang-song-zh.safetensors", "--length", "40", "--seed", "1"],
+            stdin: Data("床前明月光".utf8))
         #expect(poem.status == 0 && poem.stderr.isEmpty, "\(poem.stderr)")
         #expect(poem.stdout.hasPrefix("床前明月光"))
         let han = poem.stdout.unicodeScalars.filter { (0x4E00...0x9FFF).contains($0.value) }.count

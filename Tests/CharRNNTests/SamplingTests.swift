@@ -19,7 +19,9 @@ import Testing
         #expect(zip(p, [0, 0.1, 0.2, 0.3, 0.4]).allSatisfy { abs($0 - $1) < 1e-6 })
         #expect(abs(p.reduce(0, +) - 1) < 1e-12)
         // Coins walk the cumulative distribution 0.1, 0.3, 0.6, 1.0.
-        #expect([0.0, 0.099, 0.1, 0.29, 0.31, 0.59, 0.61, 0.999999].map { pick(SamplingConfig(temperature: 1), coin: $0).0 } == [1, 1, 2, 2, 3, 3, 4, 4])
+        #expect(
+            [0.0, 0.099, 0.1, 0.29, 0.31, 0.59, 0.61, 0.999999].map { pick(SamplingConfig(temperature: 1), coin: $0).0 }
+                == [1, 1, 2, 2, 3, 3, 4, 4])
     }
 
     @Test func lowTemperatureTendsToArgmax() {
@@ -104,7 +106,8 @@ import Testing
         let corpus = try smallCorpus()
         let model = smallModel(vocabularySize: corpus.vocabulary.count, seed: 4)
         func generate(seed: UInt64, streams: Int, sampling: SamplingConfig = SamplingConfig()) throws -> [[Int]] {
-            let g = try TextGenerator(model: model, vocabulary: corpus.vocabulary, streams: streams, sampling: sampling, seed: seed)
+            let g = try TextGenerator(
+                model: model, vocabulary: corpus.vocabulary, streams: streams, sampling: sampling, seed: seed)
             g.prime(try corpus.vocabulary.encode("the cat").ids)
             var out: [[Int]] = []
             var tokens: [Int] = []
@@ -127,7 +130,8 @@ import Testing
         let model = smallModel(vocabularySize: corpus.vocabulary.count, seed: 6)
         let prime = try corpus.vocabulary.encode("the").ids
         func generator() throws -> TextGenerator {
-            let g = try TextGenerator(model: model, vocabulary: corpus.vocabulary, streams: 2, sampling: SamplingConfig(), seed: 12)
+            let g = try TextGenerator(
+                model: model, vocabulary: corpus.vocabulary, streams: 2, sampling: SamplingConfig(), seed: 12)
             g.prime(prime)
             return g
         }
@@ -159,7 +163,8 @@ import Testing
         let corpus = try smallCorpus()
         let model = smallModel(vocabularySize: corpus.vocabulary.count, cell: .gru, seed: 5)
         let ids = Array(corpus.ids.prefix(600))
-        let g = try TextGenerator(model: model, vocabulary: corpus.vocabulary, streams: 1, sampling: SamplingConfig(greedy: true), seed: 0)
+        let g = try TextGenerator(
+            model: model, vocabulary: corpus.vocabulary, streams: 1, sampling: SamplingConfig(greedy: true), seed: 0)
         g.prime(ids)
         var tokens: [Int] = []
         g.next(into: &tokens)
@@ -174,7 +179,8 @@ import Testing
 
 /// A freshly initialized Float model (H = 16, E = 8) over a vocabulary of `vocabularySize`.
 func smallModel(vocabularySize: Int, cell: CellKind = .lstm, seed: UInt64) -> CharRNNModel<Float> {
-    let model = CharRNNModel<Float>(config: ModelConfig(vocabularySize: vocabularySize, cell: cell, hiddenSize: 16, embeddingSize: 8))
+    let model = CharRNNModel<Float>(
+        config: ModelConfig(vocabularySize: vocabularySize, cell: cell, hiddenSize: 16, embeddingSize: 8))
     var rng = SplitMix64(seed: seed)
     model.initialize(using: &rng)
     return model

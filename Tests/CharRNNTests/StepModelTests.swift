@@ -26,7 +26,8 @@ import Testing
         for t in 0..<8 {
             let tokens = Self.tokens(t, streams: streams)
             let stepped = Array(tokens.withUnsafeBufferPointer { stepper.step($0) })
-            let direct = Array(tokens.withUnsafeBufferPointer { model.logits(inputs: $0, steps: 1, batch: streams, state: state) })
+            let direct = Array(
+                tokens.withUnsafeBufferPointer { model.logits(inputs: $0, steps: 1, batch: streams, state: state) })
             #expect(firstDifference(stepped, direct) == nil, "\(cell), \(streams) streams, step \(t)")
         }
     }
@@ -41,17 +42,26 @@ import Testing
         let tokens = Self.tokens(0, streams: streams) + Self.tokens(1, streams: streams)
         for threads in [1, 2, 3] {
             let model = Self.model(cell, hidden: 264, threads: threads)
-            let (once, twice) = (RecurrentState<Float>(config: model.config, batch: streams), RecurrentState<Float>(config: model.config, batch: streams))
+            let (once, twice) = (
+                RecurrentState<Float>(config: model.config, batch: streams),
+                RecurrentState<Float>(config: model.config, batch: streams)
+            )
             tokens.withUnsafeBufferPointer { all in
                 _ = model.logits(inputs: all, steps: 2, batch: streams, state: once)
                 for t in 0..<2 {
-                    _ = model.logits(inputs: UnsafeBufferPointer(rebasing: all[(t * streams)..<((t + 1) * streams)]), steps: 1, batch: streams, state: twice)
+                    _ = model.logits(
+                        inputs: UnsafeBufferPointer(rebasing: all[(t * streams)..<((t + 1) * streams)]), steps: 1,
+                        batch: streams, state: twice)
                 }
             }
             for k in 0..<model.config.layers {
-                #expect(firstDifference(once.hidden[k].array, twice.hidden[k].array) == nil, "\(cell) h\(k), \(threads) threads")
+                #expect(
+                    firstDifference(once.hidden[k].array, twice.hidden[k].array) == nil,
+                    "\(cell) h\(k), \(threads) threads")
                 if cell.hasCellState {
-                    #expect(firstDifference(once.cell[k].array, twice.cell[k].array) == nil, "\(cell) c\(k), \(threads) threads")
+                    #expect(
+                        firstDifference(once.cell[k].array, twice.cell[k].array) == nil,
+                        "\(cell) c\(k), \(threads) threads")
                 }
             }
         }
@@ -63,15 +73,28 @@ import Testing
         let streams = 16
         let model = Self.model(cell)
         let tokens = Self.tokens(0, streams: streams)
-        _ = tokens.withUnsafeBufferPointer { model.logits(inputs: $0, steps: 1, batch: streams, state: RecurrentState(config: model.config, batch: streams)) }
-        for name in ["rnn.weight_hh_l0", "rnn.weight_ih_l0", "rnn.weight_hh_l1", "rnn.weight_ih_l1", "embedding.weight"] {
+        _ = tokens.withUnsafeBufferPointer {
+            model.logits(
+                inputs: $0, steps: 1, batch: streams, state: RecurrentState(config: model.config, batch: streams))
+        }
+        for name in [
+            "rnn.weight_hh_l0", "rnn.weight_ih_l0", "rnn.weight_hh_l1", "rnn.weight_ih_l1", "embedding.weight",
+        ] {
             let (p, n) = (model.parameters.value(name), model.parameters.view(name).count)
             for i in 0..<n { p[i] *= -1.5 }
         }
         let fresh = CharRNNModel<Float>(config: model.config)
         fresh.parameters.values.pointer.update(from: model.parameters.values.pointer, count: model.parameters.count)
-        let again = Array(tokens.withUnsafeBufferPointer { model.logits(inputs: $0, steps: 1, batch: streams, state: RecurrentState(config: model.config, batch: streams)) })
-        let reference = Array(tokens.withUnsafeBufferPointer { fresh.logits(inputs: $0, steps: 1, batch: streams, state: RecurrentState(config: model.config, batch: streams)) })
+        let again = Array(
+            tokens.withUnsafeBufferPointer {
+                model.logits(
+                    inputs: $0, steps: 1, batch: streams, state: RecurrentState(config: model.config, batch: streams))
+            })
+        let reference = Array(
+            tokens.withUnsafeBufferPointer {
+                fresh.logits(
+                    inputs: $0, steps: 1, batch: streams, state: RecurrentState(config: model.config, batch: streams))
+            })
         #expect(firstDifference(again, reference) == nil, "\(cell)")
     }
 }

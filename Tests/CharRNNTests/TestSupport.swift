@@ -166,18 +166,22 @@ let tinyShakespeare: URL? = {
 func expectType<T>(
     _ value: Any?, _ type: T.Type, _ what: String = "the value", sourceLocation: SourceLocation = #_sourceLocation
 ) throws -> T {
-    try #require(value as? T, "\(what) is not a \(T.self): \(String(describing: value))", sourceLocation: sourceLocation)
+    try #require(
+        value as? T, "\(what) is not a \(T.self): \(String(describing: value))", sourceLocation: sourceLocation)
 }
 
 /// The JSON object in `text`, or a recorded failure.
 func jsonObject(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
     try expectType(
-        try JSONSerialization.jsonObject(with: Data(text.utf8)), [String: Any].self, "the JSON", sourceLocation: sourceLocation)
+        try JSONSerialization.jsonObject(with: Data(text.utf8)), [String: Any].self, "the JSON",
+        sourceLocation: sourceLocation)
 }
 
 /// The size of the file at `path` in bytes.
 func fileSize(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Int {
-    try expectType(try FileManager.default.attributesOfItem(atPath: path)[.size], Int.self, "\(path)'s size", sourceLocation: sourceLocation)
+    try expectType(
+        try FileManager.default.attributesOfItem(atPath: path)[.size], Int.self, "\(path)'s size",
+        sourceLocation: sourceLocation)
 }
 
 /// Waits until `condition` holds, checking every 20 ms, for at most `timeout` seconds (a bound for a hang, not a
@@ -228,7 +232,10 @@ func expectGradientsMatch(
             worstIndex = i
         }
     }
-    #expect(worst <= tolerance, "\(name)[\(worstIndex)]: analytic \(worstIndex >= 0 ? analytic[worstIndex] : 0) vs numeric \(worstIndex >= 0 ? numeric[worstIndex] : 0), relative error \(worst)", sourceLocation: sourceLocation)
+    let (a, n) = worstIndex >= 0 ? (analytic[worstIndex], numeric[worstIndex]) : (0, 0)
+    #expect(
+        worst <= tolerance, "\(name)[\(worstIndex)]: analytic \(a) vs numeric \(n), relative error \(worst)",
+        sourceLocation: sourceLocation)
     // A gradient check that compares zeros proves nothing.
     #expect(analytic.contains { abs($0) > 1e-6 }, "\(name): gradient is all zero", sourceLocation: sourceLocation)
 }

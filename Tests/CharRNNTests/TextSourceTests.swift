@@ -39,7 +39,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         try write("one", "1.txt", in: dir)
         try write("two", "2.txt", in: dir)
-        let source = try TextSource(paths: [dir.appendingPathComponent("2.txt").path, dir.appendingPathComponent("1.txt").path])
+        let source = try TextSource(paths: [
+            dir.appendingPathComponent("2.txt").path, dir.appendingPathComponent("1.txt").path,
+        ])
         #expect(try read(source) == "two\none")
     }
 
@@ -48,10 +50,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         try write("aaaa\nbbbb\ncccc", "x.txt", in: dir)
         try write("dd\nee\n", "y.txt", in: dir)
-        let source = try TextSource(paths: [dir.appendingPathComponent("x.txt").path, dir.appendingPathComponent("y.txt").path])
+        let source = try TextSource(paths: [
+            dir.appendingPathComponent("x.txt").path, dir.appendingPathComponent("y.txt").path,
+        ])
         var chunks: [String] = []
         let positions = StreamPositions()
-        try source.forEachChunk(chunkSize: 3, positions: positions) { chunks.append(String(decoding: $0, as: UTF8.self)) }
+        try source.forEachChunk(chunkSize: 3, positions: positions) {
+            chunks.append(String(decoding: $0, as: UTF8.self))
+        }
         #expect(chunks.joined() == "aaaa\nbbbb\ncccc\ndd\nee\n")
         #expect(chunks.dropLast().allSatisfy { $0.hasSuffix("\n") })
         #expect(positions.inputStarts == [0, 15])
@@ -66,12 +72,19 @@ import Testing
         // A NUL far past the first 8 KiB: the directory keeps the file, reading it is the error.
         try write(String(repeating: "x", count: 10_000) + "\u{0}tail\n", "b.txt", in: dir)
         let b = dir.appendingPathComponent("b.txt").path
-        #expect(throws: CorpusError.binary(source: b, offset: 10_000)) { try read(TextSource(paths: [dir.path]), chunkSize: 4096) }
+        #expect(throws: CorpusError.binary(source: b, offset: 10_000)) {
+            try read(TextSource(paths: [dir.path]), chunkSize: 4096)
+        }
         #expect(throws: CorpusError.binary(source: b, offset: 10_000)) { try read(TextSource(paths: [b])) }
         // Through the binary: stdin, one line, non-zero exit.
         let r = try runCharRNN(["vocab", "-"], stdin: Data("ab\u{0}c\n".utf8))
         #expect(r.status == 1)
-        #expect(r.stderr == "charrnn: error: <stdin>: binary data (NUL byte at offset 2); charrnn reads UTF-8 text: remove the file from the corpus (directories skip files that look binary), or strip NUL bytes with tr -d '\\000'\n", "\(r.stderr)")
+        #expect(
+            r.stderr
+                == "charrnn: error: <stdin>: binary data (NUL byte at offset 2); charrnn reads UTF-8 text: remove the "
+                + "file from the corpus (directories skip files that look binary), or strip NUL bytes with tr -d "
+                + "'\\000'\n",
+            "\(r.stderr)")
     }
 
     @Test func errorsNameThePath() throws {
@@ -80,10 +93,13 @@ import Testing
         #expect(throws: CorpusError.missing(path: "/no/such/file")) { try TextSource(paths: ["/no/such/file"]) }
         let empty = dir.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
-        #expect(throws: CorpusError.noTextFiles(directory: empty.path, skipped: 0)) { try TextSource(paths: [empty.path]) }
+        #expect(throws: CorpusError.noTextFiles(directory: empty.path, skipped: 0)) {
+            try TextSource(paths: [empty.path])
+        }
         try write("", "blank.txt", in: dir)
         #expect(throws: CorpusError.empty(source: dir.appendingPathComponent("blank.txt").path)) {
-            try Corpus.load(from: TextSource(paths: [dir.appendingPathComponent("blank.txt").path]), tokenizer: TokenizerConfig())
+            try Corpus.load(
+                from: TextSource(paths: [dir.appendingPathComponent("blank.txt").path]), tokenizer: TokenizerConfig())
         }
     }
 

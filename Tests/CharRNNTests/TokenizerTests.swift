@@ -78,8 +78,9 @@ private let raw = TokenizerConfig(normalization: .none)
     }
 
     @Test func codepointsSplitClusters() throws {
-        #expect(try tokens("e\u{301}👍🏽", TokenizerConfig(unit: .codepoint, normalization: .none))
-            == ["e", "\u{301}", "👍", "🏽"])
+        #expect(
+            try tokens("e\u{301}👍🏽", TokenizerConfig(unit: .codepoint, normalization: .none))
+                == ["e", "\u{301}", "👍", "🏽"])
     }
 
     @Test func bytesAreUTF8Bytes() throws {

@@ -17,15 +17,20 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = dir.appendingPathComponent("run").path
         let r = try runCharRNN(
-            ["train", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "4", "--seq-length", "10",
-             "--max-steps", "12", "--eval-every", "6", "--seed", "3", "--cell", "gru"], stdin: Self.text)
+            [
+                "train", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "4", "--seq-length", "10",
+                "--max-steps", "12", "--eval-every", "6", "--seed", "3", "--cell", "gru",
+            ], stdin: Self.text)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("trained 12 steps"))
         #expect(r.stderr.contains("\(run)/best.safetensors"))
         let metrics = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(metrics.count == 2)
         let first = try jsonObject(String(metrics[0]))
-        for key in ["step", "epoch", "tokens", "train_loss", "val_loss", "learning_rate", "grad_norm", "tokens_per_second", "elapsed_seconds"] {
+        for key in [
+            "step", "epoch", "tokens", "train_loss", "val_loss", "learning_rate", "grad_norm", "tokens_per_second",
+            "elapsed_seconds",
+        ] {
             #expect(first[key] != nil, "metrics.jsonl lacks \(key)")
         }
         let checkpoint = try Checkpoint.read(from: run + "/latest.safetensors")
@@ -33,25 +38,39 @@ import Testing
         // The same command again writes the same bytes.
         let again = dir.appendingPathComponent("again").path
         let r2 = try runCharRNN(
-            ["train", "-o", again, "--hidden", "16", "--embedding", "8", "--batch-size", "4", "--seq-length", "10",
-             "--max-steps", "12", "--eval-every", "6", "--seed", "3", "--cell", "gru", "--quiet"], stdin: Self.text)
+            [
+                "train", "-o", again, "--hidden", "16", "--embedding", "8", "--batch-size", "4", "--seq-length", "10",
+                "--max-steps", "12", "--eval-every", "6", "--seed", "3", "--cell", "gru", "--quiet",
+            ], stdin: Self.text)
         #expect(r2.status == 0 && r2.stderr.isEmpty)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: again + "/latest.safetensors")) == Data(contentsOf: URL(fileURLWithPath: run + "/latest.safetensors")))
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: again + "/latest.safetensors"))
+                == Data(contentsOf: URL(fileURLWithPath: run + "/latest.safetensors")))
 
         // Resuming: more steps work; conflicting model flags and unseen tokens are one-line errors.
-        let resumed = try runCharRNN(["train", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "14", "--quiet"], stdin: Self.text)
+        let resumed = try runCharRNN(
+            ["train", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "14", "--quiet"],
+            stdin: Self.text)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try Checkpoint.read(from: run + "/latest.safetensors").state.step == 14)
-        let conflict = try runCharRNN(["train", "-o", run, "--resume", run + "/latest.safetensors", "--hidden", "32"], stdin: Self.text)
+        let conflict = try runCharRNN(
+            ["train", "-o", run, "--resume", run + "/latest.safetensors", "--hidden", "32"], stdin: Self.text)
         #expect(conflict.status == 1 && conflict.stderr.contains("--hidden 32 (checkpoint: 16)"), "\(conflict.stderr)")
-        let unseen = try runCharRNN(["train", "-o", run, "--resume", run + "/latest.safetensors"], stdin: Data("XYZ qqq\n".utf8) + Self.text)
+        let unseen = try runCharRNN(
+            ["train", "-o", run, "--resume", run + "/latest.safetensors"], stdin: Data("XYZ qqq\n".utf8) + Self.text)
         #expect(unseen.status == 1 && unseen.stderr.contains("outside the checkpoint's vocabulary"), "\(unseen.stderr)")
     }
 
     @Test func unwritableRunDirectoryIsOneLine() throws {
-        let r = try runCharRNN(["train", "-o", "/dev/null/run", "--hidden", "8", "--max-steps", "1", "--batch-size", "2", "--seq-length", "4"], stdin: Self.text)
+        let r = try runCharRNN(
+            [
+                "train", "-o", "/dev/null/run", "--hidden", "8", "--max-steps", "1", "--batch-size", "2",
+                "--seq-length", "4",
+            ], stdin: Self.text)
         #expect(r.status == 1)
-        #expect(r.stderr.contains("charrnn: error: /dev/null/run: cannot write (cannot create the run directory)"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("charrnn: error: /dev/null/run: cannot write (cannot create the run directory)"),
+            "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1)  // setup fails before the banner: only the error
     }
 
@@ -87,11 +106,15 @@ import Testing
         let run = dir.appendingPathComponent("run").path
         // A leftover temporary file from an earlier crash is cleaned up by the next run.
         try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
-        try Data("junk".utf8).write(to: URL(fileURLWithPath: run + "/" + AtomicFile.temporaryPrefix + "latest.safetensors-1"))
+        try Data("junk".utf8).write(
+            to: URL(fileURLWithPath: run + "/" + AtomicFile.temporaryPrefix + "latest.safetensors-1"))
         let exe = charrnnExecutable
         let process = Process()
         process.executableURL = exe
-        process.arguments = ["train", corpus.path, "-o", run, "--hidden", "16", "--batch-size", "4", "--seq-length", "10", "--max-steps", "100000000", "--eval-every", "100000"]
+        process.arguments = [
+            "train", corpus.path, "-o", run, "--hidden", "16", "--batch-size", "4", "--seq-length", "10", "--max-steps",
+            "100000000", "--eval-every", "100000",
+        ]
         let err = Pipe()
         process.standardError = err
         let collected = Mutex<String>("")
@@ -102,7 +125,9 @@ import Testing
         try process.run()
         // Interrupt once training has started (the banner is printed just before the first update).
         let deadline = Date().addingTimeInterval(60)
-        while !collected.withLock({ $0.contains("writing to") }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        while !collected.withLock({ $0.contains("writing to") }) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         Thread.sleep(forTimeInterval: 0.5)
         let sent = Date()
         process.interrupt()  // SIGINT
@@ -112,12 +137,19 @@ import Testing
         Thread.sleep(forTimeInterval: 0.2)
         err.fileHandleForReading.readabilityHandler = nil
         let stderr = collected.withLock { $0 }
-        #expect(stderr.contains("interrupted at step") && stderr.contains("--resume \(run)/latest.safetensors"), "\(stderr)")
+        #expect(
+            stderr.contains("interrupted at step") && stderr.contains("--resume \(run)/latest.safetensors"), "\(stderr)"
+        )
         let checkpoint = try Checkpoint.read(from: run + "/latest.safetensors")
         #expect(checkpoint.state.step > 0)
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: run).filter { $0.hasPrefix(AtomicFile.temporaryPrefix) }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: run).filter {
+            $0.hasPrefix(AtomicFile.temporaryPrefix)
+        }
         #expect(leftovers.isEmpty)
-        let resumed = try runCharRNN(["train", corpus.path, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "\(checkpoint.state.step + 3)", "--quiet"])
+        let resumed = try runCharRNN([
+            "train", corpus.path, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps",
+            "\(checkpoint.state.step + 3)", "--quiet",
+        ])
         #expect(resumed.status == 0, "\(resumed.stderr)")
     }
 }

@@ -33,7 +33,9 @@ func smallModel(_ v: Int, _ cell: CellKind) -> ModelConfig {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let corpus = try smallCorpus()
-        let trainer = try Trainer(corpus: corpus, model: smallModel(corpus.vocabulary.count, cell), training: smallTraining(steps: 40), runDirectory: dir.path)
+        let trainer = try Trainer(
+            corpus: corpus, model: smallModel(corpus.vocabulary.count, cell), training: smallTraining(steps: 40),
+            runDirectory: dir.path)
         let first = trainer.validationLoss()!
         let state = try trainer.run { _ in }
         #expect(state.step == 40)
@@ -54,7 +56,9 @@ func smallModel(_ v: Int, _ cell: CellKind) -> ModelConfig {
         let corpus = try smallCorpus()
         let model = smallModel(corpus.vocabulary.count, .lstm)
         func train(_ steps: Int, in dir: URL, resume: Checkpoint? = nil) throws -> [UInt8] {
-            let trainer = try Trainer(corpus: corpus, model: model, training: smallTraining(steps: steps), runDirectory: dir.path, resume: resume)
+            let trainer = try Trainer(
+                corpus: corpus, model: model, training: smallTraining(steps: steps), runDirectory: dir.path,
+                resume: resume)
             _ = try trainer.run { _ in }
             return Array(try Data(contentsOf: dir.appendingPathComponent("latest.safetensors")))
         }
@@ -74,7 +78,9 @@ func smallModel(_ v: Int, _ cell: CellKind) -> ModelConfig {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(throws: CorpusError.self) {
-            try Trainer(corpus: corpus, model: smallModel(corpus.vocabulary.count, .lstm), training: TrainingConfig(), runDirectory: dir.path)
+            try Trainer(
+                corpus: corpus, model: smallModel(corpus.vocabulary.count, .lstm), training: TrainingConfig(),
+                runDirectory: dir.path)
         }
         var bad = smallTraining(steps: 1)
         bad.optimizer.learningRate = -1
@@ -91,8 +97,10 @@ func smallModel(_ v: Int, _ cell: CellKind) -> ModelConfig {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let corpus = try smallCorpus()
-        let model = ModelConfig(vocabularySize: corpus.vocabulary.count, cell: .gru, layers: 1, hiddenSize: 4, embeddingSize: 2)
-        let trainer = try Trainer(corpus: corpus, model: model, training: smallTraining(steps: 1), runDirectory: dir.path)
+        let model = ModelConfig(
+            vocabularySize: corpus.vocabulary.count, cell: .gru, layers: 1, hiddenSize: 4, embeddingSize: 2)
+        let trainer = try Trainer(
+            corpus: corpus, model: model, training: smallTraining(steps: 1), runDirectory: dir.path)
         try trainer.makeCheckpoint().write(to: dir.path + "/c.safetensors")
         return Array(try Data(contentsOf: dir.appendingPathComponent("c.safetensors")))
     }
@@ -109,7 +117,8 @@ func smallModel(_ v: Int, _ cell: CellKind) -> ModelConfig {
     func withHeader(_ edit: (inout [String: Any]) throws -> Void) throws -> [UInt8] {
         let v = try Self.valid()
         let n = Int(v[0..<8].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
-        var header = try expectType(try JSONSerialization.jsonObject(with: Data(v[8..<(8 + n)])), [String: Any].self, "the header")
+        var header = try expectType(
+            try JSONSerialization.jsonObject(with: Data(v[8..<(8 + n)])), [String: Any].self, "the header")
         try edit(&header)
         var json = Array(try JSONSerialization.data(withJSONObject: header))
         while json.count % 8 != 0 { json.append(0x20) }
@@ -146,37 +155,75 @@ func smallModel(_ v: Int, _ cell: CellKind) -> ModelConfig {
 
     @Test func malformedHeadersAreErrors() throws {
         #expect(try read(try withHeader { _ in }).model.cell == .gru)  // re-encoding alone is harmless
-        func object(_ value: Any?) throws -> [String: Any] { try expectType(value, [String: Any].self, "a header entry") }
-        func metadata(_ value: Any?) throws -> [String: String] { try expectType(value, [String: String].self, "the metadata") }
+        func object(_ value: Any?) throws -> [String: Any] {
+            try expectType(value, [String: Any].self, "a header entry")
+        }
+        func metadata(_ value: Any?) throws -> [String: String] {
+            try expectType(value, [String: String].self, "the metadata")
+        }
         let edits: [(String, (inout [String: Any]) throws -> Void)] = [
-            ("wrong dtype", { h in var e = try object(h["decoder.bias"]); e["dtype"] = "F16"; h["decoder.bias"] = e }),
+            (
+                "wrong dtype",
+                { h in
+                    var e = try object(h["decoder.bias"]); e["dtype"] = "F16"; h["decoder.bias"] = e
+                }
+            ),
             ("missing tensor", { h in h["rnn.weight_hh_l0"] = nil }),
             ("extra tensor", { h in h["extra.weight"] = h["decoder.bias"] }),
-            ("wrong shape", { h in
-                var e = try object(h["decoder.bias"])
-                let s = try expectType(e["shape"], [Int].self)
-                e["shape"] = [s[0] - 1, 1]
-                h["decoder.bias"] = e
-            }),
-            ("offsets outside", { h in var e = try object(h["decoder.bias"]); e["data_offsets"] = [0, 1 << 40]; h["decoder.bias"] = e }),
-            ("overlap", { h in
-                let a = try object(h["decoder.bias"])
-                var b = try object(h["rnn.bias_hh_l0"])
-                (b["data_offsets"], b["shape"]) = (a["data_offsets"], a["shape"])
-                h["rnn.bias_hh_l0"] = b
-            }),
-            ("newer version", { h in var m = try metadata(h["__metadata__"]); m["format_version"] = "99"; h["__metadata__"] = m }),
-            ("vocabulary vs embedding", { h in
-                var m = try metadata(h["__metadata__"])
-                m["model"] = m["model"]?.replacingOccurrences(of: "\"vocabularySize\":", with: "\"vocabularySize\":1")
-                h["__metadata__"] = m
-            }),
-            ("absurd sizes", { h in
-                var m = try metadata(h["__metadata__"])
-                m["model"] = m["model"]?.replacingOccurrences(of: "\"hiddenSize\":", with: "\"hiddenSize\":4000000000000")
-                h["__metadata__"] = m
-            }),
-            ("bad model json", { h in var m = try metadata(h["__metadata__"]); m["model"] = "{"; h["__metadata__"] = m }),
+            (
+                "wrong shape",
+                { h in
+                    var e = try object(h["decoder.bias"])
+                    let s = try expectType(e["shape"], [Int].self)
+                    e["shape"] = [s[0] - 1, 1]
+                    h["decoder.bias"] = e
+                }
+            ),
+            (
+                "offsets outside",
+                { h in
+                    var e = try object(h["decoder.bias"]); e["data_offsets"] = [0, 1 << 40]; h["decoder.bias"] = e
+                }
+            ),
+            (
+                "overlap",
+                { h in
+                    let a = try object(h["decoder.bias"])
+                    var b = try object(h["rnn.bias_hh_l0"])
+                    (b["data_offsets"], b["shape"]) = (a["data_offsets"], a["shape"])
+                    h["rnn.bias_hh_l0"] = b
+                }
+            ),
+            (
+                "newer version",
+                { h in
+                    var m = try metadata(h["__metadata__"]); m["format_version"] = "99"; h["__metadata__"] = m
+                }
+            ),
+            (
+                "vocabulary vs embedding",
+                { h in
+                    var m = try metadata(h["__metadata__"])
+                    m["model"] = m["model"]?.replacingOccurrences(
+                        of: "\"vocabularySize\":", with: "\"vocabularySize\":1")
+                    h["__metadata__"] = m
+                }
+            ),
+            (
+                "absurd sizes",
+                { h in
+                    var m = try metadata(h["__metadata__"])
+                    m["model"] = m["model"]?.replacingOccurrences(
+                        of: "\"hiddenSize\":", with: "\"hiddenSize\":4000000000000")
+                    h["__metadata__"] = m
+                }
+            ),
+            (
+                "bad model json",
+                { h in
+                    var m = try metadata(h["__metadata__"]); m["model"] = "{"; h["__metadata__"] = m
+                }
+            ),
             ("not charrnn", { h in h["__metadata__"] = ["format": "pt"] }),
         ]
         for (what, edit) in edits {
@@ -191,13 +238,17 @@ func smallModel(_ v: Int, _ cell: CellKind) -> ModelConfig {
     }
 
     @Test func missingFileIsAnError() {
-        #expect(throws: CheckpointError.missing(path: "/no/such.safetensors")) { try Checkpoint.read(from: "/no/such.safetensors") }
+        #expect(throws: CheckpointError.missing(path: "/no/such.safetensors")) {
+            try Checkpoint.read(from: "/no/such.safetensors")
+        }
     }
 
     /// A directory and an empty file are errors, not traps. (Whole files are read back by the tests above.)
     @Test func directoriesAndEmptyFilesAreErrors() throws {
         let dir = try temporaryDirectory()
-        #expect(throws: CheckpointError.unreadable(path: dir.path, reason: "not a regular file")) { try Checkpoint.read(from: dir.path) }
+        #expect(throws: CheckpointError.unreadable(path: dir.path, reason: "not a regular file")) {
+            try Checkpoint.read(from: dir.path)
+        }
         let empty = dir.path + "/empty.safetensors"
         #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
         #expect(throws: CheckpointError.self) { try Checkpoint.read(from: empty) }

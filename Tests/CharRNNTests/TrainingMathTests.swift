@@ -40,13 +40,17 @@ import Testing
     func adamTwins<T: RNNScalar>(_: T.Type) -> Bool {
         var rng = SplitMix64(seed: 7)
         let n = 37
-        let (p, m): (Buffer<T>, Buffer<T>) = (randomBuffer(n, scale: 1e-4, using: &rng), randomBuffer(n, scale: 0.1, using: &rng))
+        let (p, m): (Buffer<T>, Buffer<T>) = (
+            randomBuffer(n, scale: 1e-4, using: &rng), randomBuffer(n, scale: 0.1, using: &rng)
+        )
         let v: Buffer<T> = randomBuffer(n, scale: 0.01, using: &rng)
         for i in 0..<n { v[i] = v[i] * v[i] }
         let (p2, m2, v2) = (Buffer(p.array), Buffer(m.array), Buffer(v.array))
         for t in 1...3 {
             let g: Buffer<T> = randomBuffer(n, scale: 2, using: &rng)
-            let s = AdamStep<T>(learningRate: T(0.003 * Double(t)), beta1: 0.9, beta2: 0.999, epsilon: T(1e-8), correction1: T(1 - pow(0.9, Double(t))), correction2: T(1 - pow(0.999, Double(t))))
+            let s = AdamStep<T>(
+                learningRate: T(0.003 * Double(t)), beta1: 0.9, beta2: 0.999, epsilon: T(1e-8),
+                correction1: T(1 - pow(0.9, Double(t))), correction2: T(1 - pow(0.999, Double(t))))
             adamUpdate(s, p.pointer, g.pointer, m.pointer, v.pointer, count: n)
             adamUpdateScalar(s, p2.pointer, g.pointer, m2.pointer, v2.pointer, count: n)
         }

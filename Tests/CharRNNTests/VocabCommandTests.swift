@@ -14,16 +14,18 @@ import Testing
         #expect(r.stdout.contains("distinct tokens: 6"))
         #expect(r.stdout.contains("vocabulary: 7 ids (6 tokens + <unk>), covering 100.00% of the text"))
         let lines = r.stdout.split(separator: "\n")
-        #expect(lines.suffix(2).map { $0.split(separator: " ").map(String.init) } == [
-            ["1", "5", "41.67%", "2", "\"a\""], ["2", "2", "16.67%", "3", "\"b\""],
-        ])
+        #expect(
+            lines.suffix(2).map { $0.split(separator: " ").map(String.init) } == [
+                ["1", "5", "41.67%", "2", "\"a\""], ["2", "2", "16.67%", "3", "\"b\""],
+            ])
     }
 
     @Test func jsonOutputAndSavedVocabulary() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("vocab.json").path
-        let r = try runCharRNN(["vocab", "--json", "--all", "--max-vocab", "3", "-o", out], stdin: Data("aab c\n".utf8))
+        let r = try runCharRNN(
+            ["vocab", "--json", "--all", "--max-vocab", "3", "-o", out], stdin: Data("aab c\n".utf8))
         #expect(r.status == 0)
         let report = try jsonObject(r.stdout)
         #expect(report["tokens"] as? Int == 6)
@@ -56,7 +58,9 @@ import Testing
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let empty = try runCharRNN(["vocab"], stdin: Data())
-        #expect(empty.status == 1 && empty.stderr == "charrnn: error: <stdin>: the input is empty; give a corpus with some text in it\n")
+        #expect(
+            empty.status == 1
+                && empty.stderr == "charrnn: error: <stdin>: the input is empty; give a corpus with some text in it\n")
         try Data([0, 1, 2]).write(to: dir.appendingPathComponent("blob.bin"))
         let noText = try runCharRNN(["vocab", dir.path])
         #expect(noText.status == 1)
@@ -78,7 +82,9 @@ import Testing
             for (i, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = byte }
         }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         try #require(bound == 0, "bind: \(String(cString: strerror(errno)))")
         let output = dir.appendingPathComponent("vocab.json").path
@@ -92,7 +98,11 @@ import Testing
         let bytes = Data([0x61, 0xFF, 0x62, 0x0A, 0xC3])
         let lenient = try runCharRNN(["vocab"], stdin: bytes)
         #expect(lenient.status == 0)
-        #expect(lenient.stderr == "charrnn: warning: <stdin>: 2 ill-formed UTF-8 sequences replaced by U+FFFD, the first at byte offset 1; use --strict-utf8 to refuse such input\n")
+        #expect(
+            lenient.stderr
+                == "charrnn: warning: <stdin>: 2 ill-formed UTF-8 sequences replaced by U+FFFD, the first at byte "
+                + "offset 1; use --strict-utf8 to refuse such input\n"
+        )
         let strict = try runCharRNN(["vocab", "--strict-utf8"], stdin: bytes)
         #expect(strict.status == 1)
         #expect(strict.stderr.hasPrefix("charrnn: error: <stdin>: ill-formed UTF-8 at byte offset 1"))
@@ -101,8 +111,10 @@ import Testing
     @Test func helpDocumentsEveryOption() throws {
         let r = try runCharRNN(["vocab", "--help"])
         #expect(r.status == 0)
-        for option in ["--unit", "--normalize", "--strict-utf8", "--locale", "--max-vocab", "--min-count", "--top",
-                       "--all", "--json", "--output"] {
+        for option in [
+            "--unit", "--normalize", "--strict-utf8", "--locale", "--max-vocab", "--min-count", "--top",
+            "--all", "--json", "--output",
+        ] {
             #expect(r.stdout.contains(option), "\(option) missing from --help")
         }
     }

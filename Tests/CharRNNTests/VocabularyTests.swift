@@ -30,7 +30,8 @@ import Testing
         #expect((1..<c.vocabulary.count).map { c.vocabulary.decode([$0]) } == ["a", "b", "r"])
         #expect(c.vocabulary.counts == [3, 5, 2, 2])
         #expect(c.unknownCount == 3)
-        #expect(c.vocabulary.decode(c.ids) == "abra\u{FFFD}a\u{FFFD}abra\u{FFFD}")  // c, d and the line feed are unknown
+        // c, d and the line feed are unknown.
+        #expect(c.vocabulary.decode(c.ids) == "abra\u{FFFD}a\u{FFFD}abra\u{FFFD}")
     }
 
     @Test func maxVocabTieBreakPicksSmallerBytes() throws {
@@ -63,13 +64,20 @@ import Testing
         #expect(unknown == [" ", "z"])
     }
 
+    /// A vocabulary document with the given version, tokenizer unit, tokens and counts.
+    static func document(version: Int = 1, unit: String = "grapheme", tokens: String, counts: String) -> String {
+        #"{"format":"charrnn-vocabulary","version":\#(version),"#
+            + #""tokenizer":{"unit":"\#(unit)","normalization":"nfc","strictUTF8":false,"locale":""},"#
+            + #""unknown":{"token":"<unk>","id":0,"count":0},"tokens":\#(tokens),"counts":\#(counts)}"#
+    }
+
     @Test(arguments: [
         #"{"format":"other","version":1}"#,
-        #"{"format":"charrnn-vocabulary","version":2,"tokenizer":{"unit":"grapheme","normalization":"nfc","strictUTF8":false,"locale":""},"unknown":{"token":"<unk>","id":0,"count":0},"tokens":[],"counts":[]}"#,
-        #"{"format":"charrnn-vocabulary","version":1,"tokenizer":{"unit":"grapheme","normalization":"nfc","strictUTF8":false,"locale":""},"unknown":{"token":"<unk>","id":0,"count":0},"tokens":["b","a"],"counts":[1,1]}"#,
-        #"{"format":"charrnn-vocabulary","version":1,"tokenizer":{"unit":"grapheme","normalization":"nfc","strictUTF8":false,"locale":""},"unknown":{"token":"<unk>","id":0,"count":0},"tokens":["a"],"counts":[1,1]}"#,
-        #"{"format":"charrnn-vocabulary","version":1,"tokenizer":{"unit":"byte","normalization":"nfc","strictUTF8":false,"locale":""},"unknown":{"token":"<unk>","id":0,"count":0},"tokens":[300],"counts":[1]}"#,
-        #"{"format":"charrnn-vocabulary","version":1,"tokenizer":{"unit":"grapheme","normalization":"nfc","strictUTF8":false,"locale":""},"unknown":{"token":"<unk>","id":0,"count":0},"tokens":["a",""],"counts":[1,1]}"#,
+        document(version: 2, tokens: "[]", counts: "[]"),
+        document(tokens: #"["b","a"]"#, counts: "[1,1]"),
+        document(tokens: #"["a"]"#, counts: "[1,1]"),
+        document(unit: "byte", tokens: "[300]", counts: "[1]"),
+        document(tokens: #"["a",""]"#, counts: "[1,1]"),
         "[1, 2]",
         "not json",
     ])
@@ -79,7 +87,8 @@ import Testing
 
     @Test func displayNamesEscape() throws {
         let v = try loadCorpus(bytes: Array("a\n\t\"é".utf8)).vocabulary
-        #expect((0..<v.count).map { v.displayName(of: $0) } == ["<unk>", #""\t""#, #""\n""#, #""\"""#, #""a""#, #""é""#])
+        #expect(
+            (0..<v.count).map { v.displayName(of: $0) } == ["<unk>", #""\t""#, #""\n""#, #""\"""#, #""a""#, #""é""#])
         #expect(Vocabulary.displayName(of: [0xE4], unit: .byte) == "0xE4")
     }
 }

@@ -22,7 +22,8 @@ import Testing
 
     @Test func everyPartRunsOncePerJob() {
         for workers in 1...4 {
-            #expect(counts(workers: workers, jobs: 20_000) == (0..<workers).map { 20_000 * ($0 + 1) }, "\(workers) workers")
+            #expect(
+                counts(workers: workers, jobs: 20_000) == (0..<workers).map { 20_000 * ($0 + 1) }, "\(workers) workers")
         }
     }
 

@@ -24,10 +24,13 @@ import Testing
         var gradients: [Float] = []
         for _ in 0..<2 {
             model.parameters.zeroGradients(threads: threads)
-            loss = model.run(inputs: inputs, targets: targets, steps: steps, batch: batch, state: state, train: true, rng: &rng)
+            loss = model.run(
+                inputs: inputs, targets: targets, steps: steps, batch: batch, state: state, train: true, rng: &rng)
             if gradients.isEmpty { gradients = model.parameters.gradients.array }
             _ = clipGradients(model.parameters.gradients, threshold: 1, mode: .norm, threads: threads)
-            optimizer.update(parameters: model.parameters.values, gradients: model.parameters.gradients, learningRate: 0.01, threads: threads)
+            optimizer.update(
+                parameters: model.parameters.values, gradients: model.parameters.gradients, learningRate: 0.01,
+                threads: threads)
         }
         return (gradients, model.parameters.values.array, loss)
     }
@@ -39,8 +42,11 @@ import Testing
             let many = train(cell: cell, threads: threads)
             #expect(many.loss == one.loss)
             // The index of the first difference (an expectation over two large arrays would diff them).
-            #expect(firstDifference(many.gradients, one.gradients) == nil, "\(cell), \(threads) threads: gradients differ")
-            #expect(firstDifference(many.parameters, one.parameters) == nil, "\(cell), \(threads) threads: parameters differ")
+            #expect(
+                firstDifference(many.gradients, one.gradients) == nil, "\(cell), \(threads) threads: gradients differ")
+            #expect(
+                firstDifference(many.parameters, one.parameters) == nil,
+                "\(cell), \(threads) threads: parameters differ")
         }
     }
 }

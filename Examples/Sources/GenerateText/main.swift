@@ -20,7 +20,9 @@ do {
     let generator = try TextGenerator(
         model: model, vocabulary: vocabulary, streams: 1, sampling: SamplingConfig(temperature: 0.7), seed: 42)
     let (primeIDs, unknown) = try vocabulary.encode(prime)
-    if !unknown.isEmpty { FileHandle.standardError.write(Data("prime tokens outside the vocabulary: \(unknown)\n".utf8)) }
+    if !unknown.isEmpty {
+        FileHandle.standardError.write(Data("prime tokens outside the vocabulary: \(unknown)\n".utf8))
+    }
     generator.prime(primeIDs)
     FileHandle.standardOutput.write(Data(prime.utf8))
     generator.generate(tokens: 300) { _, text in

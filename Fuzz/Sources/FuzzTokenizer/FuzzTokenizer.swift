@@ -35,7 +35,9 @@ public func fuzzTokenizer(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         guard config.normalization == .none else { continue }
         if config.unit == .byte {
             precondition(joined.allSatisfy { $0 < 256 }, "a byte token above 255")
-            precondition(String(decoding: joined.map { UInt8($0) }, as: UTF8.self).utf16.elementsEqual(expected), "byte tokens do not put back the text")
+            precondition(
+                String(decoding: joined.map { UInt8($0) }, as: UTF8.self).utf16.elementsEqual(expected),
+                "byte tokens do not put back the text")
         } else {
             precondition(joined == expected, "\(config.unit) tokens do not put back the text")
         }

@@ -73,17 +73,13 @@ int32_t crnn_grapheme_flags(uint32_t c);
 
 typedef struct crnn_normalizer crnn_normalizer;
 
-enum {
-    CRNN_NORMALIZE_NFC = 0,
-    CRNN_NORMALIZE_NFKC = 1
-};
+enum { CRNN_NORMALIZE_NFC = 0, CRNN_NORMALIZE_NFKC = 1 };
 
 /// The shared normalizer instance for `form` (owned by ICU; never closed). NULL and `*status` on failure.
 const crnn_normalizer *crnn_normalizer_get(int32_t form, int32_t *status);
 
 /// The length of the longest prefix of `text` that is certainly normalized already (ICU's quick check "yes").
-int32_t crnn_normalizer_span(const crnn_normalizer *normalizer, const uint16_t *text, int32_t length,
-                             int32_t *status);
+int32_t crnn_normalizer_span(const crnn_normalizer *normalizer, const uint16_t *text, int32_t length, int32_t *status);
 
 /// Normalizes `text` into `destination` (capacity `capacity`). Returns the length of the normalized text; when
 /// that exceeds `capacity`, `*status` is U_BUFFER_OVERFLOW_ERROR and the caller retries with a larger buffer.

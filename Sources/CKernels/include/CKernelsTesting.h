@@ -24,8 +24,8 @@ void crnn_matvec_f16_at_level(int level, const uint16_t *weights, size_t rows, s
                               size_t batch, float *y, size_t ldy);
 
 /// `crnn_matvec_f16`'s contract in portable scalar C (one sum per row, then added to y).
-void crnn_matvec_f16_portable(const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch,
-                              float *y, size_t ldy);
+void crnn_matvec_f16_portable(const uint16_t *weights, size_t rows, size_t cols, const float *x, size_t batch, float *y,
+                              size_t ldy);
 
 /// `crnn_gemm_half_panels` with the kernel for at most `level`.
 void crnn_gemm_half_panels_at_level(int level, size_t batch, size_t rows, size_t cols, const float *x,
@@ -37,8 +37,8 @@ void crnn_gemm_half_panels_portable(size_t batch, size_t rows, size_t cols, cons
                                     float *y, size_t ldy);
 
 /// `crnn_gemm_packed` with the kernel for at most `level`.
-void crnn_gemm_packed_at_level(int level, size_t m, size_t n, size_t k, const float *a, size_t lda,
-                               const float *packed, float beta, float *c, size_t ldc, float *a_work);
+void crnn_gemm_packed_at_level(int level, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
+                               float beta, float *c, size_t ldc, float *a_work);
 
 /// `crnn_gemm_packed`'s contract in portable scalar C (separate multiply and add, so results differ in the last
 /// bits).

@@ -41,7 +41,8 @@ public struct Checkpoint {
 
     /// Adds a tensor (kept in insertion order).
     public mutating func add(_ name: String, shape: [Int], values: [Float]) {
-        precondition(shape.reduce(1, *) == values.count, "tensor \(name): shape \(shape) does not hold \(values.count) values")
+        precondition(
+            shape.reduce(1, *) == values.count, "tensor \(name): shape \(shape) does not hold \(values.count) values")
         if tensors[name] == nil { order.append(name) }
         tensors[name] = values
         shapes[name] = shape
@@ -70,12 +71,15 @@ public struct Checkpoint {
         func json<V: Encodable>(_ v: V) throws -> String { String(decoding: try encoder.encode(v), as: UTF8.self) }
         let metadata = [
             "format": "charrnn", "format_version": String(Self.formatVersion), "model": try json(model),
-            "vocabulary": String(decoding: try vocabulary.jsonData(), as: UTF8.self), "training_config": try json(training),
+            "vocabulary": String(decoding: try vocabulary.jsonData(), as: UTF8.self),
+            "training_config": try json(training),
             "training_state": try json(state), "optimizer_step": String(optimizerStep),
         ]
         let arrays = order.map { tensors[$0]! }
         let bytes = try withBuffers(arrays) { buffers in
-            try Safetensors.encode(zip(order, buffers).map { SafetensorsEntry(name: $0, shape: shapes[$0]!, values: $1) }, metadata: metadata)
+            try Safetensors.encode(
+                zip(order, buffers).map { SafetensorsEntry(name: $0, shape: shapes[$0]!, values: $1) },
+                metadata: metadata)
         }
         try AtomicFile.write(bytes, to: path)
     }
@@ -94,11 +98,17 @@ public struct Checkpoint {
         func bad(_ reason: String) -> CheckpointError { .inconsistent(path: path, reason: reason) }
         let m = file.metadata
         guard m["format"] == "charrnn" else { throw bad("its metadata does not say format \"charrnn\"") }
-        guard let versionText = m["format_version"], let version = Int(versionText) else { throw bad("no format_version in its metadata") }
-        guard version <= formatVersion else { throw .unsupportedVersion(path: path, found: version, supported: formatVersion) }
+        guard let versionText = m["format_version"], let version = Int(versionText) else {
+            throw bad("no format_version in its metadata")
+        }
+        guard version <= formatVersion else {
+            throw .unsupportedVersion(path: path, found: version, supported: formatVersion)
+        }
         func decode<V: Decodable>(_ type: V.Type, _ key: String) throws(CheckpointError) -> V {
             guard let text = m[key] else { throw bad("no \(key) in its metadata") }
-            do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch { throw bad("its \(key) metadata is invalid (\(error))") }
+            do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch {
+                throw bad("its \(key) metadata is invalid (\(error))")
+            }
         }
         let model = try decode(ModelConfig.self, "model")
         if let problem = model.problem { throw bad("its model config is invalid: \(problem)") }
@@ -108,7 +118,8 @@ public struct Checkpoint {
         }
         var checkpoint = Checkpoint(
             model: model, vocabulary: vocabulary, training: try decode(TrainingConfig.self, "training_config"),
-            state: try decode(TrainingState.self, "training_state"), optimizerStep: Int(m["optimizer_step"] ?? "0") ?? 0)
+            state: try decode(TrainingState.self, "training_state"), optimizerStep: Int(m["optimizer_step"] ?? "0") ?? 0
+        )
         // Every tensor the model needs, with its shape; optional optimizer and state tensors must match too.
         var expected: [String: [Int]] = [:]
         var required: Set<String> = []
@@ -125,8 +136,12 @@ public struct Checkpoint {
         }
         for name in required where file.tensors[name] == nil { throw bad("tensor \(name) is missing") }
         for (name, tensor) in file.tensors.sorted(by: { $0.value.range.lowerBound < $1.value.range.lowerBound }) {
-            guard let shape = expected[name] else { throw bad("unexpected tensor \(name) for a \(model.layers)-layer \(model.cell.rawValue) model") }
-            guard tensor.shape == shape else { throw bad("tensor \(name) has shape \(tensor.shape), expected \(shape)") }
+            guard let shape = expected[name] else {
+                throw bad("unexpected tensor \(name) for a \(model.layers)-layer \(model.cell.rawValue) model")
+            }
+            guard tensor.shape == shape else {
+                throw bad("tensor \(name) has shape \(tensor.shape), expected \(shape)")
+            }
             checkpoint.add(name, shape: shape, values: file.floats(name))
         }
         return checkpoint

@@ -16,7 +16,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
     public var description: String {
         switch self {
         case .missing(let path):
-            return "\(path): no such checkpoint; check the path (training writes RUN_DIR/latest.safetensors and best.safetensors)"
+            return
+                "\(path): no such checkpoint; check the path (training writes RUN_DIR/latest.safetensors and "
+                + "best.safetensors)"
         case .unreadable(let path, let reason):
             return "\(path): cannot read checkpoint (\(reason))"
         case .malformed(let path, let reason):
@@ -24,7 +26,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
         case .inconsistent(let path, let reason):
             return "\(path): not a usable charrnn checkpoint: \(reason)"
         case .unsupportedVersion(let path, let found, let supported):
-            return "\(path): checkpoint format version \(found) is newer than this charrnn reads (\(supported)); upgrade charrnn"
+            return
+                "\(path): checkpoint format version \(found) is newer than this charrnn reads (\(supported)); upgrade "
+                + "charrnn"
         }
     }
 }

@@ -45,7 +45,9 @@ struct SafetensorsFile {
         var out = [Float](repeating: 0, count: t.range.count / 4)
         bytes.withUnsafeBytes { raw in
             for i in 0..<out.count {
-                out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: t.range.lowerBound + 4 * i, as: UInt32.self)))
+                out[i] = Float(
+                    bitPattern: UInt32(
+                        littleEndian: raw.loadUnaligned(fromByteOffset: t.range.lowerBound + 4 * i, as: UInt32.self)))
             }
         }
         return out
@@ -59,11 +61,14 @@ enum Safetensors {
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         for e in entries {
-            precondition(e.shape.reduce(1, *) == e.values.count, "tensor \(e.name): shape \(e.shape) does not hold \(e.values.count) values")
+            precondition(
+                e.shape.reduce(1, *) == e.values.count,
+                "tensor \(e.name): shape \(e.shape) does not hold \(e.values.count) values")
             header[e.name] = ["dtype": "F32", "shape": e.shape, "data_offsets": [offset, offset + 4 * e.values.count]]
             offset += 4 * e.values.count
         }
-        var json = Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes]))
+        var json = Array(
+            try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes]))
         while json.count % 8 != 0 { json.append(0x20) }
         var out: [UInt8] = []
         out.reserveCapacity(8 + json.count + offset)
@@ -78,7 +83,9 @@ enum Safetensors {
     /// Parses and validates a safetensors file's bytes. `path` is for messages.
     static func decode(_ bytes: [UInt8], path: String) throws(CheckpointError) -> SafetensorsFile {
         func bad(_ reason: String) -> CheckpointError { .malformed(path: path, reason: reason) }
-        guard bytes.count >= 8 else { throw bad("the file has \(bytes.count) bytes, fewer than the 8 of the header length") }
+        guard bytes.count >= 8 else {
+            throw bad("the file has \(bytes.count) bytes, fewer than the 8 of the header length")
+        }
         let length = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard length <= UInt64(bytes.count - 8) else {
             throw bad("the header claims \(length) bytes but the file has only \(bytes.count - 8) after the length")
@@ -105,10 +112,13 @@ enum Safetensors {
             guard let entry = raw as? [String: Any] else { throw bad("tensor \(name) is not an object") }
             guard let dtype = entry["dtype"] as? String else { throw bad("tensor \(name) has no dtype") }
             guard dtype == "F32" else { throw bad("tensor \(name) has dtype \(dtype); charrnn stores F32") }
-            guard let shapeAny = entry["shape"] as? [Any], let shape = integers(shapeAny), shape.allSatisfy({ $0 >= 0 }) else {
+            guard let shapeAny = entry["shape"] as? [Any], let shape = integers(shapeAny), shape.allSatisfy({ $0 >= 0 })
+            else {
                 throw bad("tensor \(name) has no valid shape")
             }
-            guard let offsetsAny = entry["data_offsets"] as? [Any], let offsets = integers(offsetsAny), offsets.count == 2 else {
+            guard let offsetsAny = entry["data_offsets"] as? [Any], let offsets = integers(offsetsAny),
+                offsets.count == 2
+            else {
                 throw bad("tensor \(name) has no valid data_offsets")
             }
             let (begin, end) = (offsets[0], offsets[1])

@@ -30,7 +30,9 @@ public struct BatchLayout: Sendable, Equatable {
         let (needed, overflow) = batchSize.multipliedReportingOverflow(by: sequenceLength)
         guard !overflow, tokens.count - 1 >= needed else {
             throw .tooShort(
-                "the training split has \(tokens.count) tokens, and --batch-size \(batchSize) × --seq-length \(sequenceLength) needs at least \(overflow ? "more than Int.max" : String(needed + 1)); give more text or lower them"
+                "the training split has \(tokens.count) tokens, and --batch-size \(batchSize) × --seq-length "
+                    + "\(sequenceLength) needs at least \(overflow ? "more than Int.max" : String(needed + 1)); give "
+                    + "more text or lower them"
             )
         }
         self.batchSize = batchSize

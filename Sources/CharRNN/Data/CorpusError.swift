@@ -34,7 +34,9 @@ public enum CorpusError: Error, CustomStringConvertible, Sendable, Equatable {
         case .empty(let source):
             return "\(source): the input is empty; give a corpus with some text in it"
         case .invalidUTF8(let source, let offset, let count):
-            return "\(source): ill-formed UTF-8 at byte offset \(offset) (\(count) ill-formed sequence\(count == 1 ? "" : "s") in this chunk); "
+            return
+                "\(source): ill-formed UTF-8 at byte offset \(offset) (\(count) ill-formed "
+                + "sequence\(count == 1 ? "" : "s") in this chunk); "
                 + "convert the file to UTF-8 (iconv), or drop --strict-utf8 to replace them with U+FFFD"
         case .binary(let source, let offset):
             return "\(source): binary data (NUL byte at offset \(offset)); charrnn reads UTF-8 text: remove the file "

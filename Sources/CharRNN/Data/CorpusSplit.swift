@@ -25,12 +25,14 @@ public struct CorpusSplit: Sendable, Equatable {
         let validationCount = tokenCount - trainingCount
         if trainingCount < 2 {
             throw .tooShort(
-                "\(tokenCount) tokens leave \(trainingCount) for training after the validation split (--val-frac \(validationFraction)); give more text"
+                "\(tokenCount) tokens leave \(trainingCount) for training after the validation split (--val-frac "
+                    + "\(validationFraction)); give more text"
             )
         }
         if validationFraction > 0 && validationCount < 2 {
             throw .tooShort(
-                "\(tokenCount) tokens leave \(validationCount) for validation (--val-frac \(validationFraction)) and at least 2 are needed; give more text or raise --val-frac"
+                "\(tokenCount) tokens leave \(validationCount) for validation (--val-frac \(validationFraction)) and "
+                    + "at least 2 are needed; give more text or raise --val-frac"
             )
         }
         training = 0..<trainingCount

@@ -148,7 +148,8 @@ public struct TextSource: Sendable {
                 if n == 0 { break }
                 // Binary data: a NUL byte is never part of text worth modelling (see `CorpusError.binary`).
                 if let nul = buffer[filled..<(filled + n)].firstIndex(of: 0) {
-                    throw CorpusError.binary(source: input.name, offset: streamOffset - positions.inputStarts[index] + (nul - filled))
+                    throw CorpusError.binary(
+                        source: input.name, offset: streamOffset - positions.inputStarts[index] + (nul - filled))
                 }
                 lastByte = buffer[filled + n - 1]
                 filled += n

@@ -8,7 +8,9 @@ extension CharRNNModel {
     /// steps with the state carried, so any length runs in bounded memory.
     ///
     /// - Returns: the summed loss in nats and the number of predicted tokens (`ids.count − 1`).
-    public func evaluate(_ ids: TokenIDs, range: Range<Int>? = nil, chunk: Int = 256) -> (totalNats: Double, predictions: Int) {
+    public func evaluate(
+        _ ids: TokenIDs, range: Range<Int>? = nil, chunk: Int = 256
+    ) -> (totalNats: Double, predictions: Int) {
         let range = range ?? ids.startIndex..<ids.endIndex
         guard range.count >= 2 else { return (0, 0) }
         let state = RecurrentState<T>(config: config, batch: 1)
@@ -19,7 +21,9 @@ extension CharRNNModel {
             let steps = min(chunk, range.upperBound - 1 - start)
             let inputs = (0..<steps).map { Int32(ids[start + $0]) }
             let targets = (0..<steps).map { Int32(ids[start + $0 + 1]) }
-            total += run(inputs: inputs, targets: targets, steps: steps, batch: 1, state: state, train: false, rng: &unused) * Double(steps)
+            total +=
+                run(inputs: inputs, targets: targets, steps: steps, batch: 1, state: state, train: false, rng: &unused)
+                * Double(steps)
             start += steps
         }
         return (total, range.count - 1)
@@ -62,7 +66,8 @@ extension CharRNNModel where T == Float {
     /// - Throws: `CorpusError.tooShort` for fewer than 2 tokens; `StepModelError` when float16 cannot hold the
     ///   weights.
     public func evaluate(
-        _ corpus: Corpus, precision: WeightPrecision = .float32, each: ((_ position: Int, _ nats: Double) -> Void)? = nil
+        _ corpus: Corpus, precision: WeightPrecision = .float32,
+        each: ((_ position: Int, _ nats: Double) -> Void)? = nil
     ) throws -> EvaluationResult {
         guard corpus.ids.count >= 2 else {
             throw CorpusError.tooShort("the text has \(corpus.ids.count) token; scoring needs at least 2")
@@ -73,7 +78,8 @@ extension CharRNNModel where T == Float {
         }
         if precision == .float32 { total = evaluate(corpus.ids).totalNats }
         return EvaluationResult(
-            tokens: corpus.ids.count, predictions: corpus.ids.count - 1, totalNats: total, bytes: corpus.statistics.bytes,
+            tokens: corpus.ids.count, predictions: corpus.ids.count - 1, totalNats: total,
+            bytes: corpus.statistics.bytes,
             unknownTokens: corpus.unknownCount)
     }
 }

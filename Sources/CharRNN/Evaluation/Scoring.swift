@@ -13,7 +13,8 @@ extension CharRNNModel where T == Float {
     /// - Throws: `StepModelError` when float16 cannot hold the weights.
     @discardableResult
     public func score(
-        _ ids: TokenIDs, precision: WeightPrecision = .float32, chunk: Int = 256, each: (Int, Double) -> Void = { _, _ in }
+        _ ids: TokenIDs, precision: WeightPrecision = .float32, chunk: Int = 256,
+        each: (Int, Double) -> Void = { _, _ in }
     ) throws -> Double {
         guard ids.count >= 2 else { return 0 }
         let v = config.vocabularySize
@@ -32,7 +33,9 @@ extension CharRNNModel where T == Float {
             while start < ids.count - 1 {
                 let steps = min(chunk, ids.count - 1 - start)
                 let inputs = (0..<steps).map { Int32(ids[start + $0]) }
-                let logits = inputs.withUnsafeBufferPointer { self.logits(inputs: $0, steps: steps, batch: 1, state: state) }
+                let logits = inputs.withUnsafeBufferPointer {
+                    self.logits(inputs: $0, steps: steps, batch: 1, state: state)
+                }
                 for t in 0..<steps {
                     visit(UnsafeBufferPointer(rebasing: logits[(t * v)..<((t + 1) * v)]), position: start + t + 1)
                 }

@@ -14,7 +14,11 @@ func lstmForward<T: RNNScalar>(
     gates: UnsafeMutablePointer<T>, cellPrevious: UnsafePointer<T>, cell: UnsafeMutablePointer<T>,
     hidden: UnsafeMutablePointer<T>, batch: Int, hiddenSize h: Int
 ) {
-    if T.self == Float.self, crnn_lstm_forward(float(gates), float(cellPrevious), float(cell), float(hidden), batch, h) != 0 { return }
+    if T.self == Float.self,
+        crnn_lstm_forward(float(gates), float(cellPrevious), float(cell), float(hidden), batch, h) != 0
+    {
+        return
+    }
     lstmForwardStep(gates: gates, cellPrevious: cellPrevious, cell: cell, hidden: hidden, batch: batch, hiddenSize: h)
 }
 
@@ -24,8 +28,15 @@ func lstmBackward<T: RNNScalar>(
     gates: UnsafePointer<T>, cell: UnsafePointer<T>, cellPrevious: UnsafePointer<T>, dHidden: UnsafePointer<T>,
     dCell: UnsafeMutablePointer<T>, dGates: UnsafeMutablePointer<T>, batch: Int, hiddenSize h: Int
 ) {
-    if T.self == Float.self, crnn_lstm_backward(float(gates), float(cell), float(cellPrevious), float(dHidden), float(dCell), float(dGates), batch, h) != 0 { return }
-    lstmBackwardStep(gates: gates, cell: cell, cellPrevious: cellPrevious, dHidden: dHidden, dCell: dCell, dGates: dGates, batch: batch, hiddenSize: h)
+    if T.self == Float.self,
+        crnn_lstm_backward(
+            float(gates), float(cell), float(cellPrevious), float(dHidden), float(dCell), float(dGates), batch, h) != 0
+    {
+        return
+    }
+    lstmBackwardStep(
+        gates: gates, cell: cell, cellPrevious: cellPrevious, dHidden: dHidden, dCell: dCell, dGates: dGates,
+        batch: batch, hiddenSize: h)
 }
 
 /// Forward: turns pre-activations into gates in place and computes the new cell and hidden state.

@@ -9,7 +9,9 @@ func linearForward<T: RNNScalar>(
     rows n: Int, inputSize i: Int, outputSize o: Int, threads: Int
 ) {
     for r in 0..<n { (output + r * o).update(from: bias, count: o) }
-    matrixMultiply(.none, .transposed, m: n, n: o, k: i, a: input, lda: i, b: weight, ldb: i, beta: 1, c: output, ldc: o, threads: threads)
+    matrixMultiply(
+        .none, .transposed, m: n, n: o, k: i, a: input, lda: i, b: weight, ldb: i, beta: 1, c: output, ldc: o,
+        threads: threads)
 }
 
 /// dW += dyᵀ · x, db += Σ_rows dy, and dx = dy · W (overwritten) when `dInput` is given; on up to `threads`
@@ -19,9 +21,12 @@ func linearBackward<T: RNNScalar>(
     dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>, rows n: Int, inputSize i: Int,
     outputSize o: Int, threads: Int
 ) {
-    matrixMultiply(.transposed, .none, m: o, n: i, k: n, a: dOutput, lda: o, b: input, ldb: i, beta: 1, c: dWeight, ldc: i, threads: threads)
+    matrixMultiply(
+        .transposed, .none, m: o, n: i, k: n, a: dOutput, lda: o, b: input, ldb: i, beta: 1, c: dWeight, ldc: i,
+        threads: threads)
     addRowSums(dBias, dOutput, rows: n, width: o, threads: threads)
     if let dInput {
-        matrixMultiply(.none, .none, m: n, n: i, k: o, a: dOutput, lda: o, b: weight, ldb: i, c: dInput, ldc: i, threads: threads)
+        matrixMultiply(
+            .none, .none, m: n, n: i, k: o, a: dOutput, lda: o, b: weight, ldb: i, c: dInput, ldc: i, threads: threads)
     }
 }

@@ -70,8 +70,16 @@ extension RecurrentLayer {
         let (steps, batch, h, g, threads) = (cache.steps, cache.batch, hiddenSize, gateRows, cache.threads)
         let dh = cache.dHidden.pointer
         let dc = cache.dCell.pointer
-        if let dFinalHidden { dh.update(from: dFinalHidden, count: batch * h) } else { dh.update(repeating: 0, count: batch * h) }
-        if let dFinalCell { dc.update(from: dFinalCell, count: batch * h) } else { dc.update(repeating: 0, count: batch * h) }
+        if let dFinalHidden {
+            dh.update(from: dFinalHidden, count: batch * h)
+        } else {
+            dh.update(repeating: 0, count: batch * h)
+        }
+        if let dFinalCell {
+            dc.update(from: dFinalCell, count: batch * h)
+        } else {
+            dc.update(repeating: 0, count: batch * h)
+        }
         cache.biasRowSums.zero()
         // Workers write disjoint rows of the cache.
         nonisolated(unsafe) let (p, cache, dOutput) = (p, cache, dOutput)
@@ -98,13 +106,16 @@ extension RecurrentLayer {
         // GRU): one GEMM over all steps, the first T blocks of the hidden history.
         let dP = UnsafePointer(cache.dPre.pointer)
         let dPHidden = cell == .gru ? UnsafePointer(cache.dPreHidden.pointer) : dP
-        matrixMultiply(.transposed, .none, m: g, n: h, k: steps * batch, a: dPHidden, lda: g, b: cache.hiddenHistory.pointer, ldb: h, beta: 1, c: dp.weightHH, ldc: h, threads: threads)
+        matrixMultiply(
+            .transposed, .none, m: g, n: h, k: steps * batch, a: dPHidden, lda: g, b: cache.hiddenHistory.pointer,
+            ldb: h, beta: 1, c: dp.weightHH, ldc: h, threads: threads)
         if cell == .gru {
             addRowSums(dp.biasIH, dP, rows: steps * batch, width: g, threads: threads)
             addRowSums(dp.biasHH, dPHidden, rows: steps * batch, width: g, threads: threads)
         } else {
             // Both biases get Σ_b (Σ_t ∂L/∂P[t, b]), the row sums backwardGates kept, in row order.
-            addRowSums(dp.biasIH, cache.biasRowSums.pointer, rows: batch, width: g, alsoInto: dp.biasHH, threads: threads)
+            addRowSums(
+                dp.biasIH, cache.biasRowSums.pointer, rows: batch, width: g, alsoInto: dp.biasHH, threads: threads)
         }
     }
 
@@ -124,9 +135,13 @@ extension RecurrentLayer {
         threads: Int
     ) {
         if let packed {
-            packed.multiply(m: m, a: float(a), lda: k, beta: Float(beta), c: float(c), ldc: n, workspace: workspace.map { float($0) })
+            packed.multiply(
+                m: m, a: float(a), lda: k, beta: Float(beta), c: float(c), ldc: n,
+                workspace: workspace.map { float($0) })
         } else {
-            matrixMultiply(.none, transW, m: m, n: n, k: k, a: a, lda: k, b: w, ldb: hiddenSize, beta: beta, c: c, ldc: n, threads: threads)
+            matrixMultiply(
+                .none, transW, m: m, n: n, k: k, a: a, lda: k, b: w, ldb: hiddenSize, beta: beta, c: c, ldc: n,
+                threads: threads)
         }
     }
 
@@ -139,7 +154,9 @@ extension RecurrentLayer {
     /// c_{t-1}, (B, H), LSTM only: c0 at t = 0, else step t − 1's cell state.
     @inline(__always)
     func previousCell(_ t: Int, _ cache: Cache) -> UnsafePointer<T> {
-        t == 0 ? UnsafePointer(cache.initialCell.pointer) : UnsafePointer(cache.states.pointer + (t - 1) * cache.batch * hiddenSize)
+        t == 0
+            ? UnsafePointer(cache.initialCell.pointer)
+            : UnsafePointer(cache.states.pointer + (t - 1) * cache.batch * hiddenSize)
     }
 
     /// Rows per part for the gate math alone: at least 2,048 hidden units, below which a thread hand-off costs
@@ -180,13 +197,17 @@ extension RecurrentLayer {
             for b in 0..<rows.count { (target + b * g + j0).update(from: p.biasHH + j0, count: width) }
         }
         if let packed, let panels {
-            packed.multiply(m: rows.count, a: float(hPrev + r0 * h), lda: h, beta: 1, c: float(target), ldc: g, panels: panels.0, workspace: panels.workspace)
+            packed.multiply(
+                m: rows.count, a: float(hPrev + r0 * h), lda: h, beta: 1, c: float(target), ldc: g, panels: panels.0,
+                workspace: panels.workspace)
             return
         }
         // Through a copy of h_{t-1} in the order the kernel reads it, in this worker's rows of the workspace (the
         // product meets G·H/16 panels, each re-reading A): same bits, 1.07× the training speed (BENCHMARKS.md).
         let workspace = packed.map { cache.productWorkspace.pointer + $0.workspaceCount(rows: r0) }
-        recurrentProduct(packed, .transposed, m: rows.count, n: g, k: h, a: hPrev + r0 * h, w: p.weightHH, beta: 1, c: target, workspace: workspace, threads: cache.threads)
+        recurrentProduct(
+            packed, .transposed, m: rows.count, n: g, k: h, a: hPrev + r0 * h, w: p.weightHH, beta: 1, c: target,
+            workspace: workspace, threads: cache.threads)
     }
 
     /// Step t's gate math for `rows`, from the pre-activations the product completed.
@@ -202,7 +223,9 @@ extension RecurrentLayer {
             let cPrev = previousCell(t, cache)
             lstmForward(gates: gt, cellPrevious: cPrev + r0 * h, cell: state, hidden: out, batch: n, hiddenSize: h)
         case .gru:
-            gruForwardStep(gates: gt, hiddenProjection: cache.hiddenProjection.pointer + r0 * g, hiddenN: state, hiddenPrevious: hPrev + r0 * h, hidden: out, batch: n, hiddenSize: h)
+            gruForwardStep(
+                gates: gt, hiddenProjection: cache.hiddenProjection.pointer + r0 * g, hiddenN: state,
+                hiddenPrevious: hPrev + r0 * h, hidden: out, batch: n, hiddenSize: h)
         case .rnn:
             rnnForwardStep(pre: gt, hidden: gt, count: n * h)
             out.update(from: gt, count: n * h)
@@ -224,11 +247,16 @@ extension RecurrentLayer {
         case .lstm:
             let cPrev = previousCell(t, cache)
             let dc = cache.dCell.pointer + r0 * h
-            lstmBackward(gates: gt, cell: state, cellPrevious: cPrev + r0 * h, dHidden: dh, dCell: dc, dGates: dPt, batch: n, hiddenSize: h)
+            lstmBackward(
+                gates: gt, cell: state, cellPrevious: cPrev + r0 * h, dHidden: dh, dCell: dc, dGates: dPt, batch: n,
+                hiddenSize: h)
             addInPlace(cache.biasRowSums.pointer + r0 * g, dPt, count: n * g)
         case .gru:
             let hPrev = previousHidden(t, cache)
-            gruBackwardStep(gates: gt, hiddenN: state, hiddenPrevious: hPrev + r0 * h, dHidden: dh, dInputProjection: dPt, dHiddenProjection: cache.dPreHidden.pointer + (t * batch + r0) * g, dHiddenPrevious: cache.dHiddenDirect.pointer + r0 * h, batch: n, hiddenSize: h)
+            gruBackwardStep(
+                gates: gt, hiddenN: state, hiddenPrevious: hPrev + r0 * h, dHidden: dh, dInputProjection: dPt,
+                dHiddenProjection: cache.dPreHidden.pointer + (t * batch + r0) * g,
+                dHiddenPrevious: cache.dHiddenDirect.pointer + r0 * h, batch: n, hiddenSize: h)
         case .rnn:
             rnnBackwardStep(hidden: gt, dHidden: dh, dPre: dPt, count: n * h)
             addInPlace(cache.biasRowSums.pointer + r0 * g, dPt, count: n * g)
@@ -238,15 +266,21 @@ extension RecurrentLayer {
     /// Step t's product backward for `rows`: dh ← ∂L/∂h_{t-1} = dP_t · W_hh (plus the GRU's direct part), through
     /// `packed` on this thread, or OpenBLAS when nil.
     @inline(__always)
-    func backwardProduct(_ t: Int, _ rows: Range<Int>, _ packed: PackedMatrix?, _ p: RecurrentParameters<T>, _ cache: Cache) {
+    func backwardProduct(
+        _ t: Int, _ rows: Range<Int>, _ packed: PackedMatrix?, _ p: RecurrentParameters<T>, _ cache: Cache
+    ) {
         let (batch, h, g, r0) = (cache.batch, hiddenSize, gateRows, rows.lowerBound)
         let dh = cache.dHidden.pointer + r0 * h
         let workspace = packed.map { cache.productWorkspace.pointer + $0.workspaceCount(rows: r0) }
         if cell == .gru {
             dh.update(from: cache.dHiddenDirect.pointer + r0 * h, count: rows.count * h)
-            recurrentProduct(packed, .none, m: rows.count, n: h, k: g, a: cache.dPreHidden.pointer + (t * batch + r0) * g, w: p.weightHH, beta: 1, c: dh, workspace: workspace, threads: cache.threads)
+            recurrentProduct(
+                packed, .none, m: rows.count, n: h, k: g, a: cache.dPreHidden.pointer + (t * batch + r0) * g,
+                w: p.weightHH, beta: 1, c: dh, workspace: workspace, threads: cache.threads)
         } else {
-            recurrentProduct(packed, .none, m: rows.count, n: h, k: g, a: cache.dPre.pointer + (t * batch + r0) * g, w: p.weightHH, beta: 0, c: dh, workspace: workspace, threads: cache.threads)
+            recurrentProduct(
+                packed, .none, m: rows.count, n: h, k: g, a: cache.dPre.pointer + (t * batch + r0) * g, w: p.weightHH,
+                beta: 0, c: dh, workspace: workspace, threads: cache.threads)
         }
     }
 }

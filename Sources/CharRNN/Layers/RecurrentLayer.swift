@@ -102,7 +102,9 @@ struct RecurrentLayer<T: RNNScalar>: Sendable {
         }
 
         /// op(W_ih) packed into `slot` (made on first use): W_ih stored (G·H, D).
-        func packedInputWeights(_ slot: inout PackedMatrix?, _ w: UnsafePointer<T>, rows g: Int, cols d: Int, _ trans: Transpose) -> PackedMatrix {
+        func packedInputWeights(
+            _ slot: inout PackedMatrix?, _ w: UnsafePointer<T>, rows g: Int, cols d: Int, _ trans: Transpose
+        ) -> PackedMatrix {
             if slot == nil { slot = trans == .transposed ? PackedMatrix(k: d, n: g) : PackedMatrix(k: g, n: d) }
             if needsMaking(trans == .transposed ? .inputForward : .inputBackward) {
                 slot!.pack(float(w), ldb: d, trans, threads: threads)
@@ -112,7 +114,9 @@ struct RecurrentLayer<T: RNNScalar>: Sendable {
 
         /// The (V, G·H) table buffer, made or remade for `rows` = V.
         /// A new buffer holds nothing made yet: `derived`, when given, is made again.
-        func tableBuffer(_ buffer: inout Buffer<T>?, rows: Int, width: Int, holding derived: Derived? = nil) -> UnsafeMutablePointer<T> {
+        func tableBuffer(
+            _ buffer: inout Buffer<T>?, rows: Int, width: Int, holding derived: Derived? = nil
+        ) -> UnsafeMutablePointer<T> {
             if buffer?.count != rows * width {
                 buffer = Buffer(count: rows * width)
                 if let derived { made.remove(derived) }
@@ -184,9 +188,12 @@ struct RecurrentLayer<T: RNNScalar>: Sendable {
         // P = X · W_ihᵀ; the biases are added by each step (`recur`).
         if cache.packedForward != nil {
             let packed = cache.packedInputWeights(&cache.packedInputForward, p.weightIH, rows: g, cols: d, .transposed)
-            packed.multiplyOverWorkers(m: rows, a: float(input), lda: d, c: float(cache.gates.pointer), ldc: g, threads: cache.threads)
+            packed.multiplyOverWorkers(
+                m: rows, a: float(input), lda: d, c: float(cache.gates.pointer), ldc: g, threads: cache.threads)
         } else {
-            matrixMultiply(.none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 0, c: cache.gates.pointer, ldc: g, threads: cache.threads)
+            matrixMultiply(
+                .none, .transposed, m: rows, n: g, k: d, a: input, lda: d, b: p.weightIH, ldb: d, beta: 0,
+                c: cache.gates.pointer, ldc: g, threads: cache.threads)
         }
         recur(initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache)
     }
@@ -212,10 +219,14 @@ struct RecurrentLayer<T: RNNScalar>: Sendable {
         let (d, g, v) = (inputSize, gateRows, vocabularySize)
         let q = cache.tableBuffer(&cache.table, rows: v, width: g, holding: .table)
         if cache.needsMaking(.table) {
-            matrixMultiply(.none, .transposed, m: v, n: g, k: d, a: embedding, lda: d, b: p.weightIH, ldb: d, beta: 0, c: q, ldc: g, threads: cache.threads)
+            matrixMultiply(
+                .none, .transposed, m: v, n: g, k: d, a: embedding, lda: d, b: p.weightIH, ldb: d, beta: 0, c: q,
+                ldc: g, threads: cache.threads)
         }
         // Each step copies its rows of P from Q itself, while they are in cache (not a pass over all of P first).
-        recur(initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache, tableRows: TableRows(table: q, ids: ids))
+        recur(
+            initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache,
+            tableRows: TableRows(table: q, ids: ids))
     }
 
     /// The final cell state c_{T-1} after `forward` (LSTM only), (B, H).
@@ -248,17 +259,24 @@ struct RecurrentLayer<T: RNNScalar>: Sendable {
         dInput: UnsafeMutablePointer<T>?, dInitialHidden: UnsafeMutablePointer<T>?,
         dInitialCell: UnsafeMutablePointer<T>?, cache: Cache
     ) {
-        recurBackward(dOutput: dOutput, dFinalHidden: dFinalHidden, dFinalCell: dFinalCell, parameters: p, gradients: dp, dInitialHidden: dInitialHidden, dInitialCell: dInitialCell, cache: cache)
+        recurBackward(
+            dOutput: dOutput, dFinalHidden: dFinalHidden, dFinalCell: dFinalCell, parameters: p, gradients: dp,
+            dInitialHidden: dInitialHidden, dInitialCell: dInitialCell, cache: cache)
         // dW_ih += dPᵀ · X and dX = dP · W_ih, one GEMM each over all steps.
         let (rows, d, g) = (cache.steps * cache.batch, inputSize, gateRows)
         let dP = UnsafePointer(cache.dPre.pointer)
-        matrixMultiply(.transposed, .none, m: g, n: d, k: rows, a: dP, lda: g, b: input, ldb: d, beta: 1, c: dp.weightIH, ldc: d, threads: cache.threads)
+        matrixMultiply(
+            .transposed, .none, m: g, n: d, k: rows, a: dP, lda: g, b: input, ldb: d, beta: 1, c: dp.weightIH, ldc: d,
+            threads: cache.threads)
         if let dInput {
             if cache.packedForward != nil {
                 let packed = cache.packedInputWeights(&cache.packedInputBackward, p.weightIH, rows: g, cols: d, .none)
-                packed.multiplyOverWorkers(m: rows, a: float(dP), lda: g, c: float(dInput), ldc: d, threads: cache.threads)
+                packed.multiplyOverWorkers(
+                    m: rows, a: float(dP), lda: g, c: float(dInput), ldc: d, threads: cache.threads)
             } else {
-                matrixMultiply(.none, .none, m: rows, n: d, k: g, a: dP, lda: g, b: p.weightIH, ldb: d, c: dInput, ldc: d, threads: cache.threads)
+                matrixMultiply(
+                    .none, .none, m: rows, n: d, k: g, a: dP, lda: g, b: p.weightIH, ldb: d, c: dInput, ldc: d,
+                    threads: cache.threads)
             }
         }
     }
@@ -285,7 +303,9 @@ struct RecurrentLayer<T: RNNScalar>: Sendable {
         dEmbedding: UnsafeMutablePointer<T>?, dInitialHidden: UnsafeMutablePointer<T>?,
         dInitialCell: UnsafeMutablePointer<T>?, cache: Cache
     ) {
-        recurBackward(dOutput: dOutput, dFinalHidden: dFinalHidden, dFinalCell: dFinalCell, parameters: p, gradients: dp, dInitialHidden: dInitialHidden, dInitialCell: dInitialCell, cache: cache)
+        recurBackward(
+            dOutput: dOutput, dFinalHidden: dFinalHidden, dFinalCell: dFinalCell, parameters: p, gradients: dp,
+            dInitialHidden: dInitialHidden, dInitialCell: dInitialCell, cache: cache)
         // ∂L/∂Q[v] = Σ of ∂L/∂P over the positions holding token v; parts of the columns on the worker threads,
         // each position added in order. Then dW_ih += ∂L/∂Qᵀ · E and dE += ∂L/∂Q · W_ih.
         let (rows, d, g, v) = (cache.steps * cache.batch, inputSize, gateRows, vocabularySize)
@@ -297,9 +317,13 @@ struct RecurrentLayer<T: RNNScalar>: Sendable {
                 addInPlace(dQ + Int(ids[r]) * g + cols.lowerBound, dP + r * g + cols.lowerBound, count: cols.count)
             }
         }
-        matrixMultiply(.transposed, .none, m: g, n: d, k: v, a: dQ, lda: g, b: embedding, ldb: d, beta: 1, c: dp.weightIH, ldc: d, threads: cache.threads)
+        matrixMultiply(
+            .transposed, .none, m: g, n: d, k: v, a: dQ, lda: g, b: embedding, ldb: d, beta: 1, c: dp.weightIH, ldc: d,
+            threads: cache.threads)
         if let dEmbedding {
-            matrixMultiply(.none, .none, m: v, n: d, k: g, a: dQ, lda: g, b: p.weightIH, ldb: d, beta: 1, c: dEmbedding, ldc: d, threads: cache.threads)
+            matrixMultiply(
+                .none, .none, m: v, n: d, k: g, a: dQ, lda: g, b: p.weightIH, ldb: d, beta: 1, c: dEmbedding, ldc: d,
+                threads: cache.threads)
         }
     }
 }

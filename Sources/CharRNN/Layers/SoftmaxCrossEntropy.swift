@@ -19,7 +19,8 @@ func softmaxCrossEntropy<T: RNNScalar>(
         nonisolated(unsafe) let (losses, logits, targets) = (buffer.baseAddress!, logits, targets)
         splitOverWorkers(n, threads: threads, minimumPerPart: max(1, 16_384 / max(1, v))) { rows in
             for r in rows {
-                losses[r] = softmaxCrossEntropyRow(logits + r * v, target: Int(targets[r]), classes: v, gradientScale: gradientScale)
+                losses[r] = softmaxCrossEntropyRow(
+                    logits + r * v, target: Int(targets[r]), classes: v, gradientScale: gradientScale)
             }
         }
     }
@@ -31,7 +32,9 @@ func softmaxCrossEntropy<T: RNNScalar>(
 /// One row's loss; with `gradientScale`, the row becomes gradientScale · (softmax(z) − one-hot(target)).
 @_specialize(where T == Float)
 @_specialize(where T == Double)
-func softmaxCrossEntropyRow<T: RNNScalar>(_ z: UnsafeMutablePointer<T>, target: Int, classes v: Int, gradientScale: T?) -> Double {
+func softmaxCrossEntropyRow<T: RNNScalar>(
+    _ z: UnsafeMutablePointer<T>, target: Int, classes v: Int, gradientScale: T?
+) -> Double {
     var m = z[0]
     for k in 1..<v where z[k] > m { m = z[k] }
     var sum: T = 0

@@ -79,7 +79,9 @@ public final class CharRNNModel<T: RNNScalar> {
         _ = BLASThreads.singleThreaded
         parameters = ParameterStore(config: config)
         layers = (0..<config.layers).map {
-            RecurrentLayer(cell: config.cell, inputSize: $0 == 0 ? config.embeddingSize : config.hiddenSize, hiddenSize: config.hiddenSize)
+            RecurrentLayer(
+                cell: config.cell, inputSize: $0 == 0 ? config.embeddingSize : config.hiddenSize,
+                hiddenSize: config.hiddenSize)
         }
     }
 
@@ -140,7 +142,9 @@ public final class CharRNNModel<T: RNNScalar> {
         precondition(inputs.count == n && targets.count == n, "inputs and targets need T·B = \(n) ids")
         let v = config.vocabularySize
         precondition(targets.allSatisfy { $0 >= 0 && Int($0) < v }, "token id outside the vocabulary of \(v)")
-        let w = inputs.withUnsafeBufferPointer { forward($0, steps: steps, batch: batch, state: state, train: train, rng: &rng) }
+        let w = inputs.withUnsafeBufferPointer {
+            forward($0, steps: steps, batch: batch, state: state, train: train, rng: &rng)
+        }
         w.targets.update(from: targets, count: n)
         let total = softmaxCrossEntropy(
             logits: w.logits.pointer, targets: w.targets, rows: n, classes: v, gradientScale: train ? T(1) / T(n) : nil,
@@ -172,7 +176,8 @@ public final class CharRNNModel<T: RNNScalar> {
         inputs: UnsafeBufferPointer<Int32>, steps: Int, batch: Int, state: RecurrentState<T>, workspace: Workspace?
     ) -> UnsafeBufferPointer<T> {
         var unused = SplitMix64(seed: 0)
-        let w = forward(inputs, steps: steps, batch: batch, state: state, train: false, rng: &unused, workspace: workspace)
+        let w = forward(
+            inputs, steps: steps, batch: batch, state: state, train: false, rng: &unused, workspace: workspace)
         return UnsafeBufferPointer(start: w.logits.pointer, count: steps * batch * config.vocabularySize)
     }
 
@@ -186,19 +191,23 @@ public final class CharRNNModel<T: RNNScalar> {
         precondition(state.batch == batch, "state holds \(state.batch) streams, the batch has \(batch)")
         let (v, e, h) = (config.vocabularySize, config.embeddingSize, config.hiddenSize)
         precondition(inputs.allSatisfy { $0 >= 0 && Int($0) < v }, "token id outside the vocabulary of \(v)")
-        precondition(given.map { $0.steps == steps && $0.batch == batch } ?? true, "the workspace is for another (T, B)")
+        precondition(
+            given.map { $0.steps == steps && $0.batch == batch } ?? true, "the workspace is for another (T, B)")
         let w = given ?? workspace(steps: steps, batch: batch)
         w.inputs.update(from: inputs.baseAddress!, count: n)
         let p = parameters
 
         let table = usesVocabularyTable(positions: n)
         if !table {
-            embeddingForward(output: w.embedded.pointer, ids: w.inputs, table: p.value("embedding.weight"), count: n, width: e)
+            embeddingForward(
+                output: w.embedded.pointer, ids: w.inputs, table: p.value("embedding.weight"), count: n, width: e)
         }
         for (k, layer) in layers.enumerated() {
             let (h0, c0) = (state.hidden[k].pointer, config.cell.hasCellState ? state.cell[k].pointer : nil)
             if k == 0 && table {
-                layer.forward(ids: w.inputs, embedding: p.value("embedding.weight"), vocabularySize: v, initialHidden: h0, initialCell: c0, parameters: p.recurrent(0), cache: w.caches[0])
+                layer.forward(
+                    ids: w.inputs, embedding: p.value("embedding.weight"), vocabularySize: v, initialHidden: h0,
+                    initialCell: c0, parameters: p.recurrent(0), cache: w.caches[0])
                 continue
             }
             var input = UnsafePointer(w.embedded.pointer)
@@ -206,22 +215,28 @@ public final class CharRNNModel<T: RNNScalar> {
                 input = UnsafePointer(w.caches[k - 1].outputs.pointer)
                 if config.dropout > 0 && train {
                     w.dropped[k - 1].pointer.update(from: input, count: n * h)
-                    dropoutForward(values: w.dropped[k - 1].pointer, mask: w.masks[k - 1].pointer, count: n * h, probability: config.dropout, using: &rng)
+                    dropoutForward(
+                        values: w.dropped[k - 1].pointer, mask: w.masks[k - 1].pointer, count: n * h,
+                        probability: config.dropout, using: &rng)
                     input = UnsafePointer(w.dropped[k - 1].pointer)
                 }
             }
             w.layerInputs[k] = input
-            layer.forward(input: input, initialHidden: h0, initialCell: c0, parameters: p.recurrent(k), cache: w.caches[k])
+            layer.forward(
+                input: input, initialHidden: h0, initialCell: c0, parameters: p.recurrent(k), cache: w.caches[k])
         }
         let top = w.caches[layers.count - 1].outputs.pointer
         linearForward(
-            output: w.logits.pointer, input: top, weight: p.value("decoder.weight"), bias: p.value("decoder.bias"), rows: n,
+            output: w.logits.pointer, input: top, weight: p.value("decoder.weight"), bias: p.value("decoder.bias"),
+            rows: n,
             inputSize: h, outputSize: v, threads: threads)
 
         // Carry the final states (detached) to the next batch.
         for (k, layer) in layers.enumerated() {
             state.hidden[k].pointer.update(from: layer.finalHidden(w.caches[k]), count: batch * h)
-            if config.cell.hasCellState { state.cell[k].pointer.update(from: layer.finalCell(w.caches[k]), count: batch * h) }
+            if config.cell.hasCellState {
+                state.cell[k].pointer.update(from: layer.finalCell(w.caches[k]), count: batch * h)
+            }
         }
         return w
     }
@@ -245,20 +260,31 @@ public final class CharRNNModel<T: RNNScalar> {
 
         var dCurrent = w.dHidden[0].pointer
         linearBackward(
-            dInput: dCurrent, dWeight: p.gradient("decoder.weight"), dBias: p.gradient("decoder.bias"), dOutput: w.logits.pointer,
+            dInput: dCurrent, dWeight: p.gradient("decoder.weight"), dBias: p.gradient("decoder.bias"),
+            dOutput: w.logits.pointer,
             input: top, weight: p.value("decoder.weight"), rows: n, inputSize: h, outputSize: v, threads: threads)
         let table = usesVocabularyTable(positions: n)
         for k in stride(from: layers.count - 1, through: 0, by: -1) {
             if k == 0 && table {
                 // ∂L/∂E accumulates straight into the embedding's gradient.
-                layers[0].backward(dOutput: dCurrent, dFinalHidden: nil, dFinalCell: nil, ids: w.inputs, embedding: p.value("embedding.weight"), vocabularySize: v, parameters: p.recurrent(0), gradients: p.recurrent(0, gradient: true), dEmbedding: p.gradient("embedding.weight"), dInitialHidden: nil, dInitialCell: nil, cache: w.caches[0])
+                layers[0].backward(
+                    dOutput: dCurrent, dFinalHidden: nil, dFinalCell: nil, ids: w.inputs,
+                    embedding: p.value("embedding.weight"), vocabularySize: v, parameters: p.recurrent(0),
+                    gradients: p.recurrent(0, gradient: true), dEmbedding: p.gradient("embedding.weight"),
+                    dInitialHidden: nil, dInitialCell: nil, cache: w.caches[0])
                 return
             }
             let dInput = k > 0 ? w.dHidden[(layers.count - k) % 2].pointer : w.dEmbedded.pointer
-            layers[k].backward(dOutput: dCurrent, dFinalHidden: nil, dFinalCell: nil, input: w.layerInputs[k], parameters: p.recurrent(k), gradients: p.recurrent(k, gradient: true), dInput: dInput, dInitialHidden: nil, dInitialCell: nil, cache: w.caches[k])
-            if k > 0 && config.dropout > 0 { dropoutBackward(dValues: dInput, mask: w.masks[k - 1].pointer, count: n * h) }
+            layers[k].backward(
+                dOutput: dCurrent, dFinalHidden: nil, dFinalCell: nil, input: w.layerInputs[k],
+                parameters: p.recurrent(k), gradients: p.recurrent(k, gradient: true), dInput: dInput,
+                dInitialHidden: nil, dInitialCell: nil, cache: w.caches[k])
+            if k > 0 && config.dropout > 0 {
+                dropoutBackward(dValues: dInput, mask: w.masks[k - 1].pointer, count: n * h)
+            }
             dCurrent = dInput
         }
-        embeddingBackward(dTable: p.gradient("embedding.weight"), dOutput: w.dEmbedded.pointer, ids: w.inputs, count: n, width: e)
+        embeddingBackward(
+            dTable: p.gradient("embedding.weight"), dOutput: w.dEmbedded.pointer, ids: w.inputs, count: n, width: e)
     }
 }

@@ -23,7 +23,9 @@ final class Buffer<T: RNNScalar> {
 
     /// A view of `count` elements of `base` from `offset`: the same memory, not a copy.
     init(viewing base: Buffer<T>, offset: Int, count: Int) {
-        precondition(offset >= 0 && count >= 0 && offset + count <= base.count, "view \(offset)..<\(offset + count) outside a buffer of \(base.count)")
+        precondition(
+            offset >= 0 && count >= 0 && offset + count <= base.count,
+            "view \(offset)..<\(offset + count) outside a buffer of \(base.count)")
         self.count = count
         pointer = base.pointer + offset
         self.base = base

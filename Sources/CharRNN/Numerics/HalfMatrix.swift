@@ -43,7 +43,8 @@ final class HalfMatrix: @unchecked Sendable {
         let rounded = (0..<(rows * cols)).map { Float16(values[$0]).bitPattern }
         switch layout {
         case .rows:
-            bits = allocateLarge(byteCount: max(1, rows * cols) * 2).bindMemory(to: UInt16.self, capacity: max(1, rows * cols))
+            bits = allocateLarge(byteCount: max(1, rows * cols) * 2).bindMemory(
+                to: UInt16.self, capacity: max(1, rows * cols))
             bits.initialize(from: rounded, count: rounded.count)
         case .panels:
             let count = crnn_half_panels_count(rows, cols)
@@ -77,7 +78,8 @@ final class HalfMatrix: @unchecked Sendable {
             let panels = (rows + panel - 1) / panel
             splitOverWorkers(panels, threads: threads, minimumPerPart: max(1, (1 << 17) / max(1, panel * cols))) { p in
                 let first = p.lowerBound * panel
-                crnn_gemm_half_panels(batch, min(rows, p.upperBound * panel) - first, cols, x, w + first * cols, y + first, ldy)
+                crnn_gemm_half_panels(
+                    batch, min(rows, p.upperBound * panel) - first, cols, x, w + first * cols, y + first, ldy)
             }
             return
         }

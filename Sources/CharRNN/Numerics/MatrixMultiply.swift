@@ -78,7 +78,8 @@ extension RNNScalar {
 
 /// Checks the operand shapes shared by `matrixMultiply` and `naiveMatrixMultiply`.
 @inline(__always)
-private func checkShapes(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int) {
+private func checkShapes(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int)
+{
     precondition(m >= 0 && n >= 0 && k >= 0, "gemm sizes must be non-negative: m=\(m) n=\(n) k=\(k)")
     precondition(lda >= max(1, transA == .none ? k : m), "gemm: lda \(lda) too small for op(A) \(m)×\(k)")
     precondition(ldb >= max(1, transB == .none ? n : k), "gemm: ldb \(ldb) too small for op(B) \(k)×\(n)")

@@ -161,7 +161,8 @@ final class PackedMatrix: @unchecked Sendable {
         forEachPart(blocks, threads: workers) { block, worker in
             let (r0, workspace) = (block * Self.rowBlock, base + worker * perWorker)
             let count = min(Self.rowBlock, m - r0)
-            self.multiply(m: count, a: a + r0 * lda, lda: lda, beta: beta, c: c + r0 * ldc, ldc: ldc, workspace: workspace)
+            self.multiply(
+                m: count, a: a + r0 * lda, lda: lda, beta: beta, c: c + r0 * ldc, ldc: ldc, workspace: workspace)
         }
     }
 }

@@ -10,7 +10,8 @@ func addRowSums<T: RNNScalar>(
     alsoInto second: UnsafeMutablePointer<T>? = nil, threads: Int
 ) {
     nonisolated(unsafe) let (sums, values, second) = (sums, values, second)
-    splitOverWorkers(width, threads: threads, minimumPerPart: max(16, (1 << 16) / max(1, rows)), alignment: 16) { cols in
+    splitOverWorkers(width, threads: threads, minimumPerPart: max(16, (1 << 16) / max(1, rows)), alignment: 16) {
+        cols in
         withUnsafeTemporaryAllocation(of: T.self, capacity: cols.count) { column in
             let total = column.baseAddress!
             total.initialize(repeating: 0, count: cols.count)

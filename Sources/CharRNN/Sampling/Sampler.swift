@@ -30,7 +30,9 @@ public struct SamplingConfig: Sendable, Equatable {
 
     /// Why the settings cannot be used, or nil.
     public var problem: String? {
-        if !(temperature > 0 && temperature.isFinite) { return "--temperature must be greater than 0, got \(temperature)" }
+        if !(temperature > 0 && temperature.isFinite) {
+            return "--temperature must be greater than 0, got \(temperature)"
+        }
         if let k = topK, k < 1 { return "--top-k must be at least 1, got \(k)" }
         if let p = topP, !(p > 0 && p <= 1) { return "--top-p must be in (0, 1], got \(p)" }
         return nil

@@ -2,8 +2,8 @@
 //
 // With float32 weights a step is the model's own forward pass (T = 1), so generation sees exactly the
 // probabilities that training and `charrnn eval` compute; it runs in a workspace of its own, where the matrices
-// are packed for the batched products on the first step instead of on every one. With float16 it runs its own step, bound by reading
-// the weights once per token:
+// are packed for the batched products on the first step instead of on every one. With float16 it runs its own
+// step, bound by reading the weights once per token:
 //
 //   layer 0   gates = table[token] + W_hh · h          table = embedding · W_ihᵀ + biases, (V, G·H), float32
 //   layer k   gates = biases + W_ih · h_below + W_hh · h   (GRU: W_hh · h + b_hh kept apart for the reset gate)
@@ -61,9 +61,12 @@ public final class StepModel {
             inputTable = Buffer(count: v * g)
             for t in 0..<v { (inputTable.pointer + t * g).update(from: biases[0].pointer, count: g) }
             matrixMultiply(
-                .none, .transposed, m: v, n: g, k: e, a: p.value("embedding.weight"), lda: e, b: first.weightIH, ldb: e, beta: 1,
+                .none, .transposed, m: v, n: g, k: e, a: p.value("embedding.weight"), lda: e, b: first.weightIH, ldb: e,
+                beta: 1,
                 c: inputTable.pointer, ldc: g, threads: model.threads)
-            hiddenBiases = (0..<c.layers).map { Buffer(Array(UnsafeBufferPointer(start: p.recurrent($0).biasHH, count: g))) }
+            hiddenBiases = (0..<c.layers).map {
+                Buffer(Array(UnsafeBufferPointer(start: p.recurrent($0).biasHH, count: g)))
+            }
             var weightsIH: [HalfMatrix?] = [nil]
             var weightsHH: [HalfMatrix] = []
             for k in 0..<c.layers {
@@ -75,7 +78,9 @@ public final class StepModel {
                 guard let m = HalfMatrix(r.weightHH, rows: g, cols: h, layout: layout) else { return nil }
                 weightsHH.append(m)
             }
-            guard let decoder = HalfMatrix(p.value("decoder.weight"), rows: v, cols: h, layout: layout) else { return nil }
+            guard let decoder = HalfMatrix(p.value("decoder.weight"), rows: v, cols: h, layout: layout) else {
+                return nil
+            }
             self.weightsIH = weightsIH
             self.weightsHH = weightsHH
             self.decoder = decoder
@@ -102,7 +107,8 @@ public final class StepModel {
     ///
     /// - Throws: `StepModelError.weightOutOfHalfRange` when float16 is asked for and a weight does not fit.
     public convenience init(model: CharRNNModel<Float>, streams: Int, precision: WeightPrecision = .float32) throws {
-        try self.init(model: model, streams: streams, precision: precision, halfLayout: StepModel.halfLayout(streams: streams))
+        try self.init(
+            model: model, streams: streams, precision: precision, halfLayout: StepModel.halfLayout(streams: streams))
     }
 
     /// `init(model:streams:precision:)` with the float16 weights in `halfLayout`, for tests of both layouts.
@@ -133,9 +139,13 @@ public final class StepModel {
     /// `step(_:_:)` on ids in place, the logits valid until the next call.
     func step(_ tokens: UnsafeBufferPointer<Int32>) -> UnsafeBufferPointer<Float> {
         precondition(tokens.count == streams, "need one token per stream (\(streams)), got \(tokens.count)")
-        guard let w = half else { return model.logits(inputs: tokens, steps: 1, batch: streams, state: state, workspace: exact) }
+        guard let w = half else {
+            return model.logits(inputs: tokens, steps: 1, batch: streams, state: state, workspace: exact)
+        }
         let c = model.config
-        let (v, h, g, batch, threads) = (c.vocabularySize, c.hiddenSize, c.cell.gateCount * c.hiddenSize, streams, model.threads)
+        let (v, h, g, batch, threads) = (
+            c.vocabularySize, c.hiddenSize, c.cell.gateCount * c.hiddenSize, streams, model.threads
+        )
         precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < v }, "token id outside the vocabulary of \(v)")
         let gates = w.gates.pointer
         for k in 0..<c.layers {
@@ -149,7 +159,10 @@ public final class StepModel {
                     row.update(from: w.biases[k].pointer, count: g)
                 }
             }
-            if k > 0 { w.weightsIH[k]!.multiplyAdd(state.hidden[k - 1].pointer, batch: batch, into: gates, ldy: g, threads: threads) }
+            if k > 0 {
+                w.weightsIH[k]!.multiplyAdd(
+                    state.hidden[k - 1].pointer, batch: batch, into: gates, ldy: g, threads: threads)
+            }
             switch c.cell {
             case .lstm:
                 w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: gates, ldy: g, threads: threads)
@@ -157,7 +170,10 @@ public final class StepModel {
                 // either way).
                 nonisolated(unsafe) let (gates, cell, hidden) = (gates, state.cell[k].pointer, hidden)
                 splitOverWorkers(batch, threads: threads, minimumPerPart: model.layers[k].minimumRowsPerPart) { rows in
-                    let (gt, ct, ht, n) = (gates + rows.lowerBound * g, cell + rows.lowerBound * h, hidden + rows.lowerBound * h, rows.count)
+                    let (gt, ct, ht, n) = (
+                        gates + rows.lowerBound * g, cell + rows.lowerBound * h, hidden + rows.lowerBound * h,
+                        rows.count
+                    )
                     lstmForward(gates: gt, cellPrevious: ct, cell: ct, hidden: ht, batch: n, hiddenSize: h)
                 }
             case .gru:
@@ -167,7 +183,9 @@ public final class StepModel {
                 nonisolated(unsafe) let (gates, projection, hn, hidden) = (gates, hp, w.hiddenN.pointer, hidden)
                 splitOverWorkers(batch, threads: threads, minimumPerPart: model.layers[k].minimumRowsPerPart) { rows in
                     let (r0, n) = (rows.lowerBound, rows.count)
-                    gruForwardStep(gates: gates + r0 * g, hiddenProjection: projection + r0 * g, hiddenN: hn + r0 * h, hiddenPrevious: hidden + r0 * h, hidden: hidden + r0 * h, batch: n, hiddenSize: h)
+                    gruForwardStep(
+                        gates: gates + r0 * g, hiddenProjection: projection + r0 * g, hiddenN: hn + r0 * h,
+                        hiddenPrevious: hidden + r0 * h, hidden: hidden + r0 * h, batch: n, hiddenSize: h)
                 }
             case .rnn:
                 w.weightsHH[k].multiplyAdd(hidden, batch: batch, into: gates, ldy: g, threads: threads)

@@ -65,7 +65,9 @@ public final class TextGenerator {
         for k in 0..<model.config.layers {
             for b in 0..<streams {
                 (state.hidden[k].pointer + b * h).update(from: single.hidden[k].pointer, count: h)
-                if model.config.cell.hasCellState { (state.cell[k].pointer + b * h).update(from: single.cell[k].pointer, count: h) }
+                if model.config.cell.hasCellState {
+                    (state.cell[k].pointer + b * h).update(from: single.cell[k].pointer, count: h)
+                }
             }
         }
         for b in 0..<streams { current[b] = Int32(ids[ids.count - 1]) }
@@ -77,7 +79,8 @@ public final class TextGenerator {
         let v = model.config.vocabularySize
         let logits = current.withUnsafeBufferPointer { stepper.step($0) }
         for b in 0..<streams {
-            let id = sampler.pick(UnsafeBufferPointer(rebasing: logits[(b * v)..<((b + 1) * v)]), coin: rng.nextUnitDouble())
+            let id = sampler.pick(
+                UnsafeBufferPointer(rebasing: logits[(b * v)..<((b + 1) * v)]), coin: rng.nextUnitDouble())
             tokens[b] = id
             current[b] = Int32(id)
         }

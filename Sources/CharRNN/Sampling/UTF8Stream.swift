@@ -27,7 +27,9 @@ public struct UTF8Stream: Sendable {
         guard count > 0 else { return }
         units.removeAll(keepingCapacity: true)
         var report = InvalidUTF8Report()
-        pending.withUnsafeBufferPointer { decodeUTF8(UnsafeBufferPointer(rebasing: $0[..<count]), appendingTo: &units, baseOffset: 0, report: &report) }
+        pending.withUnsafeBufferPointer {
+            decodeUTF8(UnsafeBufferPointer(rebasing: $0[..<count]), appendingTo: &units, baseOffset: 0, report: &report)
+        }
         encodeUTF8(units, appendingTo: &output)
         pending.removeFirst(count)
     }

@@ -63,7 +63,9 @@ final class GraphemeSegmenter {
     }
 
     /// ICU's boundaries over `text`, less those that GB9c removes.
-    private func segmentWithICU(_ text: UnsafeBufferPointer<UInt16>, _ body: (UnsafeBufferPointer<UInt16>) -> Void)
+    private func segmentWithICU(
+        _ text: UnsafeBufferPointer<UInt16>, _ body: (UnsafeBufferPointer<UInt16>) -> Void
+    )
         throws(ICUError)
     {
         try breaker.setText(text)

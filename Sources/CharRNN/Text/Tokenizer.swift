@@ -47,7 +47,9 @@ public final class Tokenizer {
     }
 
     /// `tokenize(_:_:)` on bytes in place (corpus loading reads chunks into one reused buffer).
-    func tokenize(_ chunk: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt16>) -> Void)
+    func tokenize(
+        _ chunk: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt16>) -> Void
+    )
         throws(ICUError)
     {
         decoded.removeAll(keepingCapacity: true)
@@ -79,7 +81,9 @@ public final class Tokenizer {
     }
 
     /// Cuts normalized UTF-16 text into tokens.
-    private func segment(_ text: UnsafeBufferPointer<UInt16>, _ body: (UnsafeBufferPointer<UInt16>) -> Void)
+    private func segment(
+        _ text: UnsafeBufferPointer<UInt16>, _ body: (UnsafeBufferPointer<UInt16>) -> Void
+    )
         throws(ICUError)
     {
         guard !text.isEmpty else { return }

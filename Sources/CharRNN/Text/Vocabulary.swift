@@ -29,7 +29,8 @@ public struct Vocabulary: Sendable, Equatable {
     ///   bytes for `.byte` units, and `counts` has one more entry than `tokens` (the `<unk>` count first).
     public init(tokenizer: TokenizerConfig, tokens: [[UInt8]], counts: [Int]) throws(VocabularyError) {
         guard counts.count == tokens.count + 1 else {
-            throw .inconsistent("\(tokens.count) tokens need \(tokens.count + 1) counts (<unk> first), found \(counts.count)")
+            throw .inconsistent(
+                "\(tokens.count) tokens need \(tokens.count + 1) counts (<unk> first), found \(counts.count)")
         }
         for (k, token) in tokens.enumerated() {
             if token.isEmpty { throw .inconsistent("token \(k + 1) is empty") }

@@ -52,7 +52,8 @@ func gradientNorm<T: RNNScalar>(_ gradients: Buffer<T>, threads: Int = 1) -> Dou
 ///   - mode: `.norm` scales the whole buffer to norm c; `.value` clamps each element to [−c, c].
 ///   - threads: threads for the norm and the scaling (the same bits for any count).
 @discardableResult
-func clipGradients<T: RNNScalar>(_ gradients: Buffer<T>, threshold: Double, mode: ClipMode, threads: Int = 1) -> Double {
+func clipGradients<T: RNNScalar>(_ gradients: Buffer<T>, threshold: Double, mode: ClipMode, threads: Int = 1) -> Double
+{
     let norm = gradientNorm(gradients, threads: threads)
     guard threshold > 0 else { return norm }
     let g = gradients.pointer

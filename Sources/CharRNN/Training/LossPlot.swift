@@ -26,15 +26,18 @@ public enum LossPlot {
         var last = 0.0
         for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                let step = (object["step"] as? NSNumber)?.intValue, let train = (object["train_loss"] as? NSNumber)?.doubleValue,
+                let step = (object["step"] as? NSNumber)?.intValue,
+                let train = (object["train_loss"] as? NSNumber)?.doubleValue,
                 let seconds = (object["elapsed_seconds"] as? NSNumber)?.doubleValue
             else {
-                throw CorpusError.invalidSetting("\(path):\(number + 1): not a metrics line (step, train_loss and elapsed_seconds are needed)")
+                throw CorpusError.invalidSetting(
+                    "\(path):\(number + 1): not a metrics line (step, train_loss and elapsed_seconds are needed)")
             }
             if seconds < last { offset += last }  // a resumed process started its clock again
             last = seconds
             let validation = (object["val_loss"] as? NSNumber)?.doubleValue
-            points.append(LossPoint(step: step, seconds: offset + seconds, trainLoss: train, validationLoss: validation))
+            points.append(
+                LossPoint(step: step, seconds: offset + seconds, trainLoss: train, validationLoss: validation))
         }
         return points
     }
@@ -43,14 +46,17 @@ public enum LossPlot {
     public static func svg(_ points: [LossPoint], title: String) -> String {
         let (width, height) = (960.0, 400.0)
         var out = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \
+            viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
             <rect width="100%" height="100%" fill="white"/>
             <text x="\(width / 2)" y="22" text-anchor="middle" font-size="15">\(escape(title))</text>
 
             """
         let losses = points.flatMap { [$0.trainLoss] + ($0.validationLoss.map { [$0] } ?? []) }.filter(\.isFinite)
         let yRange = niceRange(losses.min() ?? 0, losses.max() ?? 1)
-        let panels: [(String, (LossPoint) -> Double)] = [("training updates (steps)", { Double($0.step) }), ("training time (seconds)", { $0.seconds })]
+        let panels: [(String, (LossPoint) -> Double)] = [
+            ("training updates (steps)", { Double($0.step) }), ("training time (seconds)", { $0.seconds }),
+        ]
         for (index, (label, x)) in panels.enumerated() {
             let xs = points.map(x)
             let xRange = niceRange(min(0, xs.min() ?? 0), xs.max() ?? 1)
@@ -60,8 +66,10 @@ public enum LossPlot {
         // Legend.
         out += """
             <g class="legend" transform="translate(\(width - 230), 36)">
-            <line x1="0" y1="0" x2="24" y2="0" stroke="#1f77b4" stroke-width="2"/><text x="30" y="4">training loss (mean since last point)</text>
-            <line x1="0" y1="16" x2="24" y2="16" stroke="#ff7f0e" stroke-width="2"/><text x="30" y="20">validation loss</text>
+            <line x1="0" y1="0" x2="24" y2="0" stroke="#1f77b4" stroke-width="2"/>\
+            <text x="30" y="4">training loss (mean since last point)</text>
+            <line x1="0" y1="16" x2="24" y2="16" stroke="#ff7f0e" stroke-width="2"/>\
+            <text x="30" y="20">validation loss</text>
             </g>
             </svg>
 
@@ -71,28 +79,47 @@ public enum LossPlot {
 
     /// One panel: frame, ticks, axis labels and the two series.
     private static func panel(
-        points: [LossPoint], x: (LossPoint) -> Double, xLabel: String, xRange: (Double, Double), yRange: (Double, Double),
+        points: [LossPoint], x: (LossPoint) -> Double, xLabel: String, xRange: (Double, Double),
+        yRange: (Double, Double),
         area: (x: Double, y: Double, w: Double, h: Double)
     ) -> String {
         func px(_ v: Double) -> Double { area.x + (v - xRange.0) / (xRange.1 - xRange.0) * area.w }
         func py(_ v: Double) -> Double { area.y + area.h - (v - yRange.0) / (yRange.1 - yRange.0) * area.h }
         func f(_ v: Double) -> String { String(format: "%.2f", v) }
-        var s = "<g class=\"panel\" data-x-min=\"\(xRange.0)\" data-x-max=\"\(xRange.1)\" data-y-min=\"\(yRange.0)\" data-y-max=\"\(yRange.1)\">\n"
-        s += "<rect class=\"plot-area\" x=\"\(f(area.x))\" y=\"\(f(area.y))\" width=\"\(f(area.w))\" height=\"\(f(area.h))\" fill=\"none\" stroke=\"#444\"/>\n"
+        var s =
+            "<g class=\"panel\" data-x-min=\"\(xRange.0)\" data-x-max=\"\(xRange.1)\" data-y-min=\"\(yRange.0)\" "
+            + "data-y-max=\"\(yRange.1)\">\n"
+        s +=
+            "<rect class=\"plot-area\" x=\"\(f(area.x))\" y=\"\(f(area.y))\" width=\"\(f(area.w))\" "
+            + "height=\"\(f(area.h))\" fill=\"none\" stroke=\"#444\"/>\n"
         for k in 0...5 {
             let xv = xRange.0 + (xRange.1 - xRange.0) * Double(k) / 5
             let yv = yRange.0 + (yRange.1 - yRange.0) * Double(k) / 5
-            s += "<line x1=\"\(f(px(xv)))\" y1=\"\(f(area.y + area.h))\" x2=\"\(f(px(xv)))\" y2=\"\(f(area.y + area.h + 5))\" stroke=\"#444\"/>"
+            s +=
+                "<line x1=\"\(f(px(xv)))\" y1=\"\(f(area.y + area.h))\" x2=\"\(f(px(xv)))\" "
+                + "y2=\"\(f(area.y + area.h + 5))\" stroke=\"#444\"/>"
             s += "<text x=\"\(f(px(xv)))\" y=\"\(f(area.y + area.h + 18))\" text-anchor=\"middle\">\(tick(xv))</text>\n"
-            s += "<line x1=\"\(f(area.x - 5))\" y1=\"\(f(py(yv)))\" x2=\"\(f(area.x + area.w))\" y2=\"\(f(py(yv)))\" stroke=\"#ddd\"/>"
+            s +=
+                "<line x1=\"\(f(area.x - 5))\" y1=\"\(f(py(yv)))\" x2=\"\(f(area.x + area.w))\" y2=\"\(f(py(yv)))\" "
+                + "stroke=\"#ddd\"/>"
             s += "<text x=\"\(f(area.x - 8))\" y=\"\(f(py(yv) + 4))\" text-anchor=\"end\">\(tick(yv))</text>\n"
         }
-        s += "<text x=\"\(f(area.x + area.w / 2))\" y=\"\(f(area.y + area.h + 38))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
-        s += "<text transform=\"translate(\(f(area.x - 48)), \(f(area.y + area.h / 2))) rotate(-90)\" text-anchor=\"middle\">loss (nats per token)</text>\n"
+        s +=
+            "<text x=\"\(f(area.x + area.w / 2))\" y=\"\(f(area.y + area.h + 38))\" "
+            + "text-anchor=\"middle\">\(escape(xLabel))</text>\n"
+        s +=
+            "<text transform=\"translate(\(f(area.x - 48)), \(f(area.y + area.h / 2))) rotate(-90)\" "
+            + "text-anchor=\"middle\">loss (nats per token)</text>\n"
         let train = points.filter { $0.trainLoss.isFinite }.map { "\(f(px(x($0)))),\(f(py($0.trainLoss)))" }
-        let validation = points.compactMap { p in p.validationLoss.flatMap { $0.isFinite ? "\(f(px(x(p)))),\(f(py($0)))" : nil } }
-        s += "<polyline class=\"series train\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"\(train.joined(separator: " "))\"/>\n"
-        s += "<polyline class=\"series validation\" fill=\"none\" stroke=\"#ff7f0e\" stroke-width=\"2\" points=\"\(validation.joined(separator: " "))\"/>\n"
+        let validation = points.compactMap { p in
+            p.validationLoss.flatMap { $0.isFinite ? "\(f(px(x(p)))),\(f(py($0)))" : nil }
+        }
+        s +=
+            "<polyline class=\"series train\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" "
+            + "points=\"\(train.joined(separator: " "))\"/>\n"
+        s +=
+            "<polyline class=\"series validation\" fill=\"none\" stroke=\"#ff7f0e\" stroke-width=\"2\" "
+            + "points=\"\(validation.joined(separator: " "))\"/>\n"
         return s + "</g>\n"
     }
 
@@ -110,7 +137,8 @@ public enum LossPlot {
     }
 
     private static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
     }
 
     /// Reads `runDirectory/metrics.jsonl` and writes the plot to `output` (default `runDirectory/loss.svg`),

@@ -66,14 +66,20 @@ public final class Optimizer<T: RNNScalar> {
         let keep = config.weightDecay > 0 ? 1 - lr * T(config.weightDecay) : nil
         let eps = T(config.epsilon)
         let config = self.config
-        let (correction1, correction2) = (1 - T(pow(config.beta1, Double(step))), 1 - T(pow(config.beta2, Double(step))))
+        let (correction1, correction2) = (
+            1 - T(pow(config.beta1, Double(step))), 1 - T(pow(config.beta2, Double(step)))
+        )
         nonisolated(unsafe) let (m, v) = (first.pointer, second.pointer)
         splitOverWorkers(parameters.count, threads: threads, minimumPerPart: 1 << 15) { range in
             if let keep { for i in range { p[i] *= keep } }
             switch config.kind {
             case .adam:
-                let step = AdamStep(learningRate: lr, beta1: T(config.beta1), beta2: T(config.beta2), epsilon: eps, correction1: correction1, correction2: correction2)
-                adamUpdate(step, p + range.lowerBound, g + range.lowerBound, m + range.lowerBound, v + range.lowerBound, count: range.count)
+                let step = AdamStep(
+                    learningRate: lr, beta1: T(config.beta1), beta2: T(config.beta2), epsilon: eps,
+                    correction1: correction1, correction2: correction2)
+                adamUpdate(
+                    step, p + range.lowerBound, g + range.lowerBound, m + range.lowerBound, v + range.lowerBound,
+                    count: range.count)
             case .rmsprop:
                 let alpha = T(config.rmsDecay)
                 for i in range {
@@ -109,7 +115,10 @@ func adamUpdate<T: RNNScalar>(
     _ s: AdamStep<T>, _ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ m: UnsafeMutablePointer<T>,
     _ v: UnsafeMutablePointer<T>, count: Int
 ) {
-    let (b1, b2, k1, k2) = (SIMD8(repeating: s.beta1), SIMD8(repeating: s.beta2), SIMD8(repeating: 1 - s.beta1), SIMD8(repeating: 1 - s.beta2))
+    let (b1, b2, k1, k2) = (
+        SIMD8(repeating: s.beta1), SIMD8(repeating: s.beta2), SIMD8(repeating: 1 - s.beta1),
+        SIMD8(repeating: 1 - s.beta2)
+    )
     let (c1, c2) = (SIMD8(repeating: s.correction1), SIMD8(repeating: s.correction2))
     let (lr, eps) = (SIMD8(repeating: s.learningRate), SIMD8(repeating: s.epsilon))
     for i in stride(from: 0, to: count, by: 8) {

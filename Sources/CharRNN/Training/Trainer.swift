@@ -72,12 +72,16 @@ public final class Trainer {
         let needed = Self.estimatedBytes(model: modelConfig, training: training)
         let available = ProcessInfo.processInfo.physicalMemory
         if needed > Double(available) * 0.9 {
-            throw CorpusError.invalidSetting(String(
-                format: "this model and batch need about %.1f GiB of memory, more than this machine's %.1f GiB; lower --hidden, --layers, --batch-size or --seq-length",
-                needed / 1_073_741_824, Double(available) / 1_073_741_824))
+            throw CorpusError.invalidSetting(
+                String(
+                    format:
+                        "this model and batch need about %.1f GiB of memory, more than this machine's %.1f GiB; lower "
+                        + "--hidden, --layers, --batch-size or --seq-length",
+                    needed / 1_073_741_824, Double(available) / 1_073_741_824))
         }
         split = try CorpusSplit(tokenCount: corpus.ids.count, validationFraction: training.validationFraction)
-        layout = try BatchLayout(tokens: split.training, batchSize: training.batchSize, sequenceLength: training.sequenceLength)
+        layout = try BatchLayout(
+            tokens: split.training, batchSize: training.batchSize, sequenceLength: training.sequenceLength)
         do {
             try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
         } catch {
@@ -106,12 +110,16 @@ public final class Trainer {
     /// (Float), and per-batch activations and workspaces (T·B positions of gates, states and their gradients per
     /// layer, logits), with a margin for what the estimate leaves out.
     public static func estimatedBytes(model m: ModelConfig, training t: TrainingConfig) -> Double {
-        let store = Double(m.vocabularySize * m.embeddingSize)
-            + Double(m.layers) * Double(m.cell.gateCount * m.hiddenSize) * Double(m.embeddingSize + 2 * m.hiddenSize + 2)
+        let store =
+            Double(m.vocabularySize * m.embeddingSize)
+            + Double(m.layers) * Double(m.cell.gateCount * m.hiddenSize)
+            * Double(m.embeddingSize + 2 * m.hiddenSize + 2)
             + Double(m.vocabularySize * (m.hiddenSize + 1))
         let positions = Double(t.batchSize) * Double(t.sequenceLength)
         let perLayer = positions * Double(3 * m.cell.gateCount * m.hiddenSize + 4 * m.hiddenSize)
-        let activations = Double(m.layers) * perLayer + positions * Double(2 * m.vocabularySize + 2 * m.embeddingSize + 2 * m.hiddenSize)
+        let activations =
+            Double(m.layers) * perLayer + positions
+            * Double(2 * m.vocabularySize + 2 * m.embeddingSize + 2 * m.hiddenSize)
         return 4 * (4 * store + activations) * 1.2
     }
 
@@ -160,24 +168,32 @@ public final class Trainer {
             }
             layout.fill(batch: state.batchInEpoch, from: corpus.ids, inputs: &inputs, targets: &targets)
             model.parameters.zeroGradients(threads: threads)
-            let loss = model.run(inputs: inputs, targets: targets, steps: t, batch: b, state: hidden, train: true, rng: &rng)
+            let loss = model.run(
+                inputs: inputs, targets: targets, steps: t, batch: b, state: hidden, train: true, rng: &rng)
             if let gradientHook {
                 let g = model.parameters.gradients
                 gradientHook(state.step, UnsafeMutableBufferPointer(start: g.pointer, count: g.count))
             }
-            let norm = clipGradients(model.parameters.gradients, threshold: config.gradientClip, mode: config.clipMode, threads: threads)
+            let norm = clipGradients(
+                model.parameters.gradients, threshold: config.gradientClip, mode: config.clipMode, threads: threads)
             let rate = config.optimizer.learningRate * config.schedule.factor(at: state.step)
             guard loss.isFinite && norm.isFinite else {
                 // A non-finite loss or gradient never reaches the weights or a checkpoint.
                 faults += 1
                 if faults >= 5 {
-                    throw CorpusError.invalidSetting("training diverged: \(faults) updates in a row had a non-finite loss or gradient at step \(state.step); resume from the last checkpoint with a lower --learning-rate or --grad-clip")
+                    throw CorpusError.invalidSetting(
+                        "training diverged: \(faults) updates in a row had a non-finite loss or gradient at step "
+                            + "\(state.step); resume from the last checkpoint with a lower --learning-rate or "
+                            + "--grad-clip"
+                    )
                 }
                 hidden.reset()
                 continue
             }
             faults = 0
-            optimizer.update(parameters: model.parameters.values, gradients: model.parameters.gradients, learningRate: rate, threads: threads)
+            optimizer.update(
+                parameters: model.parameters.values, gradients: model.parameters.gradients, learningRate: rate,
+                threads: threads)
             lastNorm = norm
             state.step += 1
             state.tokensSeen += b * t
@@ -195,12 +211,18 @@ public final class Trainer {
             let now = Date()
             if now.timeIntervalSince(sinceReport.time) >= 0.5 || done() {
                 let seconds = now.timeIntervalSince(sinceReport.time)
-                report(event(.step, trainLoss: sinceReport.loss / Double(sinceReport.steps), validation: state.lastValidationLoss, rate: rate, norm: norm, tokensPerSecond: Double(sinceReport.steps * b * t) / max(seconds, 1e-9), elapsed: elapsed()))
+                report(
+                    event(
+                        .step, trainLoss: sinceReport.loss / Double(sinceReport.steps),
+                        validation: state.lastValidationLoss, rate: rate, norm: norm,
+                        tokensPerSecond: Double(sinceReport.steps * b * t) / max(seconds, 1e-9), elapsed: elapsed()))
                 sinceReport = (0, 0, now)
             }
             if state.step % config.evaluateEvery == 0 || done() {
                 state.elapsedSeconds = elapsed()
-                try evaluateAndSave(trainLoss: sinceEval.loss / Double(max(1, sinceEval.steps)), rate: rate, norm: lastNorm, report: report)
+                try evaluateAndSave(
+                    trainLoss: sinceEval.loss / Double(max(1, sinceEval.steps)), rate: rate, norm: lastNorm,
+                    report: report)
                 sinceEval = (0, 0)
             }
         }
@@ -222,16 +244,21 @@ public final class Trainer {
         var unused = SplitMix64(seed: 0)
         for k in 0..<layout.batchesPerEpoch {
             layout.fill(batch: k, from: corpus.ids, inputs: &inputs, targets: &targets)
-            total += model.run(inputs: inputs, targets: targets, steps: t, batch: b, state: fresh, train: false, rng: &unused)
+            total += model.run(
+                inputs: inputs, targets: targets, steps: t, batch: b, state: fresh, train: false, rng: &unused)
         }
         return total / Double(layout.batchesPerEpoch)
     }
 
-    private func evaluateAndSave(trainLoss: Double, rate: Double, norm: Double, report: (TrainingEvent) -> Void) throws {
+    private func evaluateAndSave(trainLoss: Double, rate: Double, norm: Double, report: (TrainingEvent) -> Void) throws
+    {
         let validation = validationLoss()
         if let validation, !validation.isFinite {
             // Diverged weights: keep the last checkpoint on disk, which was written from finite ones.
-            throw CorpusError.invalidSetting("training diverged: the validation loss at step \(state.step) is not finite; resume from the last checkpoint with a lower --learning-rate or --grad-clip")
+            throw CorpusError.invalidSetting(
+                "training diverged: the validation loss at step \(state.step) is not finite; resume from the last "
+                    + "checkpoint with a lower --learning-rate or --grad-clip"
+            )
         }
         state.lastValidationLoss = validation
         let improved = validation.map { v in state.bestValidationLoss.map { v < $0 } ?? true } ?? false
@@ -239,7 +266,9 @@ public final class Trainer {
         let checkpoint = makeCheckpoint()
         try checkpoint.write(to: runDirectory + "/latest.safetensors")
         if improved || validation == nil { try checkpoint.write(to: runDirectory + "/best.safetensors") }
-        let e = event(.evaluation, trainLoss: trainLoss, validation: validation, rate: rate, norm: norm, tokensPerSecond: Double(state.tokensSeen) / max(state.elapsedSeconds, 1e-9), elapsed: state.elapsedSeconds)
+        let e = event(
+            .evaluation, trainLoss: trainLoss, validation: validation, rate: rate, norm: norm,
+            tokensPerSecond: Double(state.tokensSeen) / max(state.elapsedSeconds, 1e-9), elapsed: state.elapsedSeconds)
         try appendMetrics(e)
         report(e)
     }
@@ -263,18 +292,25 @@ public final class Trainer {
         return (Int(total.rounded()), max(0, total - Double(state.step)) / pace)
     }
 
-    private func event(_ kind: TrainingEvent.Kind, trainLoss: Double, validation: Double?, rate: Double, norm: Double, tokensPerSecond: Double, elapsed: Double) -> TrainingEvent {
+    private func event(
+        _ kind: TrainingEvent.Kind, trainLoss: Double, validation: Double?, rate: Double, norm: Double,
+        tokensPerSecond: Double, elapsed: Double
+    ) -> TrainingEvent {
         let (expected, secondsLeft) = remaining(elapsed: elapsed)
         return TrainingEvent(
-            kind: kind, step: state.step, totalSteps: totalSteps, expectedTotalSteps: expected, secondsRemaining: secondsLeft,
-            epoch: Double(state.epoch) + Double(state.batchInEpoch) / Double(layout.batchesPerEpoch), trainLoss: trainLoss,
-            validationLoss: validation, learningRate: rate, gradientNorm: norm, tokensPerSecond: tokensPerSecond, elapsedSeconds: elapsed)
+            kind: kind, step: state.step, totalSteps: totalSteps, expectedTotalSteps: expected,
+            secondsRemaining: secondsLeft,
+            epoch: Double(state.epoch) + Double(state.batchInEpoch) / Double(layout.batchesPerEpoch),
+            trainLoss: trainLoss,
+            validationLoss: validation, learningRate: rate, gradientNorm: norm, tokensPerSecond: tokensPerSecond,
+            elapsedSeconds: elapsed)
     }
 
     /// One JSON line per evaluation in RUN_DIR/metrics.jsonl.
     private func appendMetrics(_ e: TrainingEvent) throws {
         var fields: [String: Any] = [
-            "step": e.step, "epoch": e.epoch, "tokens": state.tokensSeen, "train_loss": e.trainLoss, "learning_rate": e.learningRate,
+            "step": e.step, "epoch": e.epoch, "tokens": state.tokensSeen, "train_loss": e.trainLoss,
+            "learning_rate": e.learningRate,
             "grad_norm": e.gradientNorm, "tokens_per_second": e.tokensPerSecond, "elapsed_seconds": e.elapsedSeconds,
         ]
         if let v = e.validationLoss {
@@ -284,10 +320,13 @@ public final class Trainer {
         var line = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
         line.append(0x0A)
         let path = runDirectory + "/metrics.jsonl"
-        if !FileManager.default.fileExists(atPath: path) && !FileManager.default.createFile(atPath: path, contents: nil) {
+        if !FileManager.default.fileExists(atPath: path) && !FileManager.default.createFile(atPath: path, contents: nil)
+        {
             throw FileWriteError(path: path, reason: "cannot create it")
         }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw FileWriteError(path: path, reason: "cannot open for appending") }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw FileWriteError(path: path, reason: "cannot open for appending")
+        }
         defer { try? handle.close() }
         // The throwing calls: the older write(_:) traps on a full disk instead of reporting it.
         do {
@@ -300,38 +339,64 @@ public final class Trainer {
 
     /// The complete state of this run as a checkpoint.
     public func makeCheckpoint() -> Checkpoint {
-        var c = Checkpoint(model: model.config, vocabulary: corpus.vocabulary, training: config, state: state, optimizerStep: optimizer.step)
+        var c = Checkpoint(
+            model: model.config, vocabulary: corpus.vocabulary, training: config, state: state,
+            optimizerStep: optimizer.step)
         let p = model.parameters
         for view in p.views {
-            c.add(view.name, shape: view.shape, values: Array(UnsafeBufferPointer(start: p.values.pointer + view.offset, count: view.count)))
+            c.add(
+                view.name, shape: view.shape,
+                values: Array(UnsafeBufferPointer(start: p.values.pointer + view.offset, count: view.count)))
         }
-        for (prefix, buffer) in [("optimizer.first.", optimizer.first), ("optimizer.second.", optimizer.second)] where buffer.count > 0 {
+        for (prefix, buffer) in [("optimizer.first.", optimizer.first), ("optimizer.second.", optimizer.second)]
+        where buffer.count > 0 {
             for view in p.views {
-                c.add(prefix + view.name, shape: view.shape, values: Array(UnsafeBufferPointer(start: buffer.pointer + view.offset, count: view.count)))
+                c.add(
+                    prefix + view.name, shape: view.shape,
+                    values: Array(UnsafeBufferPointer(start: buffer.pointer + view.offset, count: view.count)))
             }
         }
         for k in 0..<model.config.layers {
             c.add("state.hidden_l\(k)", shape: [hidden.batch, hidden.hiddenSize], values: hidden.hidden[k].array)
-            if model.config.cell.hasCellState { c.add("state.cell_l\(k)", shape: [hidden.batch, hidden.hiddenSize], values: hidden.cell[k].array) }
+            if model.config.cell.hasCellState {
+                c.add("state.cell_l\(k)", shape: [hidden.batch, hidden.hiddenSize], values: hidden.cell[k].array)
+            }
         }
         return c
     }
 
     private func restore(_ c: Checkpoint) throws {
-        guard c.model == model.config else { throw CorpusError.invalidSetting("the model flags differ from the checkpoint's (\(c.model)); drop them when resuming") }
-        guard c.vocabulary == corpus.vocabulary else { throw CorpusError.invalidSetting("the corpus's vocabulary differs from the checkpoint's; resume on the same corpus") }
+        guard c.model == model.config else {
+            throw CorpusError.invalidSetting(
+                "the model flags differ from the checkpoint's (\(c.model)); drop them when resuming")
+        }
+        guard c.vocabulary == corpus.vocabulary else {
+            throw CorpusError.invalidSetting(
+                "the corpus's vocabulary differs from the checkpoint's; resume on the same corpus")
+        }
         guard c.hasOptimizerState || config.optimizer.kind == .sgd && config.optimizer.momentum == 0 else {
-            throw CorpusError.invalidSetting("the checkpoint holds weights only (exported for sampling), not the optimizer state that resuming needs; resume from the run's own latest.safetensors")
+            throw CorpusError.invalidSetting(
+                "the checkpoint holds weights only (exported for sampling), not the optimizer state that resuming "
+                    + "needs; resume from the run's own latest.safetensors"
+            )
         }
         let p = model.parameters
         for view in p.views {
             (p.values.pointer + view.offset).update(from: c.tensors[view.name]!, count: view.count)
-            if optimizer.first.count > 0, let m = c.tensors["optimizer.first." + view.name] { (optimizer.first.pointer + view.offset).update(from: m, count: view.count) }
-            if optimizer.second.count > 0, let v = c.tensors["optimizer.second." + view.name] { (optimizer.second.pointer + view.offset).update(from: v, count: view.count) }
+            if optimizer.first.count > 0, let m = c.tensors["optimizer.first." + view.name] {
+                (optimizer.first.pointer + view.offset).update(from: m, count: view.count)
+            }
+            if optimizer.second.count > 0, let v = c.tensors["optimizer.second." + view.name] {
+                (optimizer.second.pointer + view.offset).update(from: v, count: view.count)
+            }
         }
         for k in 0..<model.config.layers {
-            if let h = c.tensors["state.hidden_l\(k)"], h.count == hidden.hidden[k].count { hidden.hidden[k].pointer.update(from: h, count: h.count) }
-            if let s = c.tensors["state.cell_l\(k)"], s.count == hidden.cell[k].count { hidden.cell[k].pointer.update(from: s, count: s.count) }
+            if let h = c.tensors["state.hidden_l\(k)"], h.count == hidden.hidden[k].count {
+                hidden.hidden[k].pointer.update(from: h, count: h.count)
+            }
+            if let s = c.tensors["state.cell_l\(k)"], s.count == hidden.cell[k].count {
+                hidden.cell[k].pointer.update(from: s, count: s.count)
+            }
         }
         optimizer.step = c.optimizerStep
         state = c.state

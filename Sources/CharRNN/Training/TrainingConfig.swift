@@ -33,9 +33,13 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var problem: String? {
         if batchSize < 1 { return "--batch-size must be at least 1, got \(batchSize)" }
         if sequenceLength < 1 { return "--seq-length must be at least 1, got \(sequenceLength)" }
-        if !(optimizer.learningRate > 0 && optimizer.learningRate.isFinite) { return "--learning-rate must be positive, got \(optimizer.learningRate)" }
+        if !(optimizer.learningRate > 0 && optimizer.learningRate.isFinite) {
+            return "--learning-rate must be positive, got \(optimizer.learningRate)"
+        }
         if !(gradientClip >= 0) { return "--grad-clip must be 0 (off) or positive, got \(gradientClip)" }
-        if !(validationFraction >= 0 && validationFraction < 1) { return "--val-frac must be in [0, 1), got \(validationFraction)" }
+        if !(validationFraction >= 0 && validationFraction < 1) {
+            return "--val-frac must be in [0, 1), got \(validationFraction)"
+        }
         if evaluateEvery < 1 { return "--eval-every must be at least 1, got \(evaluateEvery)" }
         if let n = evaluationTokens, n < 2 { return "--eval-tokens must be at least 2, got \(n)" }
         if let n = maxSteps, n < 1 { return "--max-steps must be at least 1, got \(n)" }

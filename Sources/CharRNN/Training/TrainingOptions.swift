@@ -158,9 +158,12 @@ public struct TrainingOptions: Sendable, Equatable {
         case (.step, _):
             return .step(every: stepEvery ?? 1000, factor: stepFactor ?? 0.5)
         case (.cosine, .cosine(let warmup, let total, let minimum)):
-            return .cosine(warmup: warmupSteps ?? warmup, total: decaySteps ?? total, minimumFactor: minimumFactor ?? minimum)
+            return .cosine(
+                warmup: warmupSteps ?? warmup, total: decaySteps ?? total, minimumFactor: minimumFactor ?? minimum)
         case (.cosine, _):
-            return .cosine(warmup: warmupSteps ?? 100, total: decaySteps ?? maxSteps ?? 10_000, minimumFactor: minimumFactor ?? 0.1)
+            return .cosine(
+                warmup: warmupSteps ?? 100, total: decaySteps ?? maxSteps ?? 10_000, minimumFactor: minimumFactor ?? 0.1
+            )
         }
     }
 
@@ -193,8 +196,11 @@ public enum TrainingOptionsError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .conflicts(let flags):
-            return "resuming keeps the checkpoint's model, data layout, optimizer and seed, but \(flags.joined(separator: ", ")) "
-                + "\(flags.count == 1 ? "was" : "were") given; drop \(flags.count == 1 ? "it" : "them") or train a new run"
+            return
+                "resuming keeps the checkpoint's model, data layout, optimizer and seed, but "
+                + "\(flags.joined(separator: ", ")) "
+                + "\(flags.count == 1 ? "was" : "were") given; drop \(flags.count == 1 ? "it" : "them") or train a new "
+                + "run"
         case .parameterForOtherSchedule(let flags, let schedule):
             return "\(flags) apply only to --lr-schedule \(schedule)"
         }
