@@ -13,8 +13,8 @@ if ! command -v clang-format >/dev/null; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq clang-format >/dev/null
 fi
-swift_files=$(git ls-files '*.swift')
-c_files=$(git ls-files 'Sources/*.c' 'Sources/*.h')
+swift_files=$(git ls-files --cached --others --exclude-standard '*.swift')
+c_files=$(git ls-files --cached --others --exclude-standard 'Sources/*.c' 'Sources/*.h')
 if $check; then
     out=$(mktemp -d)
     trap 'rm -rf "$out"' EXIT

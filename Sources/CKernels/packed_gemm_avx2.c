@@ -28,8 +28,8 @@ CRNN_FMA static inline __attribute__((always_inline)) void block(int R, size_t k
             hi[r] = _mm256_mul_ps(s, _mm256_loadu_ps(c + r * ldc + 8));
         }
     }
-    // Unrolled by four: +14% in a C harness of the recurrence, +8% in training (BENCHMARKS.md item 19). The same
-    // unrolling made the half-precision kernel of half_panels.c 20% slower, so it is not there.
+    // Unrolled by four: +14% in a C harness of the recurrence, +8% in training (docs/performance-log.md, item 19).
+    // The same unrolling made the half-precision kernel (half_panels_avx2.c) 20% slower, so it is not there.
 #pragma clang loop unroll_count(4)
     for (size_t kk = 0; kk < kc; kk++) {
         __m256 b0 = _mm256_loadu_ps(p + kk * PANEL), b1 = _mm256_loadu_ps(p + kk * PANEL + 8);

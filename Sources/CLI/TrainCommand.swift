@@ -141,6 +141,9 @@ struct TrainCommand: ParsableCommand {
                 corpus: corpus, model: model, training: training, runDirectory: runDirectory, resume: checkpoint,
                 threads: threads)
         }
+        // From here a signal stops training with a checkpoint (set before the banner, so a signal sent on seeing
+        // the banner is never taken for one before training).
+        Interrupts.trainingStarted.store(true, ordering: .releasing)
         let progress = Progress(quiet: quiet)
         if !quiet {
             Terminal.writeError(
@@ -150,7 +153,6 @@ struct TrainCommand: ParsableCommand {
                     + "\(runDirectory)\n"
             )
         }
-        Interrupts.trainingStarted.store(true, ordering: .releasing)
         let final = try reportingFailures {
             try trainer.run(report: progress.show, shouldStop: { Interrupts.requested })
         }

@@ -1,5 +1,5 @@
-// Faults a run must survive without losing work: a checkpoint write that fails (a full disk), a second
-// interrupt, and a numerical blow-up.
+// Faults a run must survive without losing work: a checkpoint write that fails (a full disk), a metrics append that
+// fails, a second interrupt, and a numerical blow-up after checkpoints exist.
 import Foundation
 import Testing
 
@@ -41,31 +41,59 @@ import Testing
         #expect(try Checkpoint.read(from: run + "/latest.safetensors").state.step == 6)
     }
 
+    /// metrics.jsonl that cannot be appended to (here a directory in its place) stops the run with one line
+    /// naming it, after the checkpoint of that evaluation was written.
+    @Test func aFailedMetricsAppendStopsWithOneLineAfterTheCheckpoint() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.path + "/run"
+        try FileManager.default.createDirectory(atPath: run + "/metrics.jsonl", withIntermediateDirectories: true)
+        let r = try runCharRNN(
+            [
+                "train", "-o", run, "--hidden", "12", "--embedding", "6", "--batch-size", "3", "--seq-length", "7",
+                "--max-steps", "6", "--eval-every", "3", "--quiet",
+            ], stdin: ResumeTests.text)
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("charrnn: error: \(run)/metrics.jsonl: cannot write"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(try Checkpoint.read(from: run + "/latest.safetensors").state.step == 3)
+    }
+
+    /// A blow-up after checkpoints exist (resumed with an absurd learning rate): without a validation in between,
+    /// five skipped updates in a row stop the run; with one, its non-finite loss does. Either way the checkpoints
+    /// on disk are the ones from before, finite, byte for byte.
     @Test func nonFiniteUpdatesAreSkippedAndRepeatedOnesStopTheRun() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = dir.path + "/run"
-        // An absurd learning rate: the first update blows the weights up, and every loss after it is non-finite.
-        // (1e38, near Float's largest: at 1e30 or 1e36 whether the products overflow depends on OpenBLAS's kernels,
-        // and its AVX-512 ones do not.)
-        // Without a validation in between, five skipped updates in a row stop the run; with one, its loss does.
+        let first = try runCharRNN(
+            [
+                "train", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "3", "--seq-length", "7",
+                "--max-steps", "3", "--eval-every", "3", "--quiet",
+            ], stdin: ResumeTests.text)
+        try #require(first.status == 0, "\(first.stderr)")
+        let before = try ["latest", "best"].map {
+            try Data(contentsOf: URL(fileURLWithPath: "\(run)/\($0).safetensors"))
+        }
+        // 1e38, near Float's largest: the first update blows the weights up and every loss after it is non-finite
+        // (at 1e30 whether the products overflow depends on OpenBLAS's kernels, and its AVX-512 ones do not).
         for (evalEvery, message) in [
             ("1000", "5 updates in a row had a non-finite loss or gradient"),
-            ("1", "the validation loss at step 1 is not finite"),
+            ("1", "the validation loss at step 4 is not finite"),
         ] {
             let r = try runCharRNN(
                 [
-                    "train", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "3", "--seq-length", "7",
-                    "--learning-rate", "1e38", "--grad-clip", "0", "--eval-every", evalEvery, "--max-steps", "50",
-                    "--quiet",
+                    "train", "-o", run, "--resume", run + "/latest.safetensors", "--learning-rate", "1e38",
+                    "--grad-clip", "0",
+                    "--eval-every", evalEvery, "--max-steps", "50", "--quiet",
                 ], stdin: ResumeTests.text)
             #expect(r.status == 1)
             #expect(r.stderr.hasPrefix("charrnn: error: training diverged: \(message)"), "\(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
-            // Whatever reached the disk is finite.
-            for name in ["latest", "best"] where FileManager.default.fileExists(atPath: "\(run)/\(name).safetensors") {
-                let checkpoint = try Checkpoint.read(from: "\(run)/\(name).safetensors")
-                for (tensor, values) in checkpoint.tensors {
+            for (name, bytes) in zip(["latest", "best"], before) {
+                let path = "\(run)/\(name).safetensors"
+                #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes, "\(name) changed")
+                for (tensor, values) in try Checkpoint.read(from: path).tensors {
                     let finite = values.allSatisfy { $0.isFinite }
                     #expect(finite, "\(name): \(tensor)")
                 }
@@ -79,25 +107,34 @@ import Testing
         let run = dir.path + "/run"
         let corpus = dir.path + "/corpus.txt"
         try ResumeTests.text.write(to: URL(fileURLWithPath: corpus))
-        let exe = charrnnExecutable
         for attempt in 0..<3 {
-            // Checkpoints of ~3 MB after every update, so interrupts often land in a write.
+            // Checkpoints of ~3 MB after every update, so interrupts often land in a write. The signals go once
+            // the run has written attempt + 1 more evaluations (metrics lines), whatever the machine's speed.
+            let lines =
+                (try? String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8))?.split(separator: "\n").count
+                ?? 0
             let process = Process()
-            process.executableURL = exe
-            process.arguments = [
-                "train", corpus, "-o", run, "--hidden", "192", "--batch-size", "2", "--seq-length", "5", "--eval-every",
-                "1",
-                "--eval-tokens", "20", "--max-steps", "100000000", "--quiet",
-            ]
+            process.executableURL = charrnnExecutable
+            process.arguments =
+                [
+                    "train", corpus, "-o", run, "--hidden", "192", "--batch-size", "2", "--seq-length", "5",
+                    "--eval-every", "1",
+                    "--eval-tokens", "20", "--max-steps", "100000000", "--quiet",
+                ] + (attempt > 0 ? ["--resume", run + "/latest.safetensors"] : [])
             try process.run()
-            Thread.sleep(forTimeInterval: 1.0 + 0.3 * Double(attempt))
-            let sent = Date()
+            let wrote = waitUntil {
+                let now = (try? String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8))?.split(separator: "\n")
+                    .count
+                return (now ?? 0) >= lines + attempt + 1 || !process.isRunning
+            }
+            #expect(wrote && process.isRunning, "attempt \(attempt): no evaluation written")
             process.interrupt()
             process.interrupt()
+            // A bound for a hang, not a measure of speed: the second SIGINT exits at once.
+            #expect(waitUntil(timeout: 60) { !process.isRunning }, "attempt \(attempt): still running")
             process.waitUntilExit()
-            #expect(Date().timeIntervalSince(sent) < 2, "attempt \(attempt)")
             #expect(process.terminationStatus == 130)
-            for name in ["latest", "best"] where FileManager.default.fileExists(atPath: "\(run)/\(name).safetensors") {
+            for name in ["latest", "best"] {
                 #expect(throws: Never.self, "attempt \(attempt): \(name)") {
                     try Checkpoint.read(from: "\(run)/\(name).safetensors")
                 }
@@ -105,14 +142,66 @@ import Testing
         }
         // The next run clears whatever temporary files the exits left.
         let step = try Checkpoint.read(from: run + "/latest.safetensors").state.step
-        let resumed = try runCharRNN([
-            "train", corpus, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "\(step + 1)",
-            "--quiet",
-        ])
+        let resumed = try runCharRNN(
+            [
+                "train", corpus, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "\(step + 1)",
+                "--quiet",
+            ])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: run).filter {
             $0.hasPrefix(AtomicFile.temporaryPrefix)
         }
         #expect(leftovers.isEmpty)
+    }
+}
+
+/// The trainer's guard against a non-finite update, in the library: the update is skipped with the weights and
+/// the optimizer untouched and the carried state reset, and training then goes on from the same batch.
+@Suite struct NonFiniteUpdateTests {
+    @Test func aSkippedUpdateTouchesNothingAndResetsTheState() throws {
+        let corpus = try smallCorpus()
+        var training = smallTraining(steps: 6)
+        training.evaluateEvery = 100
+        let model = ModelConfig(
+            vocabularySize: corpus.vocabulary.count, cell: .lstm, layers: 2, hiddenSize: 12, embeddingSize: 6)
+        let (a, b) = (try temporaryDirectory(), try temporaryDirectory())
+        defer { for d in [a, b] { try? FileManager.default.removeItem(at: d) } }
+        // Run A: a NaN planted in the gradient of the update at step 3, the first time only.
+        let poisoned = try Trainer(corpus: corpus, model: model, training: training, runDirectory: a.path)
+        var calls: [Int] = []
+        var snapshot: (values: [Float], first: [Float], second: [Float], step: Int)?
+        poisoned.gradientHook = { step, gradients in
+            calls.append(step)
+            if step == 3 && snapshot == nil {
+                snapshot = (
+                    poisoned.model.parameters.allValues, poisoned.optimizer.first.array,
+                    poisoned.optimizer.second.array, poisoned.optimizer.step
+                )
+                gradients[0] = .nan
+            }
+            if step == 3 && calls.count == 5 {
+                // The retry of step 3: weights and optimizer exactly as before the skipped update.
+                #expect(poisoned.model.parameters.allValues == snapshot?.values)
+                #expect(
+                    poisoned.optimizer.first.array == snapshot?.first
+                        && poisoned.optimizer.second.array == snapshot?.second)
+                #expect(poisoned.optimizer.step == snapshot?.step)
+            }
+        }
+        _ = try poisoned.run { _ in }
+        #expect(calls == [0, 1, 2, 3, 3, 4, 5], "\(calls)")
+        // Run B: 3 clean updates, the carried state reset by hand, then the rest: the same bytes as run A.
+        var first = training
+        first.maxSteps = 3
+        let clean = try Trainer(corpus: corpus, model: model, training: first, runDirectory: b.path)
+        _ = try clean.run { _ in }
+        var halfway = clean.makeCheckpoint()
+        for name in halfway.order where name.hasPrefix("state.") {
+            halfway.tensors[name] = [Float](repeating: 0, count: halfway.tensors[name]?.count ?? 0)
+        }
+        let rest = try Trainer(corpus: corpus, model: model, training: training, runDirectory: b.path, resume: halfway)
+        _ = try rest.run { _ in }
+        let (x, y) = (poisoned.makeCheckpoint(), rest.makeCheckpoint())
+        #expect(x.tensors == y.tensors && x.state.step == 6 && y.state.step == 6)
     }
 }

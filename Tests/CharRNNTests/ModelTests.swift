@@ -14,10 +14,18 @@ import Testing
         }
     }
 
-    func checkModelGradient(cell: CellKind, dropout: Double, firstLayerInput: CharRNNModel<Double>.FirstLayerInput) {
-        // V=7, E=4, H=5, L=2, T=3, B=2: all different, so a transposed shape cannot hide.
+    /// Three layers: a middle layer takes its input from a layer and gives its gradient to one.
+    @Test(arguments: CellKind.allCases)
+    func threeLayersMatchFiniteDifferences(cell: CellKind) {
+        checkModelGradient(cell: cell, dropout: 0.2, firstLayerInput: .embeddedRows, layers: 3)
+    }
+
+    func checkModelGradient(
+        cell: CellKind, dropout: Double, firstLayerInput: CharRNNModel<Double>.FirstLayerInput, layers: Int = 2
+    ) {
+        // V=7, E=4, H=5, T=3, B=2: all different, so a transposed shape cannot hide.
         let config = ModelConfig(
-            vocabularySize: 7, cell: cell, layers: 2, hiddenSize: 5, embeddingSize: 4, dropout: dropout)
+            vocabularySize: 7, cell: cell, layers: layers, hiddenSize: 5, embeddingSize: 4, dropout: dropout)
         let model = CharRNNModel<Double>(config: config)
         model.firstLayerInput = firstLayerInput
         var rng = SplitMix64(seed: 21)
@@ -29,7 +37,7 @@ import Testing
         let h0: [[Double]] = state.hidden.map { _ in (0..<10).map { _ in rng.nextUnitDouble() - 0.5 } }
         let c0: [[Double]] = state.cell.map { b in (0..<b.count).map { _ in rng.nextUnitDouble() - 0.5 } }
         func loss(train: Bool) -> Double {
-            for k in 0..<2 {
+            for k in 0..<layers {
                 for i in 0..<10 { state.hidden[k][i] = h0[k][i] }
                 for i in 0..<c0[k].count { state.cell[k][i] = c0[k][i] }
             }

@@ -99,8 +99,11 @@ final class LayerFixture<T: RNNScalar> {
         if cell.hasCellState { expectGradientsMatch(dc0.array, numericalGradient(f.c0, loss), "\(cell) c0") }
     }
 
-    @Test func backwardAccumulatesIntoGradients() {
-        let f = LayerFixture<Double>(.lstm)
+    /// Two backward passes leave twice one pass's gradients in every parameter buffer: backward adds, it never
+    /// overwrites (the caller zeroes once per update).
+    @Test(arguments: CellKind.allCases)
+    func backwardAccumulatesIntoGradients(cell: CellKind) {
+        let f = LayerFixture<Double>(cell)
         let cache = f.layer.makeCache(steps: f.steps, batch: f.batch)
         let dOut = Buffer<Double>((0..<(f.steps * f.batch * 5)).map { Double($0 % 7) / 7 })
         func run() {
@@ -111,9 +114,15 @@ final class LayerFixture<T: RNNScalar> {
                 cache: cache)
         }
         run()
-        let once = f.gWeightHH.array
+        let once = [f.gWeightIH, f.gWeightHH, f.gBiasIH, f.gBiasHH].map(\.array)
         run()
-        #expect(zip(f.gWeightHH.array, once).allSatisfy { abs($0 - 2 * $1) < 1e-12 })
+        for (name, (buffer, first)) in zip(
+            ["weight_ih", "weight_hh", "bias_ih", "bias_hh"],
+            zip([f.gWeightIH, f.gWeightHH, f.gBiasIH, f.gBiasHH], once))
+        {
+            #expect(first.contains { $0 != 0 }, "\(cell) \(name): zero after one pass")
+            #expect(zip(buffer.array, first).allSatisfy { abs($0 - 2 * $1) < 1e-12 }, "\(cell) \(name)")
+        }
     }
 }
 

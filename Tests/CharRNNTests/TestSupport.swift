@@ -3,6 +3,7 @@
 import CKernels
 import CKernels.Testing
 import Foundation
+import Synchronization
 import Testing
 
 @testable import CharRNN
@@ -113,9 +114,10 @@ let charrnnExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinks
 ///   - standardInput: a file handle to give as its stdin instead (/dev/null, a socket, a file).
 ///   - fileSizeLimitKiB: runs it under `ulimit -f` (through bash), so writing a larger file fails the way a full
 ///     disk does.
+///   - timeout: seconds after which a process still running is killed and the test fails.
 func runCharRNN(
     _ arguments: [String], stdin: Data? = nil, standardInput: FileHandle? = nil, currentDirectory: URL? = nil,
-    fileSizeLimitKiB: Int? = nil
+    fileSizeLimitKiB: Int? = nil, timeout: TimeInterval = 300
 ) throws -> CommandResult {
     let exe = charrnnExecutable
     let process = Process()
@@ -142,9 +144,21 @@ func runCharRNN(
         }
         writer.start()
     }
+    // A run that hangs is killed after `timeout` seconds and fails the test (a bound for a hang, not for speed).
+    let timedOut = Atomic<Bool>(false)
+    let watchdog = DispatchWorkItem {
+        guard process.isRunning else { return }
+        timedOut.store(true, ordering: .relaxed)
+        kill(process.processIdentifier, SIGKILL)
+    }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
     let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
     let stderrData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    watchdog.cancel()
+    if timedOut.load(ordering: .relaxed) {
+        Issue.record("charrnn \(arguments.joined(separator: " ")) ran for over \(Int(timeout)) s and was killed")
+    }
     return CommandResult(
         status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
         stderr: String(decoding: stderrData, as: UTF8.self), stdoutBytes: stdoutData)

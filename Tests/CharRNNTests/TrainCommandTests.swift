@@ -97,59 +97,144 @@ import Testing
     }
 }
 
+/// A `charrnn train` process with stderr collected as it comes, for tests that signal it.
+final class TrainingProcess {
+    /// Text appended from the pipe's handler thread and read from the test's.
+    private final class Collected: @unchecked Sendable {
+        private let lock = NSLock()
+        private var text = ""
+        func append(_ more: String) { lock.withLock { text += more } }
+        var value: String { lock.withLock { text } }
+    }
+
+    let process = Process()
+    private let collected = Collected()
+    private let pipe = Pipe()
+
+    init(_ arguments: [String], standardInput: FileHandle? = nil) throws {
+        process.executableURL = charrnnExecutable
+        process.arguments = arguments
+        process.standardError = pipe
+        if let standardInput { process.standardInput = standardInput }
+        pipe.fileHandleForReading.readabilityHandler = { [collected] handle in
+            collected.append(String(decoding: handle.availableData, as: UTF8.self))
+        }
+        try process.run()
+    }
+
+    /// stderr so far.
+    var stderr: String { collected.value }
+
+    /// Waits for the process to end (a bound for a hang, not a measure of speed) and returns its stderr.
+    func finish(timeout: TimeInterval = 120) -> (ended: Bool, stderr: String) {
+        let ended = waitUntil(timeout: timeout) { !process.isRunning }
+        if !ended { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        // Whatever the pipe still holds.
+        pipe.fileHandleForReading.readabilityHandler = nil
+        let rest = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (ended, stderr + rest)
+    }
+}
+
 @Suite struct InterruptTests {
-    @Test func sigintWritesAResumableCheckpointAndSaysHowToResume() throws {
+    /// SIGINT and SIGTERM once an evaluation has been written: a resumable latest checkpoint, status 130, and how to
+    /// resume; a leftover temporary file from an earlier crash is cleaned up by the run.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func aSignalWritesAResumableCheckpointAndSaysHowToResume(signal: Int32) throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let corpus = dir.appendingPathComponent("corpus.txt")
         try TrainCommandTests.text.write(to: corpus)
         let run = dir.appendingPathComponent("run").path
-        // A leftover temporary file from an earlier crash is cleaned up by the next run.
         try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
         try Data("junk".utf8).write(
             to: URL(fileURLWithPath: run + "/" + AtomicFile.temporaryPrefix + "latest.safetensors-1"))
-        let exe = charrnnExecutable
-        let process = Process()
-        process.executableURL = exe
-        process.arguments = [
-            "train", corpus.path, "-o", run, "--hidden", "16", "--batch-size", "4", "--seq-length", "10", "--max-steps",
-            "100000000", "--eval-every", "100000",
-        ]
-        let err = Pipe()
-        process.standardError = err
-        let collected = Mutex<String>("")
-        err.fileHandleForReading.readabilityHandler = { handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            collected.withLock { $0 += text }
-        }
-        try process.run()
-        // Interrupt once training has started (the banner is printed just before the first update).
-        let deadline = Date().addingTimeInterval(60)
-        while !collected.withLock({ $0.contains("writing to") }) && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        Thread.sleep(forTimeInterval: 0.5)
-        let sent = Date()
-        process.interrupt()  // SIGINT
-        process.waitUntilExit()
-        #expect(Date().timeIntervalSince(sent) < 5)
-        #expect(process.terminationStatus == 130)
-        Thread.sleep(forTimeInterval: 0.2)
-        err.fileHandleForReading.readabilityHandler = nil
-        let stderr = collected.withLock { $0 }
+        let training = try TrainingProcess([
+            "train", corpus.path, "-o", run, "--hidden", "16", "--batch-size", "4", "--seq-length", "10",
+            "--max-steps", "100000000", "--eval-every", "3",
+        ])
+        // Signal once the first evaluation is on disk (its metrics line follows its checkpoints).
+        #expect(
+            waitUntil { FileManager.default.fileExists(atPath: run + "/metrics.jsonl") || !training.process.isRunning })
+        kill(training.process.processIdentifier, signal)
+        let (ended, stderr) = training.finish()
+        #expect(ended && training.process.terminationStatus == 130, "\(stderr)")
         #expect(
             stderr.contains("interrupted at step") && stderr.contains("--resume \(run)/latest.safetensors"), "\(stderr)"
         )
         let checkpoint = try Checkpoint.read(from: run + "/latest.safetensors")
-        #expect(checkpoint.state.step > 0)
+        #expect(checkpoint.state.step >= 3)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: run).filter {
             $0.hasPrefix(AtomicFile.temporaryPrefix)
         }
         #expect(leftovers.isEmpty)
         let resumed = try runCharRNN([
-            "train", corpus.path, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps",
-            "\(checkpoint.state.step + 3)", "--quiet",
+            "train", corpus.path, "-o", run, "--resume", run + "/latest.safetensors",
+            "--max-steps", "\(checkpoint.state.step + 3)", "--quiet",
         ])
         #expect(resumed.status == 0, "\(resumed.stderr)")
+    }
+
+    /// An interrupt before the first validation saves a checkpoint and says there is no plot yet (not that
+    /// metrics.jsonl cannot be read).
+    @Test func anInterruptBeforeTheFirstValidationSaysThereIsNoPlotYet() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run").path
+        let corpus = dir.appendingPathComponent("corpus.txt")
+        try TrainCommandTests.text.write(to: corpus)
+        let training = try TrainingProcess([
+            "train", corpus.path, "-o", run, "--hidden", "16", "--batch-size", "4", "--seq-length", "10",
+            "--max-steps", "100000000", "--eval-every", "100000",
+        ])
+        // The banner is printed once a signal means "stop and save".
+        #expect(waitUntil { training.stderr.contains("writing to") || !training.process.isRunning })
+        training.process.interrupt()
+        let (ended, stderr) = training.finish()
+        #expect(ended && training.process.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("charrnn: no loss plot yet: the first validation comes at step 100000"), "\(stderr)")
+        #expect(!stderr.contains("warning"), "\(stderr)")
+        #expect(throws: Never.self) { try Checkpoint.read(from: run + "/latest.safetensors") }
+    }
+
+    /// A signal while the corpus is being read (here a FIFO nobody writes to) ends the process at once with 130
+    /// and one line; nothing is written, not even the run directory.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func aSignalBeforeTrainingStartsEndsAtOnceWritingNothing(signal: Int32) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("corpus.fifo").path
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let run = dir.appendingPathComponent("run").path
+        let training = try TrainingProcess(["train", fifo, "-o", run, "--hidden", "16", "--max-steps", "5"])
+        // charrnn has the FIFO open for reading (so its handlers are in: they come first) once our non-blocking
+        // open for writing succeeds; it then waits for text that never comes.
+        var writer: Int32 = -1
+        #expect(
+            waitUntil {
+                writer = open(fifo, O_WRONLY | O_NONBLOCK)
+                return writer >= 0 || !training.process.isRunning
+            })
+        defer { if writer >= 0 { close(writer) } }
+        kill(training.process.processIdentifier, signal)
+        let (ended, stderr) = training.finish()
+        #expect(ended && training.process.terminationStatus == 130, "\(stderr)")
+        #expect(stderr == "charrnn: interrupted before training started; nothing was written\n", "\(stderr)")
+        #expect(!FileManager.default.fileExists(atPath: run))
+    }
+
+    /// With only a time limit, the progress line gives an estimated total (~) and an ETA, as with a step limit.
+    @Test func aTimeLimitShowsAnEstimatedTotalAndETA() throws {
+        let r = try runCharRNN(
+            [
+                "train", "-o", try temporaryDirectory().appendingPathComponent("run").path, "--hidden", "16",
+                "--batch-size", "4",
+                "--seq-length", "10", "--max-time", "2", "--eval-every", "5", "--eval-tokens", "20",
+            ], stdin: TrainCommandTests.text)
+        #expect(r.status == 0, "\(r.stderr)")
+        // Without a terminal the line is printed at each evaluation.
+        let line = try #require(r.stderr.split(separator: "\n").first { $0.hasPrefix("step 5/") }, "\(r.stderr)")
+        #expect(line.contains(/^step 5\/~[0-9]+ .* ETA [0-9]+m[0-9]{2}s$/), "\(line)")
     }
 }

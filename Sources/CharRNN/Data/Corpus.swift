@@ -3,7 +3,7 @@
 // Memory: the text is never held whole. Chunks of about 1 MiB are decoded, normalized and segmented; each token
 // is interned (TokenTable) and its slot number appended as UInt16 (UInt32 only past 65,536 distinct tokens);
 // at the end slots are remapped in place to vocabulary ids. Peak memory is about 2 bytes per token plus a few
-// MiB, well under the 3× file size the project promises (measured in BENCHMARKS.md).
+// MiB, well under the 3× file size the project promises (measured in docs/performance-log.md).
 
 /// Facts gathered while reading a corpus.
 public struct CorpusStatistics: Sendable, Equatable {

@@ -203,7 +203,8 @@ extension RecurrentLayer {
             return
         }
         // Through a copy of h_{t-1} in the order the kernel reads it, in this worker's rows of the workspace (the
-        // product meets G·H/16 panels, each re-reading A): same bits, 1.07× the training speed (BENCHMARKS.md).
+        // product meets G·H/16 panels, each re-reading A): same bits, 1.07× the training speed
+        // (docs/performance-log.md).
         let workspace = packed.map { cache.productWorkspace.pointer + $0.workspaceCount(rows: r0) }
         recurrentProduct(
             packed, .transposed, m: rows.count, n: g, k: h, a: hPrev + r0 * h, w: p.weightHH, beta: 1, c: target,

@@ -8,7 +8,7 @@ import COpenBLAS
 /// OpenBLAS builds that carry every family (Debian's do) pick one by CPU model when the library loads. A model
 /// newer than the library is not in its table, and OpenBLAS then falls back to "Prescott", its SSE3 kernels:
 /// Debian 12's OpenBLAS 0.3.21 does this on Intel's Emerald Rapids (family 6, model 207), where training an LSTM
-/// 2×512 takes ~1.7× as long as with the AVX-512 kernels (BENCHMARKS.md). The environment variable
+/// 2×512 takes ~1.7× as long as with the AVX-512 kernels (docs/performance-log.md). The environment variable
 /// `OPENBLAS_CORETYPE` overrides the choice, but OpenBLAS reads it only while loading, before `main`; so the
 /// `charrnn` command starts itself again with it set (see `suggestedCoreType`). A program that uses CharRNN as a
 /// library can do the same, or set the variable in its environment.

@@ -4,7 +4,7 @@
 // Each step of training reads the 4 MiB packed W_hh of a layer, and an update streams ~100 MiB of parameters,
 // moments and activations: with 4 KiB pages that is a thousand TLB entries per matrix. Linux backs memory with
 // 2 MiB pages either always or, as Debian configures it, only where a program asks with madvise(MADV_HUGEPAGE).
-// Asking made LSTM 2×512 training ~8% faster here (BENCHMARKS.md item 33).
+// Asking made LSTM 2×512 training ~8% faster here (docs/performance-log.md, item 33).
 #if canImport(Glibc)
 import Glibc
 #endif

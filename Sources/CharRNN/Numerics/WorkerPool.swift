@@ -1,7 +1,7 @@
 // WorkerPool: the threads behind `splitOverWorkers` and `forEachPart`. Generating one stream hands work to the
 // other core about three times per token, every ~50 µs; Dispatch's `concurrentPerform` wakes a sleeping thread each
 // time, which on a virtual machine costs tens of microseconds (two threads generated more slowly than one;
-// BENCHMARKS.md). These threads instead spin for a while after each job, so the next one starts at once, and
+// docs/performance-log.md). These threads instead spin for a while after each job, so the next one starts at once, and
 // only then sleep.
 import CKernels
 import Foundation

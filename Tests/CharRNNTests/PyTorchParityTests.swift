@@ -1,0 +1,72 @@
+// Checkpoints are PyTorch models: a freshly trained checkpoint of each cell loads into nn.Embedding +
+// nn.LSTM/GRU/RNN + nn.Linear with load_state_dict(strict=True), and PyTorch's loss on a text equals
+// `charrnn eval`'s to 1e-5 nats per token (tools/pytorch/check_checkpoint.py does both).
+//
+// PyTorch comes from .build/pytorch-venv (bash scripts/pytorch-venv.sh) or CHARRNN_PYTHON. CI always has it
+// (.ci/run makes the venv) and then a missing PyTorch fails the test; elsewhere the test is skipped, saying why.
+import Foundation
+import Testing
+
+@testable import CharRNN
+
+enum PyTorch {
+    /// The package root, from this file's path.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// A python that imports torch: CHARRNN_PYTHON, else the venv's; nil when neither exists.
+    static let python: String? = {
+        let candidates: [String?] = [
+            ProcessInfo.processInfo.environment["CHARRNN_PYTHON"],
+            root.appendingPathComponent(".build/pytorch-venv/bin/python").path,
+        ]
+        return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    /// Whether this run is CI's (which must run the parity test).
+    static let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
+}
+
+@Suite(
+    .enabled(
+        if: PyTorch.python != nil || PyTorch.inCI,
+        "PyTorch is not installed: run bash scripts/pytorch-venv.sh (CI always does)"))
+struct PyTorchParityTests {
+    @Test(arguments: ["lstm", "gru", "rnn"])
+    func checkpointsLoadStrictlyAndScoreLikeCharRNN(cell: String) throws {
+        let python = try #require(PyTorch.python, "CI=true but no PyTorch: .ci/run makes .build/pytorch-venv")
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run").path
+        // Three layers with dropout between them, sizes that all differ.
+        let trained = try runCharRNN(
+            [
+                "train", "-o", run, "--cell", cell, "--layers", "3", "--hidden", "24", "--embedding", "10", "--dropout",
+                "0.1",
+                "--batch-size", "4", "--seq-length", "16", "--max-steps", "30", "--eval-every", "30", "--quiet",
+            ],
+            stdin: ResumeTests.text)
+        try #require(trained.status == 0, "\(trained.stderr)")
+        let text = dir.appendingPathComponent("text.txt")
+        try Data(String(repeating: "she sells sea shells by the sea shore, line 4 of 2\n", count: 20).utf8).write(
+            to: text)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [
+            PyTorch.root.appendingPathComponent("tools/pytorch/check_checkpoint.py").path, "--compare",
+            "--charrnn", charrnnExecutable.path, "--tolerance", "1e-5", run + "/latest.safetensors", text.path,
+        ]
+        let out = Pipe()
+        let err = Pipe()
+        (process.standardOutput, process.standardError) = (out, err)
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)\(errors)")
+        let report = try jsonObject(output)
+        #expect(report["match"] as? Bool == true, "\(output)")
+        let difference = try expectType(report["difference"], Double.self, "difference")
+        #expect(difference <= 1e-5, "\(cell): PyTorch and charrnn differ by \(difference) nats per token")
+    }
+}

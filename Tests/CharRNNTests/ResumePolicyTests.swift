@@ -1,0 +1,122 @@
+// The resume policy (TrainingOptions): what a resumed run keeps from its checkpoint, what it may change and how a
+// conflict reads; through the binary, a change of learning rate and of thread count across a resume.
+import Foundation
+import Testing
+
+@testable import CharRNN
+
+@Suite struct ResumePolicyTests {
+    /// A checkpoint of a small run with a cosine schedule.
+    static func checkpoint() throws -> Checkpoint {
+        let corpus = try smallCorpus()
+        var options = TrainingOptions()
+        (options.hiddenSize, options.embeddingSize, options.batchSize, options.sequenceLength) = (12, 6, 4, 8)
+        (options.schedule, options.warmupSteps, options.maxSteps, options.seed) = (.cosine, 3, 20, 5)
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trainer = try Trainer(
+            corpus: corpus, model: options.model(vocabularySize: corpus.vocabulary.count),
+            training: try options.newRun(),
+            runDirectory: dir.path)
+        return trainer.makeCheckpoint()
+    }
+
+    @Test func newRunsTakeTheGivenSettingsOverTheDefaults() throws {
+        var options = TrainingOptions()
+        var c = try options.newRun()
+        #expect(c.batchSize == 50 && c.schedule == .constant && c.maxEpochs == 10 && c.maxSteps == nil)
+        (options.schedule, options.maxSteps, options.learningRate) = (.cosine, 400, 1e-3)
+        c = try options.newRun()
+        #expect(c.schedule == .cosine(warmup: 100, total: 400, minimumFactor: 0.1) && c.maxEpochs == nil)
+        #expect(c.optimizer.learningRate == 1e-3)
+        options.decaySteps = 900
+        #expect(try options.newRun().schedule == .cosine(warmup: 100, total: 900, minimumFactor: 0.1))
+        options.schedule = .step
+        #expect(
+            throws: TrainingOptionsError.parameterForOtherSchedule(
+                "--warmup-steps, --min-lr-factor and --lr-decay-steps", "cosine")
+        ) {
+            try options.newRun()
+        }
+    }
+
+    @Test func resumingKeepsTheCheckpointAndReportsWhatChanges() throws {
+        let checkpoint = try Self.checkpoint()
+        var options = TrainingOptions()
+        options.maxSteps = 40
+        let same = try options.resuming(checkpoint)
+        #expect(same.changes.isEmpty && same.model == checkpoint.model)
+        var expected = checkpoint.training
+        (expected.maxSteps, expected.maxEpochs) = (40, nil)
+        #expect(same.training == expected)  // the schedule still ends at the checkpoint's 20
+        // Settings that say how training goes on may change, and each change is named.
+        (options.learningRate, options.gradientClip, options.decaySteps, options.evaluateEvery) = (5e-4, 1, 40, 7)
+        let changed = try options.resuming(checkpoint)
+        #expect(changed.training.optimizer.learningRate == 5e-4 && changed.training.gradientClip == 1)
+        #expect(changed.training.schedule == .cosine(warmup: 3, total: 40, minimumFactor: 0.1))
+        #expect(changed.changes.count == 4, "\(changed.changes)")
+        #expect(changed.changes.contains("--learning-rate 0.0005 (checkpoint: 0.002)"))
+        // Giving the checkpoint's own values is no conflict; other values for what it fixes are, all named.
+        (options.hiddenSize, options.batchSize) = (12, 4)
+        #expect(throws: Never.self) { try options.resuming(checkpoint) }
+        (options.hiddenSize, options.batchSize, options.seed, options.optimizer) = (32, 5, 6, .sgd)
+        #expect(
+            throws: TrainingOptionsError.conflicts([
+                "--hidden 32 (checkpoint: 12)", "--batch-size 5 (checkpoint: 4)", "--optimizer sgd (checkpoint: adam)",
+                "--seed 6 (checkpoint: 5)",
+            ])
+        ) { try options.resuming(checkpoint) }
+    }
+
+    /// Through the binary: a lower learning rate on resume is taken and said; a conflicting flag is one line.
+    @Test func theCommandLineResumesWithChangesAndRefusesConflicts() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.path + "/run"
+        let flags = [
+            "--hidden", "12", "--embedding", "6", "--batch-size", "3", "--seq-length", "7", "--eval-every", "4",
+        ]
+        let first = try runCharRNN(
+            ["train", "-o", run, "--max-steps", "4", "--quiet"] + flags, stdin: ResumeTests.text)
+        try #require(first.status == 0, "\(first.stderr)")
+        let resumed = try runCharRNN(
+            [
+                "train", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "8", "--learning-rate",
+                "1e-3",
+                "--eval-every", "4",
+            ], stdin: ResumeTests.text)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(
+            resumed.stderr.contains("charrnn: resuming with --learning-rate 0.001 (checkpoint: 0.002)"),
+            "\(resumed.stderr)")
+        let after = try Checkpoint.read(from: run + "/latest.safetensors")
+        #expect(after.state.step == 8 && after.training.optimizer.learningRate == 1e-3)
+        let conflict = try runCharRNN(
+            ["train", "-o", run, "--resume", run + "/latest.safetensors", "--seq-length", "9", "--max-steps", "9"],
+            stdin: ResumeTests.text)
+        #expect(conflict.status == 1, "\(conflict.stderr)")
+        #expect(conflict.stderr.hasPrefix("charrnn: error: \(run)/latest.safetensors: resuming keeps the checkpoint's"))
+        #expect(conflict.stderr.contains("--seq-length 9 (checkpoint: 7) was given"), "\(conflict.stderr)")
+        #expect(conflict.stderr.split(separator: "\n").count == 1)
+        #expect(try Checkpoint.read(from: run + "/latest.safetensors").state.step == 8)
+    }
+}
+
+extension ResumeTests {
+    /// 8 steps on one thread then 8 more on two equal 16 steps on two: the thread count is not part of the state.
+    /// (B = 32, T = 8 and H = 128, so the batch rows, the update and the large products, cut into parts by their
+    /// shape, really split over two threads.)
+    @Test func threadCountMayChangeAcrossAResume() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (whole, split) = (dir.path + "/whole", dir.path + "/split")
+        let flags = [
+            "--hidden", "128", "--embedding", "8", "--batch-size", "32", "--seq-length", "8", "--dropout", "0.1",
+            "--layers", "2", "--eval-every", "4", "--eval-tokens", "200", "--seed", "3", "--quiet",
+        ]
+        try train(whole, flags + ["--max-steps", "16", "--threads", "2"])
+        try train(split, flags + ["--max-steps", "8", "--threads", "1"])
+        try train(split, ["--resume", split + "/latest.safetensors", "--max-steps", "16", "--threads", "2", "--quiet"])
+        #expect(try bytes(split + "/latest.safetensors") == bytes(whole + "/latest.safetensors"))
+    }
+}
