@@ -7,7 +7,9 @@
 //   COpenBLAS  system library: OpenBLAS's cblas.h through pkg-config `openblas`.
 //   CKernels   C: kernels for AVX2 and AVX-512 CPUs (chosen at run time), each with a portable twin
 //              (Sources/CKernels/README.md).
-//   CharRNN    the library: text, data, numerics, layers, model, training, checkpoints, generation, evaluation.
+//   CMPIShim   C: the MPI calls of data-parallel training, Open MPI loaded at run time under mpirun or srun.
+//   CharRNN    the library: text, data, numerics, layers, model, training, checkpoints, generation, evaluation,
+//              and the process group of data-parallel training.
 //   charrnn    the command-line front end (swift-argument-parser) in Sources/CLI: thin, calls CharRNN. (Its folder
 //              is not Sources/charrnn, which a case-insensitive disk would merge with Sources/CharRNN.)
 //
@@ -38,10 +40,12 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "CKernels"),
+        .target(name: "CKernels", exclude: ["README.md"]),
+        // Open MPI for data-parallel training, loaded at run time (dlopen) only under mpirun or srun.
+        .target(name: "CMPIShim", linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "CharRNN",
-            dependencies: ["CICUShim", "COpenBLAS", "CKernels"]
+            dependencies: ["CICUShim", "COpenBLAS", "CKernels", "CMPIShim"]
         ),
         .executableTarget(
             name: "charrnn",

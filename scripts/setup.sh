@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs what charrnn needs on Debian/Ubuntu when it is missing: ICU and OpenBLAS headers, pkg-config, and the
-# fortune packages the corpora come from. Checks the Swift toolchain. Safe to run again.
+# Installs what charrnn needs on Debian/Ubuntu when it is missing: ICU and OpenBLAS headers, pkg-config, the
+# fortune packages the corpora come from, and Open MPI (mpirun, for training on many machines; charrnn loads it at
+# run time, only under mpirun) with iproute2 for the two-host tests. Checks the Swift toolchain. Safe to run again.
 set -euo pipefail
 
-packages=(libicu-dev libopenblas-dev pkg-config fortunes fortunes-min fortunes-zh)
+packages=(libicu-dev libopenblas-dev pkg-config fortunes fortunes-min fortunes-zh openmpi-bin libopenmpi-dev iproute2)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

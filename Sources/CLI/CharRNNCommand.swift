@@ -27,10 +27,11 @@ struct CharRNNCommand: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+            leave(0)
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
-            if let code = error as? ExitCode { Foundation.exit(code.rawValue) }  // already reported
+            if let code = error as? ExitCode { leave(code.rawValue) }  // already reported
             let text: String
             if let failure = error as? CommandFailure {
                 text = failure.message
@@ -38,9 +39,44 @@ struct CharRNNCommand: ParsableCommand {
                 // Argument errors: ArgumentParser's short message and where the options are listed.
                 text = message(for: error) + " (see '\(helpCommand)')"
             }
-            Terminal.error(text)
-            Foundation.exit(code.rawValue)
+            if reportsErrors(error) { Terminal.error(text) }
+            leave(code.rawValue)
         }
+    }
+}
+
+/// The MPI job `train` joined, if any: left (MPI_Finalize) before the process exits.
+nonisolated(unsafe) var joinedGroup: ProcessGroup?
+
+/// Exits with `code`, leaving the MPI job first when there is one. Every rank fails together by design, but a
+/// rank whose partners are gone would wait in MPI_Finalize forever: after 10 s it exits without it.
+func leave(_ code: Int32) -> Never {
+    if let group = joinedGroup {
+        let watchdog = Thread {
+            Thread.sleep(forTimeInterval: 10)
+            _exit(code)
+        }
+        watchdog.start()
+        group.finish()
+    }
+    exit(code)
+}
+
+/// The rank of this process in the MPI job that started it (0 outside one), known before MPI is initialized.
+let launchRank: Int = {
+    let environment = ProcessInfo.processInfo.environment
+    return (environment["OMPI_COMM_WORLD_RANK"] ?? environment["PMIX_RANK"]).flatMap(Int.init) ?? 0
+}()
+
+/// Whether this process prints `error`: always outside an MPI job; in one, rank 0 speaks for every rank (their
+/// failures are collective: the same check fails on all, or rank 0's failure is passed to the others), and the
+/// others print only a failure of MPI itself, which may be theirs alone.
+func reportsErrors(_ error: any Error) -> Bool {
+    guard launchRank != 0 else { return true }
+    let underlying = (error as? CommandFailure)?.underlying ?? error
+    switch underlying as? DistributedError {
+    case .call, .unavailable: return true
+    default: return false
     }
 }
 
@@ -72,13 +108,17 @@ private var helpCommand: String {
 /// A failure already described for the user; `main` prints `message` and exits with status 1.
 struct CommandFailure: Error {
     let message: String
+    /// The error it describes, if it came from one.
+    let underlying: (any Error)?
 
     init(_ error: any Error) {
         message = String(describing: error)
+        underlying = error
     }
 
-    init(message: String) {
+    init(message: String, underlying: (any Error)? = nil) {
         self.message = message
+        self.underlying = underlying
     }
 }
 
@@ -90,6 +130,6 @@ func reportingFailures<T>(prefix: String? = nil, _ body: () throws -> T) throws 
         throw failure
     } catch {
         let text = String(describing: error)
-        throw CommandFailure(message: prefix.map { "\($0): \(text)" } ?? text)
+        throw CommandFailure(message: prefix.map { "\($0): \(text)" } ?? text, underlying: error)
     }
 }

@@ -6,6 +6,11 @@
 //                            status 130 and one line; nothing has been written, so nothing is lost
 //   while training           the first signal finishes the current update, writes latest.safetensors and exits
 //                            with 130; a second SIGINT exits at once (every checkpoint write is atomic)
+//
+// SIGUSR1 acts as SIGTERM. Under mpirun it is the one to use: mpirun passes SIGUSR1 to every rank at once, while
+// on SIGINT or SIGTERM it sends the ranks SIGTERM after a second and SIGKILL a second later
+// (odls_base_sigkill_timeout), which a large model's checkpoint may not survive. With several ranks, the ranks
+// agree in the update's all-reduce to stop after it, and rank 0 writes the checkpoint.
 import Foundation
 import Synchronization
 
@@ -34,6 +39,7 @@ enum Interrupts {
         }
         signal(SIGINT, handler)
         signal(SIGTERM, handler)
+        signal(SIGUSR1, handler)
         unblock()
     }
 
@@ -45,6 +51,7 @@ enum Interrupts {
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGUSR1)
         pthread_sigmask(how, &set, nil)
     }
 }

@@ -108,48 +108,51 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
-        let source = try input.source()
-        let checkpoint = try resume.map { path in try reportingFailures { try Checkpoint.read(from: path) } }
+        // Under mpirun or srun every rank runs this; rank 0 reads the corpus and the checkpoint and writes every
+        // file, and the others get what they need from it (ProcessGroup).
+        let group = try reportingFailures { ProcessGroup.launchedByMPI ? try ProcessGroup.joinMPI() : .single }
+        joinedGroup = group
+        let quiet = self.quiet || !group.isRoot
+        try reportingFailures { try group.checkSameArguments(CommandLine.arguments) }
+        // The host's cores shared among the ranks on it.
+        let threads = self.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / group.localSize)
+        let checkpoint = try resume.map { path in try reportingFailures { try group.checkpointFromRoot(path) } }
         let corpus = try reportingFailures {
-            if let checkpoint { return try Corpus.load(from: source, vocabulary: checkpoint.vocabulary) }
-            return try Corpus.load(
-                from: source, tokenizer: tokenizer.config,
-                limits: VocabularyLimits(maxSize: maxVocab, minCount: minCount))
-        }
-        warnAboutInvalidUTF8(corpus.statistics)
-        let (model, training): (ModelConfig, TrainingConfig)
-        if let checkpoint, let path = resume {
-            if corpus.unknownCount > 0 {
-                throw CommandFailure(
-                    message:
-                        "\(path): \(corpus.unknownCount.grouped) tokens of this corpus are outside the checkpoint's "
-                        + "vocabulary; resume on the corpus it was trained on, or train a new run"
-                )
+            try group.corpusFromRoot {
+                let source = try input.source()
+                let corpus =
+                    if let checkpoint {
+                        try Corpus.load(from: source, vocabulary: checkpoint.vocabulary)
+                    } else {
+                        try Corpus.load(
+                            from: source, tokenizer: tokenizer.config,
+                            limits: VocabularyLimits(maxSize: maxVocab, minCount: minCount))
+                    }
+                warnAboutInvalidUTF8(corpus.statistics)
+                return corpus
             }
-            let resumed = try reportingFailures(prefix: path) { try options.resuming(checkpoint) }
-            (model, training) = (resumed.model, resumed.training)
-            if let problem = training.problem { throw CommandFailure(message: problem) }
-            for change in resumed.changes where !quiet { Terminal.note("resuming with \(change)") }
-        } else {
-            (model, training) = (
-                options.model(vocabularySize: corpus.vocabulary.count), try reportingFailures { try options.newRun() }
-            )
         }
+        let (model, training) = try reportingFailures {
+            try group.fromRoot { try configurations(corpus: corpus, checkpoint: checkpoint, quiet: quiet) }
+        }.pair
         let trainer = try reportingFailures {
             try Trainer(
                 corpus: corpus, model: model, training: training, runDirectory: runDirectory, resume: checkpoint,
-                threads: threads)
+                threads: threads, group: group)
         }
         // From here a signal stops training with a checkpoint (set before the banner, so a signal sent on seeing
         // the banner is never taken for one before training).
         Interrupts.trainingStarted.store(true, ordering: .releasing)
         let progress = Progress(quiet: quiet)
         if !quiet {
+            let ranks =
+                group.size > 1
+                ? "\(group.size) ranks on \(group.hosts) host\(group.hosts == 1 ? "" : "s") × \(threads) threads"
+                : "\(threads) threads"
             Terminal.writeError(
                 "charrnn: \(corpus.statistics.tokens.grouped) tokens, vocabulary \(corpus.vocabulary.count), "
                     + "\(trainer.model.parameters.count.grouped) parameters (\(model.layers)×\(model.hiddenSize) "
-                    + "\(model.cell.rawValue)); \(threads) threads, OpenBLAS \(BLASCore.name) kernels; writing to "
+                    + "\(model.cell.rawValue)); \(ranks), OpenBLAS \(BLASCore.name) kernels; writing to "
                     + "\(runDirectory)\n"
             )
         }
@@ -157,12 +160,14 @@ struct TrainCommand: ParsableCommand {
             try trainer.run(report: progress.show, shouldStop: { Interrupts.requested })
         }
         progress.finish()
-        let plot = drawPlot(evaluateEvery: training.evaluateEvery)
+        let plot = group.isRoot ? drawPlot(evaluateEvery: training.evaluateEvery) : nil
         if trainer.interrupted {
-            Terminal.writeError(
-                "charrnn: interrupted at step \(final.step); saved \(runDirectory)/latest.safetensors. Resume with: "
-                    + "charrnn train CORPUS -o \(runDirectory) --resume \(runDirectory)/latest.safetensors\n"
-            )
+            if group.isRoot {
+                Terminal.writeError(
+                    "charrnn: interrupted at step \(final.step); saved \(runDirectory)/latest.safetensors. Resume "
+                        + "with: charrnn train CORPUS -o \(runDirectory) --resume \(runDirectory)/latest.safetensors\n"
+                )
+            }
             throw ExitCode(130)
         }
         if !quiet {
@@ -178,6 +183,26 @@ struct TrainCommand: ParsableCommand {
                     + "\(runDirectory)/metrics.jsonl\(plot.map { ", plot \($0)" } ?? "")\n"
             )
         }
+    }
+
+    /// The model and training configurations of this run: a new run's from the flags, or the checkpoint's with
+    /// the changes the resume policy allows (printed unless `quiet`). Rank 0 works them out for every rank.
+    func configurations(corpus: Corpus, checkpoint: Checkpoint?, quiet: Bool) throws -> Configurations {
+        guard let checkpoint, let path = resume else {
+            return Configurations(
+                model: options.model(vocabularySize: corpus.vocabulary.count), training: try options.newRun())
+        }
+        if corpus.unknownCount > 0 {
+            throw CommandFailure(
+                message:
+                    "\(path): \(corpus.unknownCount.grouped) tokens of this corpus are outside the checkpoint's "
+                    + "vocabulary; resume on the corpus it was trained on, or train a new run"
+            )
+        }
+        let resumed = try reportingFailures(prefix: path) { try options.resuming(checkpoint) }
+        if let problem = resumed.training.problem { throw CommandFailure(message: problem) }
+        for change in resumed.changes where !quiet { Terminal.note("resuming with \(change)") }
+        return Configurations(model: resumed.model, training: resumed.training)
     }
 
     /// Draws RUN_DIR/loss.svg and returns its path; nil (saying why, unless quiet) when there is nothing to draw
@@ -230,4 +255,12 @@ final class Progress {
     func finish() {
         if drawn { Terminal.writeError("\n") }
     }
+}
+
+/// A run's model and training configurations, as rank 0 sends them to the others.
+struct Configurations: Codable {
+    var model: ModelConfig
+    var training: TrainingConfig
+
+    var pair: (ModelConfig, TrainingConfig) { (model, training) }
 }

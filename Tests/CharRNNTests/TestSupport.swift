@@ -115,15 +115,20 @@ let charrnnExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinks
 ///   - fileSizeLimitKiB: runs it under `ulimit -f` (through bash), so writing a larger file fails the way a full
 ///     disk does.
 ///   - timeout: seconds after which a process still running is killed and the test fails.
+///   - launcher: a command that runs the arguments instead of the binary itself (mpirun and its flags, the last
+///     of them naming the binary).
 func runCharRNN(
     _ arguments: [String], stdin: Data? = nil, standardInput: FileHandle? = nil, currentDirectory: URL? = nil,
-    fileSizeLimitKiB: Int? = nil, timeout: TimeInterval = 300
+    fileSizeLimitKiB: Int? = nil, timeout: TimeInterval = 300, launcher: [String]? = nil
 ) throws -> CommandResult {
     let exe = charrnnExecutable
     let process = Process()
     if let limit = fileSizeLimitKiB {
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = ["-c", "ulimit -f \(limit) && exec \"$0\" \"$@\"", exe.path] + arguments
+    } else if let launcher, let first = launcher.first {
+        process.executableURL = URL(fileURLWithPath: first)
+        process.arguments = Array(launcher.dropFirst()) + arguments
     } else {
         process.executableURL = exe
         process.arguments = arguments

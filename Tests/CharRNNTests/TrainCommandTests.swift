@@ -111,8 +111,9 @@ final class TrainingProcess {
     private let collected = Collected()
     private let pipe = Pipe()
 
-    init(_ arguments: [String], standardInput: FileHandle? = nil) throws {
-        process.executableURL = charrnnExecutable
+    /// Starts `executable` (by default the `charrnn` binary) with `arguments`.
+    init(_ arguments: [String], standardInput: FileHandle? = nil, executable: URL = charrnnExecutable) throws {
+        process.executableURL = executable
         process.arguments = arguments
         process.standardError = pipe
         if let standardInput { process.standardInput = standardInput }

@@ -163,7 +163,7 @@ private func withBuffers<R>(_ arrays: [[Float]], _ body: ([UnsafeBufferPointer<F
 
 /// The whole file at `path`, read straight into one array: through `Data` a second copy of the file stayed
 /// alive while the array was made (40 MB more at peak for a 2×512 LSTM checkpoint with its optimizer state).
-private func readWholeFile(_ path: String) throws(CheckpointError) -> [UInt8] {
+func readWholeFile(_ path: String) throws(CheckpointError) -> [UInt8] {
     func failure(_ reason: String? = nil) -> CheckpointError {
         .unreadable(path: path, reason: reason ?? String(cString: strerror(errno)).lowercased())
     }

@@ -55,14 +55,28 @@ public struct BatchLayout: Sendable, Equatable {
     ///   - inputs: receives `T·B` ids; `inputs[t * B + i]` is row i's token at step t.
     ///   - targets: receives `T·B` ids, each the token after the corresponding input.
     public func fill(batch: Int, from ids: TokenIDs, inputs: inout [Int32], targets: inout [Int32]) {
-        let (b, t) = (batchSize, sequenceLength)
+        fill(batch: batch, rows: 0..<batchSize, from: ids, inputs: &inputs, targets: &targets)
+    }
+
+    /// Fills time-major `(T, R)` inputs and targets for rows `rows` (R of them) of batch `batch`: the part of the
+    /// batch one process trains when several share it.
+    ///
+    /// - Parameters:
+    ///   - batch: the batch's index in the epoch, `0 ..< batchesPerEpoch`.
+    ///   - rows: the rows (streams) to fill, within `0 ..< batchSize`.
+    ///   - ids: the whole token stream the layout's ranges index into.
+    ///   - inputs: receives `T·R` ids; `inputs[t * R + i]` is row `rows.lowerBound + i`'s token at step t.
+    ///   - targets: receives `T·R` ids, each the token after the corresponding input.
+    public func fill(batch: Int, rows: Range<Int>, from ids: TokenIDs, inputs: inout [Int32], targets: inout [Int32]) {
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= batchSize, "rows \(rows) outside 0..<\(batchSize)")
+        let (b, t) = (rows.count, sequenceLength)
         if inputs.count != b * t { inputs = [Int32](repeating: 0, count: b * t) }
         if targets.count != b * t { targets = [Int32](repeating: 0, count: b * t) }
-        for row in 0..<b {
+        for (i, row) in rows.enumerated() {
             let start = start(row: row, batch: batch)
             for step in 0..<t {
-                inputs[step * b + row] = Int32(ids[start + step])
-                targets[step * b + row] = Int32(ids[start + step + 1])
+                inputs[step * b + i] = Int32(ids[start + step])
+                targets[step * b + i] = Int32(ids[start + step + 1])
             }
         }
     }

@@ -132,23 +132,28 @@ public final class CharRNNModel<T: RNNScalar> {
     ///   - state: the carried hidden state, read as the initial state and replaced by the final one.
     ///   - train: compute gradients (and apply dropout).
     ///   - rng: draws the dropout masks (used only when training with dropout > 0).
+    ///   - part: when these B streams are part of a larger batch trained by several processes (data parallelism):
+    ///     where they lie in it. The gradient is then that of the loss summed here over the whole batch's positions,
+    ///     so the processes' gradients add up to the whole batch's, and the dropout masks are this part's slice
+    ///     of the whole batch's, drawn from `rng` as one process would draw them. Nil for a batch of its own.
     /// - Returns: the mean loss over the T·B positions, in nats.
     @discardableResult
     public func run(
         inputs: [Int32], targets: [Int32], steps: Int, batch: Int, state: RecurrentState<T>, train: Bool,
-        rng: inout SplitMix64
+        rng: inout SplitMix64, part: BatchPart? = nil
     ) -> Double {
+        precondition(part.map { $0.streams.count == batch && $0.streams.upperBound <= $0.batch } ?? true, "bad part")
         let n = steps * batch
         precondition(inputs.count == n && targets.count == n, "inputs and targets need T·B = \(n) ids")
         let v = config.vocabularySize
         precondition(targets.allSatisfy { $0 >= 0 && Int($0) < v }, "token id outside the vocabulary of \(v)")
         let w = inputs.withUnsafeBufferPointer {
-            forward($0, steps: steps, batch: batch, state: state, train: train, rng: &rng)
+            forward($0, steps: steps, batch: batch, state: state, train: train, rng: &rng, part: part)
         }
         w.targets.update(from: targets, count: n)
         let total = softmaxCrossEntropy(
-            logits: w.logits.pointer, targets: w.targets, rows: n, classes: v, gradientScale: train ? T(1) / T(n) : nil,
-            threads: threads)
+            logits: w.logits.pointer, targets: w.targets, rows: n, classes: v,
+            gradientScale: train ? T(1) / T(steps * (part?.batch ?? batch)) : nil, threads: threads)
         guard train else { return total / Double(n) }
         backward(w)
         return total / Double(n)
@@ -184,7 +189,7 @@ public final class CharRNNModel<T: RNNScalar> {
     /// Embedding, the recurrent layers (with dropout when training) and the decoder; carries the state.
     private func forward(
         _ inputs: UnsafeBufferPointer<Int32>, steps: Int, batch: Int, state: RecurrentState<T>, train: Bool,
-        rng: inout SplitMix64, workspace given: Workspace? = nil
+        rng: inout SplitMix64, workspace given: Workspace? = nil, part: BatchPart? = nil
     ) -> Workspace {
         let n = steps * batch
         precondition(inputs.count == n, "inputs need T·B = \(n) ids")
@@ -215,9 +220,23 @@ public final class CharRNNModel<T: RNNScalar> {
                 input = UnsafePointer(w.caches[k - 1].outputs.pointer)
                 if config.dropout > 0 && train {
                     w.dropped[k - 1].pointer.update(from: input, count: n * h)
-                    dropoutForward(
-                        values: w.dropped[k - 1].pointer, mask: w.masks[k - 1].pointer, count: n * h,
-                        probability: config.dropout, using: &rng)
+                    if let part {
+                        // The masks one process would draw for the whole batch, (T, B_all, H), this part's rows
+                        // of each step: skip the draws of the streams before and after it.
+                        let (before, after) = (part.streams.lowerBound * h, (part.batch - part.streams.upperBound) * h)
+                        for t in 0..<steps {
+                            rng.advance(by: before)
+                            let offset = t * batch * h
+                            dropoutForward(
+                                values: w.dropped[k - 1].pointer + offset, mask: w.masks[k - 1].pointer + offset,
+                                count: batch * h, probability: config.dropout, using: &rng)
+                            rng.advance(by: after)
+                        }
+                    } else {
+                        dropoutForward(
+                            values: w.dropped[k - 1].pointer, mask: w.masks[k - 1].pointer, count: n * h,
+                            probability: config.dropout, using: &rng)
+                    }
                     input = UnsafePointer(w.dropped[k - 1].pointer)
                 }
             }
@@ -286,5 +305,17 @@ public final class CharRNNModel<T: RNNScalar> {
         }
         embeddingBackward(
             dTable: p.gradient("embedding.weight"), dOutput: w.dEmbedded.pointer, ids: w.inputs, count: n, width: e)
+    }
+}
+
+/// Where a process's streams lie in a batch that several processes train together (data parallelism): streams
+/// `streams` of a batch of `batch`.
+public struct BatchPart: Sendable, Equatable {
+    public var streams: Range<Int>
+    public var batch: Int
+
+    public init(streams: Range<Int>, batch: Int) {
+        self.streams = streams
+        self.batch = batch
     }
 }

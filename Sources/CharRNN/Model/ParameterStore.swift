@@ -23,6 +23,11 @@ public final class ParameterStore<T: RNNScalar> {
     public let views: [ParameterView]
     let values: Buffer<T>
     let gradients: Buffer<T>
+    /// `gradients` followed by `exchangeExtras` more values, in one block: what data-parallel training sums over
+    /// all processes in one call (the gradients with the loss and counts after them).
+    let exchange: Buffer<T>
+    /// Values after the gradients in `exchange`.
+    static var exchangeExtras: Int { 4 }
     private let index: [String: Int]
 
     /// Lays out the parameters of `config`.
@@ -31,7 +36,8 @@ public final class ParameterStore<T: RNNScalar> {
         let count = views.last.map { $0.offset + $0.count } ?? 0
         self.views = views
         values = Buffer(count: count)
-        gradients = Buffer(count: count)
+        exchange = Buffer(count: count + Self.exchangeExtras)
+        gradients = Buffer(viewing: exchange, offset: 0, count: count)
         index = Dictionary(uniqueKeysWithValues: views.enumerated().map { ($1.name, $0) })
     }
 

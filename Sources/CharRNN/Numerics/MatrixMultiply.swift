@@ -98,6 +98,9 @@ func matrixMultiply<T: RNNScalar>(
     a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, beta: T = 0,
     c: UnsafeMutablePointer<T>, ldc: Int, threads: Int = 1
 ) {
+    // OpenBLAS's own threads would make the bits depend on timing (a call made while its threads are busy runs
+    // on one), so every product runs on one of them; charrnn splits large products itself.
+    _ = BLASThreads.singleThreaded
     checkShapes(transA, transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
     if m == 0 || n == 0 { return }
     if m == 1 && k > 0 {
@@ -170,8 +173,9 @@ func naiveMatrixMultiply<T: BinaryFloatingPoint>(
 }
 
 /// OpenBLAS's own threading, which charrnn keeps at one thread per call: it splits large products over its own
-/// worker threads (see `matrixMultiply`), and OpenBLAS's idle threads spin between calls and would take the cores
-/// those splits need.
+/// worker threads (see `matrixMultiply`), OpenBLAS's idle threads spin between calls and would take the cores those
+/// splits need, and a product whose split depends on whether OpenBLAS's threads are free would not give the same
+/// bits every time.
 enum BLASThreads {
     /// Sets OpenBLAS to one thread per call, once per process, before the first product.
     static let singleThreaded: Void = openblas_set_num_threads(1)

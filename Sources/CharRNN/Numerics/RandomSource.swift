@@ -20,6 +20,11 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable, Codable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// Skips `count` draws of `next()` at once: the state moves by a fixed step per draw.
+    public mutating func advance(by count: Int) {
+        state &+= 0x9E37_79B9_7F4A_7C15 &* UInt64(truncatingIfNeeded: count)
+    }
 }
 
 extension RandomNumberGenerator {

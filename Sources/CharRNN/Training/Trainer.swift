@@ -40,9 +40,16 @@ public final class Trainer {
     public let config: TrainingConfig
     public let model: CharRNNModel<Float>
     public let optimizer: Optimizer<Float>
-    public private(set) var state: TrainingState
+    public internal(set) var state: TrainingState
     /// Whether the last `run` ended because `shouldStop` asked it to.
-    public private(set) var interrupted = false
+    public internal(set) var interrupted = false
+    /// The processes training this model together (data parallelism), or one process alone.
+    public let group: ProcessGroup
+    /// With several processes: compare a hash of the parameters every this many updates (and at every checkpoint);
+    /// a difference stops the run. Default 100.
+    public var replicaCheckInterval = 100
+    /// This process's streams of the batch (all of them for one process).
+    let part: BatchPart
     public let runDirectory: String
     /// Threads for the model's passes, clipping and the update (the model's own count); results do not depend on
     /// it.
@@ -51,8 +58,9 @@ public final class Trainer {
     var gradientHook: ((_ step: Int, _ gradients: UnsafeMutableBufferPointer<Float>) -> Void)?
     let split: CorpusSplit
     let layout: BatchLayout
+    /// The carried state of this process's streams, (B / ranks, H) per layer.
     let hidden: RecurrentState<Float>
-    private var rng: SplitMix64
+    var rng: SplitMix64
 
     /// Sets up a new run (or continues `resume`), validating every size before allocating the model.
     ///
@@ -63,10 +71,18 @@ public final class Trainer {
     ///   - runDirectory: where checkpoints, metrics.jsonl and the loss plot go (created if missing).
     ///   - resume: a checkpoint to continue, or nil for a new run.
     ///   - threads: threads for the model's passes, clipping and the update (default 1; the same bits for any).
+    ///   - group: the processes training together (every one makes its Trainer with the same corpus, configs and
+    ///     checkpoint); each trains `training.batchSize / group.size` of the streams, and rank 0 alone writes to
+    ///     `runDirectory`. Default: this process alone.
     public init(
         corpus: Corpus, model modelConfig: ModelConfig, training: TrainingConfig, runDirectory: String,
-        resume: Checkpoint? = nil, threads: Int = 1
+        resume: Checkpoint? = nil, threads: Int = 1, group: ProcessGroup = .single
     ) throws {
+        guard training.batchSize % group.size == 0 else {
+            throw CorpusError.invalidSetting(
+                "--batch-size \(training.batchSize) does not divide evenly among \(group.size) ranks; give a multiple "
+                    + "of \(group.size)")
+        }
         if let problem = training.problem { throw CorpusError.invalidSetting(problem) }
         if let problem = modelConfig.problem { throw CorpusError.invalidSetting(problem) }
         let needed = Self.estimatedBytes(model: modelConfig, training: training)
@@ -82,20 +98,25 @@ public final class Trainer {
         split = try CorpusSplit(tokenCount: corpus.ids.count, validationFraction: training.validationFraction)
         layout = try BatchLayout(
             tokens: split.training, batchSize: training.batchSize, sequenceLength: training.sequenceLength)
-        do {
-            try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw FileWriteError(path: runDirectory, reason: "cannot create the run directory")
+        try group.onRoot {
+            do {
+                try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+            } catch {
+                throw FileWriteError(path: runDirectory, reason: "cannot create the run directory")
+            }
+            guard access(runDirectory, W_OK) == 0 else {
+                throw FileWriteError(path: runDirectory, reason: "the run directory is not writable")
+            }
         }
-        guard access(runDirectory, W_OK) == 0 else {
-            throw FileWriteError(path: runDirectory, reason: "the run directory is not writable")
-        }
+        self.group = group
+        let share = training.batchSize / group.size
+        part = BatchPart(streams: (group.rank * share)..<((group.rank + 1) * share), batch: training.batchSize)
         self.corpus = corpus
         self.config = training
         self.runDirectory = runDirectory
         model = CharRNNModel(config: modelConfig, threads: threads)
         optimizer = Optimizer(config: training.optimizer, parameterCount: model.parameters.count)
-        hidden = RecurrentState(config: modelConfig, batch: training.batchSize)
+        hidden = RecurrentState(config: modelConfig, batch: part.streams.count)
         state = TrainingState()
         rng = SplitMix64(seed: training.seed)
         if let resume {
@@ -141,7 +162,8 @@ public final class Trainer {
     ///   - shouldStop: polled before every update; when it returns true (an interrupt), training writes
     ///     `latest.safetensors` without validating, so it ends within seconds, and returns with `interrupted` set.
     public func run(report: (TrainingEvent) -> Void, shouldStop: () -> Bool = { false }) throws -> TrainingState {
-        AtomicFile.removeLeftovers(in: runDirectory)  // init created the directory
+        if group.isRoot { AtomicFile.removeLeftovers(in: runDirectory) }  // init created the directory
+        let distributed = group.size > 1
         var inputs: [Int32] = []
         var targets: [Int32] = []
         let (b, t) = (config.batchSize, config.sequenceLength)
@@ -160,19 +182,33 @@ public final class Trainer {
             return false
         }
         while !done() {
-            if shouldStop() {
+            // One process checks before the update; several decide together after it (`exchange`).
+            if !distributed && shouldStop() {
                 state.elapsedSeconds = elapsed()
                 try makeCheckpoint().write(to: runDirectory + "/latest.safetensors")
                 interrupted = true
                 return state
             }
-            layout.fill(batch: state.batchInEpoch, from: corpus.ids, inputs: &inputs, targets: &targets)
+            layout.fill(
+                batch: state.batchInEpoch, rows: part.streams, from: corpus.ids, inputs: &inputs, targets: &targets)
             model.parameters.zeroGradients(threads: threads)
-            let loss = model.run(
-                inputs: inputs, targets: targets, steps: t, batch: b, state: hidden, train: true, rng: &rng)
+            var loss = model.run(
+                inputs: inputs, targets: targets, steps: t, batch: part.streams.count, state: hidden, train: true,
+                rng: &rng, part: distributed ? part : nil)
             if let gradientHook {
                 let g = model.parameters.gradients
                 gradientHook(state.step, UnsafeMutableBufferPointer(start: g.pointer, count: g.count))
+            }
+            if distributed {
+                let (total, stop) = try exchange(loss: loss, stop: shouldStop())
+                if stop {
+                    // Every rank saw the request in the same update: the state is the one before it.
+                    state.elapsedSeconds = elapsed()
+                    try saveCollectively(interrupted: true)
+                    interrupted = true
+                    return state
+                }
+                loss = total
             }
             let norm = clipGradients(
                 model.parameters.gradients, threshold: config.gradientClip, mode: config.clipMode, threads: threads)
@@ -204,6 +240,10 @@ public final class Trainer {
                 hidden.reset()  // every stream starts over from its beginning
             }
             state.rngState = rng.state
+            if distributed {
+                perturbForTests()
+                if state.step % replicaCheckInterval == 0 { try checkReplicas() }
+            }
             sinceEval.loss += loss
             sinceEval.steps += 1
             sinceReport.loss += loss
@@ -252,7 +292,7 @@ public final class Trainer {
 
     private func evaluateAndSave(trainLoss: Double, rate: Double, norm: Double, report: (TrainingEvent) -> Void) throws
     {
-        let validation = validationLoss()
+        let validation = group.size > 1 ? try collectiveValidationLoss() : validationLoss()
         if let validation, !validation.isFinite {
             // Diverged weights: keep the last checkpoint on disk, which was written from finite ones.
             throw CorpusError.invalidSetting(
@@ -263,13 +303,18 @@ public final class Trainer {
         state.lastValidationLoss = validation
         let improved = validation.map { v in state.bestValidationLoss.map { v < $0 } ?? true } ?? false
         if improved { state.bestValidationLoss = validation }
-        let checkpoint = makeCheckpoint()
-        try checkpoint.write(to: runDirectory + "/latest.safetensors")
-        if improved || validation == nil { try checkpoint.write(to: runDirectory + "/best.safetensors") }
         let e = event(
             .evaluation, trainLoss: trainLoss, validation: validation, rate: rate, norm: norm,
             tokensPerSecond: Double(state.tokensSeen) / max(state.elapsedSeconds, 1e-9), elapsed: state.elapsedSeconds)
-        try appendMetrics(e)
+        if group.size > 1 {
+            try checkReplicas()
+            try saveCollectively(interrupted: false, best: improved || validation == nil, metrics: e)
+        } else {
+            let checkpoint = makeCheckpoint()
+            try checkpoint.write(to: runDirectory + "/latest.safetensors")
+            if improved || validation == nil { try checkpoint.write(to: runDirectory + "/best.safetensors") }
+            try appendMetrics(e)
+        }
         report(e)
     }
 
@@ -307,7 +352,7 @@ public final class Trainer {
     }
 
     /// One JSON line per evaluation in RUN_DIR/metrics.jsonl.
-    private func appendMetrics(_ e: TrainingEvent) throws {
+    func appendMetrics(_ e: TrainingEvent) throws {
         var fields: [String: Any] = [
             "step": e.step, "epoch": e.epoch, "tokens": state.tokensSeen, "train_loss": e.trainLoss,
             "learning_rate": e.learningRate,
@@ -337,8 +382,12 @@ public final class Trainer {
         }
     }
 
-    /// The complete state of this run as a checkpoint.
-    public func makeCheckpoint() -> Checkpoint {
+    /// The complete state of this run as a checkpoint (for one process; with several, rank 0's checkpoint holds
+    /// every rank's streams, see `saveCollectively`).
+    public func makeCheckpoint() -> Checkpoint { makeCheckpoint(state: hidden) }
+
+    /// The checkpoint with `carried` as the state of all B streams.
+    func makeCheckpoint(state carried: RecurrentState<Float>) -> Checkpoint {
         var c = Checkpoint(
             model: model.config, vocabulary: corpus.vocabulary, training: config, state: state,
             optimizerStep: optimizer.step)
@@ -357,9 +406,9 @@ public final class Trainer {
             }
         }
         for k in 0..<model.config.layers {
-            c.add("state.hidden_l\(k)", shape: [hidden.batch, hidden.hiddenSize], values: hidden.hidden[k].array)
+            c.add("state.hidden_l\(k)", shape: [carried.batch, carried.hiddenSize], values: carried.hidden[k].array)
             if model.config.cell.hasCellState {
-                c.add("state.cell_l\(k)", shape: [hidden.batch, hidden.hiddenSize], values: hidden.cell[k].array)
+                c.add("state.cell_l\(k)", shape: [carried.batch, carried.hiddenSize], values: carried.cell[k].array)
             }
         }
         return c
@@ -390,12 +439,15 @@ public final class Trainer {
                 (optimizer.second.pointer + view.offset).update(from: v, count: view.count)
             }
         }
+        // The checkpoint holds all B streams' state; this process takes its own (all of them when alone). A
+        // checkpoint written by any number of ranks resumes on any number.
+        let rows = part.streams.lowerBound * model.config.hiddenSize..<part.streams.upperBound * model.config.hiddenSize
         for k in 0..<model.config.layers {
-            if let h = c.tensors["state.hidden_l\(k)"], h.count == hidden.hidden[k].count {
-                hidden.hidden[k].pointer.update(from: h, count: h.count)
+            if let h = c.tensors["state.hidden_l\(k)"], h.count == part.batch * model.config.hiddenSize {
+                hidden.hidden[k].pointer.update(from: Array(h[rows]), count: rows.count)
             }
-            if let s = c.tensors["state.cell_l\(k)"], s.count == hidden.cell[k].count {
-                hidden.cell[k].pointer.update(from: s, count: s.count)
+            if let s = c.tensors["state.cell_l\(k)"], s.count == part.batch * model.config.hiddenSize {
+                hidden.cell[k].pointer.update(from: Array(s[rows]), count: rows.count)
             }
         }
         optimizer.step = c.optimizerStep
