@@ -57,7 +57,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CharRNNTests",
-            dependencies: ["CharRNN", "charrnn", "CKernels"]
+            dependencies: ["CharRNN", "charrnn", "CKernels", "CMPIShim"]
         ),
     ]
 )

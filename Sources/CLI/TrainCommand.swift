@@ -8,6 +8,7 @@ extension CellKind: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension ClipMode: ExpressibleByArgument {}
 extension TrainingOptions.ScheduleKind: ExpressibleByArgument {}
+extension GradientExchange: ExpressibleByArgument {}
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,8 +20,11 @@ struct TrainCommand: ParsableCommand {
 
             --resume continues a run with the checkpoint's model, data layout (--batch-size, --seq-length, \
             --val-frac), --optimizer and --seed: giving them other values is an error. The learning rate and its \
-            schedule, --weight-decay, --grad-clip, --clip-mode, --eval-every and --eval-tokens may change (each \
-            change is reported), and the limits are this command's own.
+            schedule, --weight-decay, --grad-clip, --clip-mode, --eval-every, --eval-tokens and \
+            --gradient-exchange may change (each change is reported), and the limits are this command's own.
+
+            Started by mpirun or srun, N processes train one model, each on B/N of the --batch-size B streams \
+            (README: Training on many machines).
 
             Examples:
               charrnn train corpora/tang-song.txt -o runs/poems --max-time 120
@@ -77,6 +81,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after n epochs.") var maxEpochs: Int?
     @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var maxTime: Double?
     @Option(help: "Random seed (initialization, dropout). (default: 1)") var seed: UInt64?
+    @Option(
+        help: ArgumentHelp(
+            "With several MPI ranks, how gradients cross the network: float32, or bfloat16 in half the bytes. "
+                + "(default: float32)", valueName: "float32|bfloat16"))
+    var gradientExchange: GradientExchange?
     @Option(help: "Threads for matrix products, gate math and the update (default: all cores).") var threads: Int?
     @Flag(help: "Print nothing while training.") var quiet = false
 
@@ -90,7 +99,7 @@ struct TrainCommand: ParsableCommand {
         (o.learningRate, o.weightDecay, o.gradientClip, o.clipMode) = (learningRate, weightDecay, gradClip, clipMode)
         (o.schedule, o.stepEvery, o.stepFactor) = (lrSchedule, lrStepEvery, lrDecay)
         (o.warmupSteps, o.minimumFactor, o.decaySteps) = (warmupSteps, minLrFactor, lrDecaySteps)
-        (o.evaluateEvery, o.evaluationTokens) = (evalEvery, evalTokens)
+        (o.evaluateEvery, o.evaluationTokens, o.gradientExchange) = (evalEvery, evalTokens, gradientExchange)
         (o.maxSteps, o.maxEpochs, o.maxSeconds) = (maxSteps, maxEpochs, maxTime)
         return o
     }
@@ -182,6 +191,13 @@ struct TrainCommand: ParsableCommand {
                 "charrnn: checkpoints \(runDirectory)/best.safetensors and latest.safetensors, metrics "
                     + "\(runDirectory)/metrics.jsonl\(plot.map { ", plot \($0)" } ?? "")\n"
             )
+            if let p = trainer.profile {
+                Terminal.note(
+                    String(
+                        format: "per update: compute %.1f ms, all-reduce %.1f ms, waiting for other ranks %.1f ms; "
+                            + "%.1f MB summed over %d ranks", p.compute * 1e3, p.allReduce * 1e3, p.waiting * 1e3,
+                        Double(p.bytes) / 1e6, p.ranks))
+            }
         }
     }
 

@@ -33,14 +33,17 @@ static int (*gather)(const void *, int, handle, void *, int, handle, int, handle
 static int (*barrier)(handle);
 static int (*error_string)(int, char *, int *);
 static int (*get_library_version)(char *, int *);
-static handle comm_world, type_byte, type_float, type_double, type_uint64, op_sum, op_min, op_max;
+static int (*op_create)(void (*)(void *, void *, int *, handle *), int, handle *);
+static handle comm_world, type_byte, type_float, type_double, type_uint64, type_uint16, op_sum, op_min, op_max;
+/// The bfloat16 sum (MPI_Op_create'd on first use).
+static handle op_sum_bfloat16;
 static char library_version[MAX_NAME + 1];
 
 /// dlsym of `name` into `slot`; 0 (with the reason in `error`) when it is missing.
-static int find(void *library, const char *name, void **slot, char *error, size_t capacity) {
+static int find(void *library, const char *path, const char *name, void **slot, char *error, size_t capacity) {
     *slot = dlsym(library, name);
     if (*slot) return 1;
-    snprintf(error, capacity, "the MPI library has no symbol %s (charrnn needs Open MPI 4 or 5)", name);
+    snprintf(error, capacity, "%s has no symbol %s; charrnn needs Open MPI 4 or 5 (Debian: openmpi-bin)", path, name);
     return 0;
 }
 
@@ -70,6 +73,8 @@ int crnn_mpi_load(char *error, size_t capacity) {
         {"MPI_Barrier", (void **)&barrier},
         {"MPI_Error_string", (void **)&error_string},
         {"MPI_Get_library_version", (void **)&get_library_version},
+        {"MPI_Op_create", (void **)&op_create},
+        {"ompi_mpi_uint16_t", &type_uint16},
         {"ompi_mpi_byte", &type_byte},
         {"ompi_mpi_float", &type_float},
         {"ompi_mpi_double", &type_double},
@@ -80,7 +85,7 @@ int crnn_mpi_load(char *error, size_t capacity) {
         {"ompi_mpi_comm_world", &comm_world},
     };
     for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++) {
-        if (!find(library, symbols[i].name, symbols[i].slot, error, capacity)) {
+        if (!find(library, path, symbols[i].name, symbols[i].slot, error, capacity)) {
             comm_world = NULL;
             return 0;
         }
@@ -138,6 +143,46 @@ int crnn_mpi_allreduce_sum_float(float *values, size_t count) {
 
 int crnn_mpi_allreduce_sum_double(double *values, size_t count) {
     return allreduce_chunks(values, count, sizeof(double), type_double, op_sum);
+}
+
+static inline float bfloat16_to_float(uint16_t h) {
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+static inline uint16_t float_to_bfloat16(float f) {
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40);  // NaN stays NaN
+    bits += 0x7fffu + ((bits >> 16) & 1);  // round to nearest, ties to even
+    return (uint16_t)(bits >> 16);
+}
+
+void crnn_float_to_bfloat16(const float *values, uint16_t *halves, size_t count) {
+    for (size_t i = 0; i < count; i++) halves[i] = float_to_bfloat16(values[i]);
+}
+
+void crnn_bfloat16_to_float(const uint16_t *halves, float *values, size_t count) {
+    for (size_t i = 0; i < count; i++) values[i] = bfloat16_to_float(halves[i]);
+}
+
+/// inout[i] ← bfloat16(float(in[i]) + float(inout[i])): MPI calls it on pieces of the vectors it reduces.
+static void sum_bfloat16(void *in, void *inout, int *length, handle *type) {
+    (void)type;
+    const uint16_t *a = in;
+    uint16_t *b = inout;
+    for (int i = 0; i < *length; i++) b[i] = float_to_bfloat16(bfloat16_to_float(a[i]) + bfloat16_to_float(b[i]));
+}
+
+int crnn_mpi_allreduce_sum_bfloat16(uint16_t *values, size_t count) {
+    if (!comm_world) return ERROR_OTHER;
+    if (!op_sum_bfloat16) {
+        int status = op_create(sum_bfloat16, 1, &op_sum_bfloat16);
+        if (status != SUCCESS) return status;
+    }
+    return allreduce_chunks(values, count, sizeof(uint16_t), type_uint16, op_sum_bfloat16);
 }
 
 int crnn_mpi_allreduce_extreme_u64(uint64_t *values, size_t count, int maximum) {

@@ -47,6 +47,14 @@ int crnn_mpi_allreduce_sum_float(float *values, size_t count);
 /// The same for doubles.
 int crnn_mpi_allreduce_sum_double(double *values, size_t count);
 
+/// In place over bfloat16 values (the top 16 bits of floats): the element-wise sum over all ranks, each addition
+/// done in single precision and rounded to bfloat16 once (a user-defined MPI operation on MPI_UINT16_T).
+int crnn_mpi_allreduce_sum_bfloat16(uint16_t *values, size_t count);
+
+/// float → bfloat16, rounding to nearest even (NaN stays NaN), and back (exact).
+void crnn_float_to_bfloat16(const float *values, uint16_t *halves, size_t count);
+void crnn_bfloat16_to_float(const uint16_t *halves, float *values, size_t count);
+
 /// In place over MPI_UINT64_T: the element-wise minimum (`maximum` 0) or maximum (1) over all ranks.
 int crnn_mpi_allreduce_extreme_u64(uint64_t *values, size_t count, int maximum);
 

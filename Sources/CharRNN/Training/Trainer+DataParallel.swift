@@ -26,8 +26,16 @@ extension Trainer {
         let extras: [Float] = [high, Float(sum - Double(high)), Float(positions), stop ? 1 : 0]
         let base = parameters.exchange.pointer + parameters.count
         for (i, value) in extras.enumerated() { base[i] = value }
-        try group.allreduceSum(
-            UnsafeMutableBufferPointer(start: parameters.exchange.pointer, count: parameters.exchange.count))
+        if config.gradientExchange == .bfloat16 {
+            // The gradients in bfloat16, the loss and counts apart in float32 (they must stay exact).
+            try group.allreduceSumBFloat16(
+                UnsafeMutableBufferPointer(start: parameters.gradients.pointer, count: parameters.count),
+                scratch: &halves)
+            try group.allreduceSum(UnsafeMutableBufferPointer(start: base, count: ParameterStore<Float>.exchangeExtras))
+        } else {
+            try group.allreduceSum(
+                UnsafeMutableBufferPointer(start: parameters.exchange.pointer, count: parameters.exchange.count))
+        }
         let total = (Double(base[0]) + Double(base[1])) / Double(base[2])
         return (total, base[3] > 0)
     }
@@ -133,5 +141,37 @@ extension Trainer {
             hash = (hash ^ UInt64(raw.load(fromByteOffset: bytes - 4, as: UInt32.self))) &* 0x0000_0100_0000_01B3
         }
         return hash
+    }
+}
+
+/// Where data-parallel training's time went, per update, averaged over a run's updates.
+public struct DataParallelProfile: Sendable, Equatable {
+    /// Ranks.
+    public var ranks: Int
+    /// Forward and backward on a rank's streams (the mean over ranks), seconds.
+    public var compute: Double
+    /// The all-reduce itself: the least any rank spent in it (the last rank to arrive waits for no one), seconds.
+    public var allReduce: Double
+    /// Waiting in the all-reduce for slower ranks (the mean over ranks of their time in it beyond `allReduce`).
+    public var waiting: Double
+    /// Bytes each update sums over the ranks (the gradients and four values after them).
+    public var bytes: Int
+}
+
+extension Trainer {
+    /// Every rank's timing sums, gathered on rank 0 and turned into per-update averages there (nil elsewhere).
+    func collectProfile() throws -> DataParallelProfile? {
+        let mine = [timing.compute, timing.reduce, Double(timing.updates)]
+        guard let pieces = try group.gather(mine.withUnsafeBytes { Array($0) }) else { return nil }
+        let rows = pieces.map { piece in piece.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) } }
+        let updates = max(1, rows[0][2])
+        let reduces = rows.map { $0[1] / updates }
+        let fastest = reduces.min() ?? 0
+        return DataParallelProfile(
+            ranks: group.size, compute: rows.map { $0[0] / updates }.reduce(0, +) / Double(rows.count),
+            allReduce: fastest, waiting: reduces.map { $0 - fastest }.reduce(0, +) / Double(rows.count),
+            bytes: config.gradientExchange == .bfloat16
+                ? model.parameters.count * 2 + ParameterStore<Float>.exchangeExtras * 4
+                : model.parameters.exchange.count * MemoryLayout<Float>.stride)
     }
 }

@@ -50,6 +50,12 @@ public final class Trainer {
     public var replicaCheckInterval = 100
     /// This process's streams of the batch (all of them for one process).
     let part: BatchPart
+    /// With several processes, where the time of the last `run` went, per update (on rank 0; nil before a run ends).
+    public internal(set) var profile: DataParallelProfile?
+    /// This rank's sums behind `profile`.
+    var timing = (compute: 0.0, reduce: 0.0, updates: 0)
+    /// The bfloat16 copy of the gradients (`TrainingConfig.gradientExchange`).
+    var halves: [UInt16] = []
     public let runDirectory: String
     /// Threads for the model's passes, clipping and the update (the model's own count); results do not depend on
     /// it.
@@ -175,6 +181,7 @@ public final class Trainer {
         var faults = 0
         firstStepOfProcess = state.step
         processStart = start
+        timing = (0, 0, 0)
         func elapsed() -> Double { elapsedBefore + Date().timeIntervalSince(start) }
         func done() -> Bool {
             if let n = totalSteps, state.step >= n { return true }
@@ -189,6 +196,7 @@ public final class Trainer {
                 interrupted = true
                 return state
             }
+            let computeStart = DispatchTime.now().uptimeNanoseconds
             layout.fill(
                 batch: state.batchInEpoch, rows: part.streams, from: corpus.ids, inputs: &inputs, targets: &targets)
             model.parameters.zeroGradients(threads: threads)
@@ -200,7 +208,12 @@ public final class Trainer {
                 gradientHook(state.step, UnsafeMutableBufferPointer(start: g.pointer, count: g.count))
             }
             if distributed {
+                let reduceStart = DispatchTime.now().uptimeNanoseconds
                 let (total, stop) = try exchange(loss: loss, stop: shouldStop())
+                let reduceEnd = DispatchTime.now().uptimeNanoseconds
+                timing.compute += Double(reduceStart - computeStart) * 1e-9
+                timing.reduce += Double(reduceEnd - reduceStart) * 1e-9
+                timing.updates += 1
                 if stop {
                     // Every rank saw the request in the same update: the state is the one before it.
                     state.elapsedSeconds = elapsed()
@@ -266,6 +279,7 @@ public final class Trainer {
                 sinceEval = (0, 0)
             }
         }
+        if distributed { profile = try collectProfile() }
         return state
     }
 

@@ -26,6 +26,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var maxSeconds: Double? = nil
     /// Seeds initialization and dropout. Default 1.
     public var seed: UInt64 = 1
+    /// With several processes (MPI), how the gradients cross the network: nil (the default) as float32;
+    /// `.bfloat16` in half the bytes, at about 3 significant digits per value (docs/performance-log.md measures
+    /// what that costs). Not written to checkpoints when nil, so their bytes are those of earlier versions.
+    public var gradientExchange: GradientExchange? = nil
 
     public init() {}
 
@@ -48,6 +52,14 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         if !(optimizer.weightDecay >= 0) { return "--weight-decay must be 0 or positive, got \(optimizer.weightDecay)" }
         return nil
     }
+}
+
+/// How data-parallel training sends its gradients.
+public enum GradientExchange: String, Codable, CaseIterable, Sendable {
+    /// Single precision, as computed.
+    case float32
+    /// bfloat16 (the top 16 bits of a float): half the bytes, float32's range, about 3 significant digits.
+    case bfloat16
 }
 
 /// Where a training run is: everything besides weights, moments and hidden state that resuming needs.

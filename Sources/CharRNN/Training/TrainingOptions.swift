@@ -49,6 +49,8 @@ public struct TrainingOptions: Sendable, Equatable {
     public var clipMode: ClipMode?
     public var evaluateEvery: Int?
     public var evaluationTokens: Int?
+    /// How gradients cross the network with several processes (nil: float32).
+    public var gradientExchange: GradientExchange?
 
     // When to stop: always this run's own (10 epochs when none is given).
     public var maxSteps: Int?
@@ -112,6 +114,7 @@ public struct TrainingOptions: Sendable, Equatable {
         note("--clip-mode", training.clipMode, t.clipMode, \.rawValue)
         note("--eval-every", training.evaluateEvery, t.evaluateEvery)
         note("--eval-tokens", training.evaluationTokens, t.evaluationTokens) { $0.map(String.init) ?? "all" }
+        note("--gradient-exchange", training.gradientExchange, t.gradientExchange) { ($0 ?? .float32).rawValue }
         return (m, training, changes)
     }
 
@@ -133,6 +136,7 @@ public struct TrainingOptions: Sendable, Equatable {
         c.clipMode = clipMode ?? c.clipMode
         c.evaluateEvery = evaluateEvery ?? c.evaluateEvery
         c.evaluationTokens = evaluationTokens ?? c.evaluationTokens
+        if let gradientExchange { c.gradientExchange = gradientExchange == .float32 ? nil : gradientExchange }
         c.maxSteps = maxSteps
         c.maxEpochs = maxEpochs ?? (maxSteps == nil && maxSeconds == nil ? 10 : nil)
         c.maxSeconds = maxSeconds
