@@ -31,6 +31,34 @@ struct EvalCommand: ParsableCommand {
                 + "run one token at a time).",
             valueName: "float32|float16"))
     var precision: WeightPrecision = .float32
+    @Flag(
+        help: ArgumentHelp(
+            "Also score with dynamic evaluation: after each segment, one SGD step on it, so the model adapts to the "
+                + "text (the checkpoint is not changed). Reported apart from the static figures."))
+    var dynamic = false
+    @Option(help: "Dynamic evaluation: tokens per segment. (default: 50)") var dynamicSegment: Int?
+    @Option(help: "Dynamic evaluation: SGD step size. (default: 0.5)") var dynamicLr: Double?
+    @Option(help: "Dynamic evaluation: pull back towards the checkpoint's weights per step. (default: 0.01)")
+    var dynamicDecay: Double?
+
+    /// The dynamic evaluation asked for, or nil.
+    var dynamicSettings: DynamicEvaluation? {
+        guard dynamic else { return nil }
+        let d = DynamicEvaluation()
+        return DynamicEvaluation(
+            segmentLength: dynamicSegment ?? d.segmentLength, learningRate: dynamicLr ?? d.learningRate,
+            decay: dynamicDecay ?? d.decay)
+    }
+
+    func validate() throws {
+        if !dynamic && (dynamicSegment != nil || dynamicLr != nil || dynamicDecay != nil) {
+            throw ValidationError("--dynamic-segment, --dynamic-lr and --dynamic-decay apply only with --dynamic")
+        }
+        if dynamic && (perToken || precision == .float16) {
+            throw ValidationError("--dynamic scores in float32 and as a summary only; drop --per-token and --precision")
+        }
+        if let problem = dynamicSettings?.problem { throw ValidationError(problem) }
+    }
 
     func run() throws {
         let checkpoint = try reportingFailures { try Checkpoint.read(from: self.checkpoint) }
@@ -50,13 +78,27 @@ struct EvalCommand: ParsableCommand {
                         print("\(position)\t\(vocabulary.displayName(of: corpus.ids[position]))\t\(bits)")
                     } : nil)
         }
+        var adapted: EvaluationResult?
+        if let settings = dynamicSettings {
+            var r = result
+            r.totalNats = model.evaluateDynamically(corpus.ids, settings: settings).totalNats
+            adapted = r
+        }
         if json {
-            let fields: [String: Any] = [
+            var fields: [String: Any] = [
                 "tokens": result.tokens, "predictions": result.predictions, "nats_per_token": result.natsPerToken,
                 "bits_per_token": result.bitsPerToken, "bits_per_byte": result.bitsPerByte,
                 "perplexity": result.perplexity,
                 "unknown_tokens": result.unknownTokens,
             ]
+            if let adapted, let settings = dynamicSettings {
+                fields["dynamic"] = [
+                    "nats_per_token": adapted.natsPerToken, "bits_per_token": adapted.bitsPerToken,
+                    "bits_per_byte": adapted.bitsPerByte, "perplexity": adapted.perplexity,
+                    "segment": settings.segmentLength, "learning_rate": settings.learningRate,
+                    "decay": settings.decay,
+                ]
+            }
             print(
                 String(
                     decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self)
@@ -67,6 +109,14 @@ struct EvalCommand: ParsableCommand {
                     format: "%@ tokens: %.4f nats/token, %.4f bits/token, %.4f bits/byte, perplexity %.3f",
                     result.tokens.grouped, result.natsPerToken, result.bitsPerToken, result.bitsPerByte,
                     result.perplexity))
+            if let adapted, let settings = dynamicSettings {
+                print(
+                    String(
+                        format: "dynamic (segments of %d, lr %g, decay %g): %.4f nats/token, %.4f bits/token, "
+                            + "%.4f bits/byte, perplexity %.3f",
+                        settings.segmentLength, settings.learningRate, settings.decay, adapted.natsPerToken,
+                        adapted.bitsPerToken, adapted.bitsPerByte, adapted.perplexity))
+            }
             if result.unknownTokens > 0 {
                 print("\(result.unknownTokens.grouped) tokens were outside the vocabulary (scored as <unk>)")
             }

@@ -20,8 +20,9 @@ struct TrainCommand: ParsableCommand {
 
             --resume continues a run with the checkpoint's model, data layout (--batch-size, --seq-length, \
             --val-frac), --optimizer and --seed: giving them other values is an error. The learning rate and its \
-            schedule, --weight-decay, --grad-clip, --clip-mode, --eval-every, --eval-tokens and \
-            --gradient-exchange may change (each change is reported), and the limits are this command's own.
+            schedule, --weight-decay, --grad-clip, --clip-mode, --eval-every, --eval-tokens, \
+            --gradient-exchange and the regularisation flags other than --dropout may change (each change is \
+            reported), and the limits are this command's own.
 
             Started by mpirun or srun, N processes train one model, each on B/N of the --batch-size B streams \
             (README: Training on many machines).
@@ -50,7 +51,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stacked recurrent layers. (default: 2)") var layers: Int?
     @Option(help: "Hidden units per layer. (default: 256)") var hidden: Int?
     @Option(help: "Embedding width. (default: 64)") var embedding: Int?
-    @Option(help: "Dropout between recurrent layers, in [0, 1). (default: 0)") var dropout: Double?
+    @OptionGroup(title: "Regularisation") var regularization: RegularizationOptions
     @Option(help: "Largest vocabulary, <unk> included (default: no limit).") var maxVocab: Int?
     @Option(help: "Map tokens seen fewer times to <unk>.") var minCount = 1
 
@@ -92,7 +93,8 @@ struct TrainCommand: ParsableCommand {
     /// The flags as the library's options: nil where not given.
     var options: TrainingOptions {
         var o = TrainingOptions()
-        (o.cell, o.layers, o.hiddenSize, o.embeddingSize, o.dropout) = (cell, layers, hidden, embedding, dropout)
+        (o.cell, o.layers, o.hiddenSize, o.embeddingSize) = (cell, layers, hidden, embedding)
+        regularization.apply(to: &o)
         (o.batchSize, o.sequenceLength, o.validationFraction, o.optimizer, o.seed) = (
             batchSize, seqLength, valFrac, optimizer, seed
         )

@@ -32,6 +32,11 @@ import Testing
         (["--learning-rate=-1"], "--learning-rate must be positive, got -1.0"),
         (["--grad-clip=-2"], "--grad-clip must be 0 (off) or positive, got -2.0"),
         (["--threads", "0"], "--threads must be at least 1, got 0"),
+        (["--weight-drop", "1"], "--weight-drop must be in [0, 1), got 1.0"),
+        (["--input-dropout=-0.2"], "--input-dropout must be in [0, 1), got -0.2"),
+        (["--output-dropout", "nan"], "--output-dropout must be in [0, 1), got nan"),
+        (["--embedding-dropout", "1.5"], "--embedding-dropout must be in [0, 1), got 1.5"),
+        (["--dropout-masks", "sometimes"], "The value 'sometimes' is invalid for '--dropout-masks"),
         (
             ["--warmup-steps", "5"],
             "--warmup-steps, --min-lr-factor and --lr-decay-steps apply only to --lr-schedule cosine"

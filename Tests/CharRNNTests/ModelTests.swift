@@ -20,14 +20,31 @@ import Testing
         checkModelGradient(cell: cell, dropout: 0.2, firstLayerInput: .embeddedRows, layers: 3)
     }
 
+    /// Every regularisation at once, with either kind of mask: DropConnect on W_hh, embedding rows, dropout on
+    /// the embedding's output, between the layers and on the decoder's input. Without input dropout the first layer
+    /// reads the vocabulary table, so embedding dropout is checked through the table too.
+    @Test(arguments: CellKind.allCases, DropoutMasks.allCases)
+    func regularisedLossMatchesFiniteDifferences(cell: CellKind, masks: DropoutMasks) {
+        let all = Regularization(
+            dropoutMasks: masks, inputDropout: 0.2, outputDropout: 0.3, weightDrop: 0.4, embeddingDropout: 0.3)
+        var noInput = all
+        noInput.inputDropout = 0
+        checkModelGradient(cell: cell, dropout: 0.3, firstLayerInput: .embeddedRows, regularization: all)
+        checkModelGradient(cell: cell, dropout: 0.3, firstLayerInput: .vocabularyTable, regularization: noInput)
+        checkModelGradient(cell: cell, dropout: 0, firstLayerInput: .embeddedRows, layers: 3, regularization: all)
+    }
+
     func checkModelGradient(
-        cell: CellKind, dropout: Double, firstLayerInput: CharRNNModel<Double>.FirstLayerInput, layers: Int = 2
+        cell: CellKind, dropout: Double, firstLayerInput: CharRNNModel<Double>.FirstLayerInput, layers: Int = 2,
+        regularization: Regularization = Regularization()
     ) {
         // V=7, E=4, H=5, T=3, B=2: all different, so a transposed shape cannot hide.
         let config = ModelConfig(
             vocabularySize: 7, cell: cell, layers: layers, hiddenSize: 5, embeddingSize: 4, dropout: dropout)
         let model = CharRNNModel<Double>(config: config)
         model.firstLayerInput = firstLayerInput
+        model.regularization = regularization
+        let regularized = dropout > 0 || regularization != Regularization()
         var rng = SplitMix64(seed: 21)
         model.initialize(using: &rng)
         let (steps, batch) = (3, 2)
@@ -48,10 +65,10 @@ import Testing
         model.parameters.zeroGradients()
         let reported = loss(train: true)
         let analytic = model.parameters.gradients.array
-        if dropout == 0 { #expect(abs(reported - loss(train: false)) < 1e-12) }  // evaluation reports the same loss
+        if !regularized { #expect(abs(reported - loss(train: false)) < 1e-12) }  // evaluation reports the same
         let numeric = numericalGradient(model.parameters.values) {
             model.parameters.zeroGradients()
-            return loss(train: dropout > 0)  // dropout is part of the training loss
+            return loss(train: regularized)  // the masks are part of the training loss
         }
         for view in model.parameters.views {
             let range = view.offset..<(view.offset + view.count)
@@ -60,12 +77,13 @@ import Testing
                 let used = Set(inputs.map(Int.init))
                 let rows = used.flatMap { ($0 * 4)..<($0 * 4 + 4) }.map { $0 + view.offset }
                 expectGradientsMatch(
-                    rows.map { analytic[$0] }, rows.map { numeric[$0] }, "\(cell) \(firstLayerInput) \(view.name)")
+                    rows.map { analytic[$0] }, rows.map { numeric[$0] },
+                    "\(cell) \(firstLayerInput) \(regularization.flags) \(view.name)")
                 continue
             }
             expectGradientsMatch(
                 Array(analytic[range]), Array(numeric[range]),
-                "\(cell) \(firstLayerInput) dropout \(dropout) \(view.name)")
+                "\(cell) \(firstLayerInput) dropout \(dropout) \(regularization.flags) \(view.name)")
         }
     }
 

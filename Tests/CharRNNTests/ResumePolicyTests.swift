@@ -40,6 +40,27 @@ import Testing
         }
     }
 
+    /// A new run gets `Regularization()` with the given settings; a checkpoint from before regularisation existed
+    /// (nil) resumes as it was trained, with per-position masks, unless a setting is given.
+    @Test func regularisationOfNewAndResumedRuns() throws {
+        var options = TrainingOptions()
+        options.weightDrop = 0.25
+        #expect(try options.newRun().regularization == Regularization(weightDrop: 0.25))
+        var old = try Self.checkpoint()
+        old.training.regularization = nil
+        options = TrainingOptions()
+        let kept = try options.resuming(old)
+        #expect(kept.training.regularization == nil && kept.changes.isEmpty)
+        #expect(kept.training.effectiveRegularization.dropoutMasks == .elementwise)
+        options.weightDrop = 0.25
+        let changed = try options.resuming(old)
+        #expect(changed.training.regularization == Regularization(dropoutMasks: .elementwise, weightDrop: 0.25))
+        let line = "--dropout-masks elementwise --weight-drop 0.25 (checkpoint: --dropout-masks elementwise)"
+        #expect(changed.changes == ["regularisation " + line])
+        options.dropoutMasks = .locked
+        #expect(try options.resuming(old).training.regularization == Regularization(weightDrop: 0.25))
+    }
+
     @Test func resumingKeepsTheCheckpointAndReportsWhatChanges() throws {
         let checkpoint = try Self.checkpoint()
         var options = TrainingOptions()
@@ -113,6 +134,7 @@ extension ResumeTests {
         let flags = [
             "--hidden", "128", "--embedding", "8", "--batch-size", "32", "--seq-length", "8", "--dropout", "0.1",
             "--layers", "2", "--eval-every", "4", "--eval-tokens", "200", "--seed", "3", "--quiet",
+            "--weight-drop", "0.3", "--input-dropout", "0.1", "--output-dropout", "0.2", "--embedding-dropout", "0.1",
         ]
         try train(whole, flags + ["--max-steps", "16", "--threads", "2"])
         try train(split, flags + ["--max-steps", "8", "--threads", "1"])

@@ -13,15 +13,22 @@ import Testing
         return Data(s.utf8)
     }()
 
-    /// Dropout, a cosine schedule with warm-up and several validations exercise every piece of resumable state.
-    func flags(_ cell: String) -> [String] {
-        [
-            "--cell", cell, "--hidden", "12", "--embedding", "6", "--layers", "2", "--dropout", "0.2", "--batch-size",
-            "3",
-            "--seq-length", "7", "--eval-every", "4", "--lr-schedule", "cosine", "--warmup-steps", "3",
-            "--lr-decay-steps", "16", "--seed", "11",
-            "--quiet",
-        ]
+    /// Dropout, a cosine schedule with warm-up and several validations exercise every piece of resumable state;
+    /// `regularised` adds every other regularisation (their masks come from the saved generator).
+    func flags(_ cell: String, regularised: Bool = false) -> [String] {
+        (regularised
+            ? [
+                "--weight-drop", "0.3", "--input-dropout", "0.1", "--output-dropout", "0.2", "--embedding-dropout",
+                "0.1",
+            ]
+            : []) + [
+                "--cell", cell, "--hidden", "12", "--embedding", "6", "--layers", "2", "--dropout", "0.2",
+                "--batch-size",
+                "3",
+                "--seq-length", "7", "--eval-every", "4", "--lr-schedule", "cosine", "--warmup-steps", "3",
+                "--lr-decay-steps", "16", "--seed", "11",
+                "--quiet",
+            ]
     }
 
     func train(_ run: String, _ arguments: [String]) throws {
@@ -42,13 +49,13 @@ import Testing
 
     func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 
-    @Test(arguments: ["lstm", "gru", "rnn"])
-    func stoppingAndResumingEqualsOneRun(cell: String) throws {
+    @Test(arguments: [("lstm", false), ("gru", false), ("rnn", false), ("lstm", true), ("gru", true)])
+    func stoppingAndResumingEqualsOneRun(cell: String, regularised: Bool) throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let (whole, split) = (dir.path + "/whole", dir.path + "/split")
-        try train(whole, flags(cell) + ["--max-steps", "16"])
-        try train(split, flags(cell) + ["--max-steps", "8"])
+        try train(whole, flags(cell, regularised: regularised) + ["--max-steps", "16"])
+        try train(split, flags(cell, regularised: regularised) + ["--max-steps", "8"])
         let halfBest = dir.path + "/half-best.safetensors"
         try FileManager.default.copyItem(atPath: split + "/best.safetensors", toPath: halfBest)
         try train(split, ["--resume", split + "/latest.safetensors", "--max-steps", "16", "--quiet"])

@@ -7,10 +7,15 @@ import Testing
 @Suite struct WorkerThreadsTests {
     /// Gradients after one forward/backward, and parameters after two Adam updates, with `threads` workers. The
     /// count is the model's own and is passed to every call, so parallel tests cannot change it.
-    func train(cell: CellKind, threads: Int) -> (gradients: [Float], parameters: [Float], loss: Double) {
+    func train(
+        cell: CellKind, threads: Int, regularization: Regularization? = nil
+    ) -> (gradients: [Float], parameters: [Float], loss: Double) {
         // B = 24 and H = 256: the batch splits into parts (at least 8 rows each), the update too.
-        let config = ModelConfig(vocabularySize: 13, cell: cell, layers: 2, hiddenSize: 256, embeddingSize: 9)
+        let config = ModelConfig(
+            vocabularySize: 13, cell: cell, layers: 2, hiddenSize: 256, embeddingSize: 9,
+            dropout: regularization == nil ? 0 : 0.2)
         let model = CharRNNModel<Float>(config: config, threads: threads)
+        if let regularization { model.regularization = regularization }
         var rng = SplitMix64(seed: 8)
         model.initialize(using: &rng)
         let (steps, batch) = (3, 24)
@@ -35,11 +40,18 @@ import Testing
         return (gradients, model.parameters.values.array, loss)
     }
 
-    @Test(arguments: CellKind.allCases)
-    func splittingOverThreadsGivesTheSameBits(cell: CellKind) {
-        let one = train(cell: cell, threads: 1)
+    /// Without regularisation; with every kind (the W_hh masks are drawn in parts on the threads); and with every
+    /// kind but input dropout, so the first layer reads the vocabulary table.
+    static let regularizations: [Regularization?] = [
+        nil, Regularization(inputDropout: 0.1, outputDropout: 0.2, weightDrop: 0.3, embeddingDropout: 0.1),
+        Regularization(dropoutMasks: .elementwise, outputDropout: 0.2, weightDrop: 0.3, embeddingDropout: 0.1),
+    ]
+
+    @Test(arguments: CellKind.allCases, regularizations)
+    func splittingOverThreadsGivesTheSameBits(cell: CellKind, regularization: Regularization?) {
+        let one = train(cell: cell, threads: 1, regularization: regularization)
         for threads in [2, 3] {
-            let many = train(cell: cell, threads: threads)
+            let many = train(cell: cell, threads: threads, regularization: regularization)
             #expect(many.loss == one.loss)
             // The index of the first difference (an expectation over two large arrays would diff them).
             #expect(

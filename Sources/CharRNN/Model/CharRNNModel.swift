@@ -17,6 +17,9 @@ public final class CharRNNModel<T: RNNScalar> {
     /// when the model is made; results are the same bits for any count. (charrnn splits products over its own
     /// threads, so making a model sets OpenBLAS to one thread per call.)
     public let threads: Int
+    /// Regularisation while training (dropout masks, DropConnect, embedding rows): the `Trainer` sets its run's.
+    /// Default `Regularization()`: locked masks for `config.dropout`, nothing else.
+    public var regularization = Regularization()
     let layers: [RecurrentLayer<T>]
     private var workspace: Workspace?
 
@@ -32,19 +35,23 @@ public final class CharRNNModel<T: RNNScalar> {
         let targets: UnsafeMutablePointer<Int32>
         let embedded: Buffer<T>  // (N, E)
         let caches: [RecurrentLayer<T>.Cache]
-        let masks: [Buffer<T>]  // dropout masks after layers 0 … L−2, (N, H)
-        let dropped: [Buffer<T>]  // the inputs of layers 1 … L−1 after dropout, (N, H)
+        /// Training-time regularisation (`CharRNNModel+Regularization.swift`): masks, masked copies and their
+        /// gradients, allocated for the settings the workspace was made with.
+        let dropouts: Dropouts
         let logits: Buffer<T>  // (N, V); after backward, ∂L/∂logits
         let dHidden: [Buffer<T>]  // two (N, H) buffers, used in turn going down the layers
         let dEmbedded: Buffer<T>  // (N, E)
-        /// The input each layer saw in the last forward (embedded, or the layer below after dropout).
+        /// The input each layer saw in the last forward (embedded, or the layer below, after any dropout).
         var layerInputs: [UnsafePointer<T>]
+        /// The decoder's input in the last forward (the last layer's output, after any dropout).
+        var decoderInput: UnsafePointer<T>
+        /// Whether the last forward fed the first layer through the vocabulary table (`usesVocabularyTable`).
+        var usedTable = false
 
         /// With `weightsFrozen`, for forward calls on weights that stay the same between them (see
         /// `frozenWorkspace`).
         init(model: CharRNNModel, steps: Int, batch: Int, weightsFrozen: Bool = false) {
             let (n, c) = (steps * batch, model.config)
-            let dropoutLayers = c.dropout > 0 ? c.layers - 1 : 0
             self.steps = steps
             self.batch = batch
             inputs = .allocate(capacity: n)
@@ -53,12 +60,12 @@ public final class CharRNNModel<T: RNNScalar> {
             caches = model.layers.map {
                 $0.makeCache(steps: steps, batch: batch, threads: model.threads, weightsFrozen: weightsFrozen)
             }
-            masks = (0..<dropoutLayers).map { _ in Buffer(count: n * c.hiddenSize) }
-            dropped = (0..<dropoutLayers).map { _ in Buffer(count: n * c.hiddenSize) }
+            dropouts = Dropouts(model: model, steps: steps, batch: batch, training: !weightsFrozen)
             logits = Buffer(count: n * c.vocabularySize)
             dHidden = [Buffer(count: n * c.hiddenSize), Buffer(count: n * c.hiddenSize)]
             dEmbedded = Buffer(count: n * c.embeddingSize)
             layerInputs = Array(repeating: UnsafePointer(embedded.pointer), count: c.layers)
+            decoderInput = UnsafePointer(embedded.pointer)
         }
 
         deinit {
@@ -108,8 +115,8 @@ public final class CharRNNModel<T: RNNScalar> {
         }
     }
 
-    private func workspace(steps: Int, batch: Int) -> Workspace {
-        if let w = workspace, w.steps == steps, w.batch == batch { return w }
+    func workspace(steps: Int, batch: Int) -> Workspace {
+        if let w = workspace, w.steps == steps, w.batch == batch, w.dropouts.settings == regularization { return w }
         let w = Workspace(model: self, steps: steps, batch: batch)
         workspace = w
         return w
@@ -130,8 +137,8 @@ public final class CharRNNModel<T: RNNScalar> {
     ///   - steps: T.
     ///   - batch: B.
     ///   - state: the carried hidden state, read as the initial state and replaced by the final one.
-    ///   - train: compute gradients (and apply dropout).
-    ///   - rng: draws the dropout masks (used only when training with dropout > 0).
+    ///   - train: compute gradients (and apply dropout and the rest of `regularization`).
+    ///   - rng: draws the masks (used only when training with some regularisation on).
     ///   - part: when these B streams are part of a larger batch trained by several processes (data parallelism):
     ///     where they lie in it. The gradient is then that of the loss summed here over the whole batch's positions,
     ///     so the processes' gradients add up to the whole batch's, and the dropout masks are this part's slice
@@ -200,55 +207,33 @@ public final class CharRNNModel<T: RNNScalar> {
             given.map { $0.steps == steps && $0.batch == batch } ?? true, "the workspace is for another (T, B)")
         let w = given ?? workspace(steps: steps, batch: batch)
         w.inputs.update(from: inputs.baseAddress!, count: n)
-        let p = parameters
-
-        let table = usesVocabularyTable(positions: n)
-        if !table {
-            embeddingForward(
-                output: w.embedded.pointer, ids: w.inputs, table: p.value("embedding.weight"), count: n, width: e)
+        let (p, d) = (parameters, w.dropouts)
+        if train { d.drawParameterMasks(p, using: &rng, threads: threads) }
+        let embedding = d.embeddingValues(p, training: train)
+        w.usedTable = usesVocabularyTable(positions: n) && !(train && d.dropsInput(0))
+        if !w.usedTable {
+            embeddingForward(output: w.embedded.pointer, ids: w.inputs, table: embedding, count: n, width: e)
         }
         for (k, layer) in layers.enumerated() {
             let (h0, c0) = (state.hidden[k].pointer, config.cell.hasCellState ? state.cell[k].pointer : nil)
-            if k == 0 && table {
+            let weights = d.recurrent(k, p, training: train)
+            if k == 0 && w.usedTable {
                 layer.forward(
-                    ids: w.inputs, embedding: p.value("embedding.weight"), vocabularySize: v, initialHidden: h0,
-                    initialCell: c0, parameters: p.recurrent(0), cache: w.caches[0])
+                    ids: w.inputs, embedding: embedding, vocabularySize: v, initialHidden: h0, initialCell: c0,
+                    parameters: weights, cache: w.caches[0])
                 continue
             }
-            var input = UnsafePointer(w.embedded.pointer)
-            if k > 0 {
-                input = UnsafePointer(w.caches[k - 1].outputs.pointer)
-                if config.dropout > 0 && train {
-                    w.dropped[k - 1].pointer.update(from: input, count: n * h)
-                    if let part {
-                        // The masks one process would draw for the whole batch, (T, B_all, H), this part's rows
-                        // of each step: skip the draws of the streams before and after it.
-                        let (before, after) = (part.streams.lowerBound * h, (part.batch - part.streams.upperBound) * h)
-                        for t in 0..<steps {
-                            rng.advance(by: before)
-                            let offset = t * batch * h
-                            dropoutForward(
-                                values: w.dropped[k - 1].pointer + offset, mask: w.masks[k - 1].pointer + offset,
-                                count: batch * h, probability: config.dropout, using: &rng)
-                            rng.advance(by: after)
-                        }
-                    } else {
-                        dropoutForward(
-                            values: w.dropped[k - 1].pointer, mask: w.masks[k - 1].pointer, count: n * h,
-                            probability: config.dropout, using: &rng)
-                    }
-                    input = UnsafePointer(w.dropped[k - 1].pointer)
-                }
-            }
+            var input = UnsafePointer(k == 0 ? w.embedded.pointer : w.caches[k - 1].outputs.pointer)
+            if train { input = d.dropInput(k, input, using: &rng, part: part) }
             w.layerInputs[k] = input
-            layer.forward(
-                input: input, initialHidden: h0, initialCell: c0, parameters: p.recurrent(k), cache: w.caches[k])
+            layer.forward(input: input, initialHidden: h0, initialCell: c0, parameters: weights, cache: w.caches[k])
         }
-        let top = w.caches[layers.count - 1].outputs.pointer
+        var top = UnsafePointer(w.caches[layers.count - 1].outputs.pointer)
+        if train { top = d.dropInput(layers.count, top, using: &rng, part: part) }
+        w.decoderInput = top
         linearForward(
             output: w.logits.pointer, input: top, weight: p.value("decoder.weight"), bias: p.value("decoder.bias"),
-            rows: n,
-            inputSize: h, outputSize: v, threads: threads)
+            rows: n, inputSize: h, outputSize: v, threads: threads)
 
         // Carry the final states (detached) to the next batch.
         for (k, layer) in layers.enumerated() {
@@ -271,40 +256,39 @@ public final class CharRNNModel<T: RNNScalar> {
         }
     }
 
-    /// Backward through the decoder, the layers and the embedding, from ∂L/∂logits left in `w.logits`.
+    /// Backward through the decoder, the layers and the embedding, from ∂L/∂logits left in `w.logits`, after a
+    /// training forward pass (whose masks it uses).
     private func backward(_ w: Workspace) {
         let (n, v, e, h) = (w.steps * w.batch, config.vocabularySize, config.embeddingSize, config.hiddenSize)
-        let p = parameters
-        let top = w.caches[layers.count - 1].outputs.pointer
-
+        let (p, d) = (parameters, w.dropouts)
         var dCurrent = w.dHidden[0].pointer
         linearBackward(
             dInput: dCurrent, dWeight: p.gradient("decoder.weight"), dBias: p.gradient("decoder.bias"),
-            dOutput: w.logits.pointer,
-            input: top, weight: p.value("decoder.weight"), rows: n, inputSize: h, outputSize: v, threads: threads)
-        let table = usesVocabularyTable(positions: n)
+            dOutput: w.logits.pointer, input: w.decoderInput, weight: p.value("decoder.weight"), rows: n,
+            inputSize: h, outputSize: v, threads: threads)
+        d.backwardInput(layers.count, dCurrent)
+        let dEmbedding = d.embeddingGradient(p)
         for k in stride(from: layers.count - 1, through: 0, by: -1) {
-            if k == 0 && table {
-                // ∂L/∂E accumulates straight into the embedding's gradient.
+            let (weights, gradients) = (d.recurrent(k, p, training: true), d.recurrentGradients(k, p))
+            if k == 0 && w.usedTable {
+                // ∂L/∂E accumulates straight into the embedding's gradient (or its masked copy's).
                 layers[0].backward(
                     dOutput: dCurrent, dFinalHidden: nil, dFinalCell: nil, ids: w.inputs,
-                    embedding: p.value("embedding.weight"), vocabularySize: v, parameters: p.recurrent(0),
-                    gradients: p.recurrent(0, gradient: true), dEmbedding: p.gradient("embedding.weight"),
-                    dInitialHidden: nil, dInitialCell: nil, cache: w.caches[0])
+                    embedding: d.embeddingValues(p, training: true), vocabularySize: v, parameters: weights,
+                    gradients: gradients, dEmbedding: dEmbedding, dInitialHidden: nil, dInitialCell: nil,
+                    cache: w.caches[0])
+                d.finishBackward(p)
                 return
             }
             let dInput = k > 0 ? w.dHidden[(layers.count - k) % 2].pointer : w.dEmbedded.pointer
             layers[k].backward(
-                dOutput: dCurrent, dFinalHidden: nil, dFinalCell: nil, input: w.layerInputs[k],
-                parameters: p.recurrent(k), gradients: p.recurrent(k, gradient: true), dInput: dInput,
-                dInitialHidden: nil, dInitialCell: nil, cache: w.caches[k])
-            if k > 0 && config.dropout > 0 {
-                dropoutBackward(dValues: dInput, mask: w.masks[k - 1].pointer, count: n * h)
-            }
+                dOutput: dCurrent, dFinalHidden: nil, dFinalCell: nil, input: w.layerInputs[k], parameters: weights,
+                gradients: gradients, dInput: dInput, dInitialHidden: nil, dInitialCell: nil, cache: w.caches[k])
+            d.backwardInput(k, dInput)
             dCurrent = dInput
         }
-        embeddingBackward(
-            dTable: p.gradient("embedding.weight"), dOutput: w.dEmbedded.pointer, ids: w.inputs, count: n, width: e)
+        embeddingBackward(dTable: dEmbedding, dOutput: w.dEmbedded.pointer, ids: w.inputs, count: n, width: e)
+        d.finishBackward(p)
     }
 }
 

@@ -121,6 +121,7 @@ public final class Trainer {
         self.config = training
         self.runDirectory = runDirectory
         model = CharRNNModel(config: modelConfig, threads: threads)
+        model.regularization = training.effectiveRegularization
         optimizer = Optimizer(config: training.optimizer, parameterCount: model.parameters.count)
         hidden = RecurrentState(config: modelConfig, batch: part.streams.count)
         state = TrainingState()

@@ -30,8 +30,15 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// `.bfloat16` in half the bytes, at about 3 significant digits per value (docs/performance-log.md measures
     /// what that costs). Not written to checkpoints when nil, so their bytes are those of earlier versions.
     public var gradientExchange: GradientExchange? = nil
+    /// Dropout masks, DropConnect and embedding dropout (`Regularization`). `charrnn train` always sets it for a
+    /// new run; nil, as in checkpoints written before 2026-12-02, means `Regularization.beforeRegularization`
+    /// (per-position masks for `--dropout`, nothing else), so those runs resume exactly.
+    public var regularization: Regularization? = nil
 
     public init() {}
+
+    /// The regularisation this run trains with.
+    public var effectiveRegularization: Regularization { regularization ?? .beforeRegularization }
 
     /// Why the settings cannot be used, or nil.
     public var problem: String? {
@@ -50,7 +57,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         if let n = maxEpochs, n < 1 { return "--max-epochs must be at least 1, got \(n)" }
         if let s = maxSeconds, !(s > 0) { return "--max-time must be positive, got \(s)" }
         if !(optimizer.weightDecay >= 0) { return "--weight-decay must be 0 or positive, got \(optimizer.weightDecay)" }
-        return nil
+        return regularization?.problem
     }
 }
 

@@ -51,6 +51,12 @@ public struct TrainingOptions: Sendable, Equatable {
     public var evaluationTokens: Int?
     /// How gradients cross the network with several processes (nil: float32).
     public var gradientExchange: GradientExchange?
+    // Regularisation (`Regularization`); may change when resuming, like the rest of how training goes on.
+    public var dropoutMasks: DropoutMasks?
+    public var inputDropout: Double?
+    public var outputDropout: Double?
+    public var weightDrop: Double?
+    public var embeddingDropout: Double?
 
     // When to stop: always this run's own (10 epochs when none is given).
     public var maxSteps: Int?
@@ -115,6 +121,7 @@ public struct TrainingOptions: Sendable, Equatable {
         note("--eval-every", training.evaluateEvery, t.evaluateEvery)
         note("--eval-tokens", training.evaluationTokens, t.evaluationTokens) { $0.map(String.init) ?? "all" }
         note("--gradient-exchange", training.gradientExchange, t.gradientExchange) { ($0 ?? .float32).rawValue }
+        note("regularisation", training.effectiveRegularization, t.effectiveRegularization, \.flags)
         return (m, training, changes)
     }
 
@@ -137,10 +144,25 @@ public struct TrainingOptions: Sendable, Equatable {
         c.evaluateEvery = evaluateEvery ?? c.evaluateEvery
         c.evaluationTokens = evaluationTokens ?? c.evaluationTokens
         if let gradientExchange { c.gradientExchange = gradientExchange == .float32 ? nil : gradientExchange }
+        c.regularization = regularization(base: c.regularization, resuming: resuming)
         c.maxSteps = maxSteps
         c.maxEpochs = maxEpochs ?? (maxSteps == nil && maxSeconds == nil ? 10 : nil)
         c.maxSeconds = maxSeconds
         return c
+    }
+
+    /// The regularisation: the given settings over `base`'s (a new run's defaults are `Regularization()`'s). A
+    /// resumed run that changes nothing keeps `base` as it is, nil included, so its checkpoints keep their bytes.
+    private func regularization(base: Regularization?, resuming: Bool) -> Regularization? {
+        let given = [inputDropout, outputDropout, weightDrop, embeddingDropout].contains { $0 != nil }
+        if resuming && !given && dropoutMasks == nil { return base }
+        var r = resuming ? base ?? .beforeRegularization : Regularization()
+        r.dropoutMasks = dropoutMasks ?? r.dropoutMasks
+        r.inputDropout = inputDropout ?? r.inputDropout
+        r.outputDropout = outputDropout ?? r.outputDropout
+        r.weightDrop = weightDrop ?? r.weightDrop
+        r.embeddingDropout = embeddingDropout ?? r.embeddingDropout
+        return r
     }
 
     /// The schedule: the given kind (else `base`'s), its parameters as given, else `base`'s when it is of that
