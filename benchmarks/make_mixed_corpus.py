@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a deterministic mixed Chinese/English/emoji corpus of a given size for the tokenizer benchmark.
 
-Lines are drawn (seeded) from corpora/tang-song.txt and corpora/fortunes.txt (run corpora/prepare.sh first),
+Lines are drawn (seeded) from corpora/classical-zh.txt and corpora/fortunes.txt (run corpora/prepare.sh first),
 and one line in eight gets emoji, including ZWJ sequences, flags, skin tones and keycaps, so the text exercises
 every path of the tokenizer: ASCII, CJK, multi-code-point grapheme clusters.
 
@@ -17,7 +17,7 @@ EMOJI = ["😀", "👨‍👩‍👧", "🇯🇵", "🇨🇳", "👍🏽", "1️
 def main() -> None:
     megabytes, output = float(sys.argv[1]), Path(sys.argv[2])
     root = Path(__file__).resolve().parent.parent / "corpora"
-    chinese = (root / "tang-song.txt").read_text(encoding="utf-8").splitlines()
+    chinese = (root / "classical-zh.txt").read_text(encoding="utf-8").splitlines()
     english = (root / "fortunes.txt").read_text(encoding="utf-8").splitlines()
     rng = random.Random(20261123)
     target = int(megabytes * 1_000_000)

@@ -28,7 +28,7 @@ struct TrainCommand: ParsableCommand {
             (README: Training on many machines).
 
             Examples:
-              charrnn train corpora/tang-song.txt -o runs/poems --max-time 120
+              charrnn train corpora/classical-zh.txt -o runs/poems --max-time 120
               cat corpus.txt | charrnn train -o runs/mine --hidden 512 --max-steps 2000
               charrnn train corpus.txt -o runs/mine --resume runs/mine/latest.safetensors --learning-rate 1e-3
             """)

@@ -117,15 +117,7 @@ struct MPIFaultTests {
         try withTemporaryDirectory { dir in
             let corpus = try mpiCorpus(in: dir)
             let run = dir.path + "/run"
-            let job = try startMPI(
-                ranks: 2,
-                [
-                    "train", corpus, "-o", run, "--hidden", "32",
-                    "--batch-size", "8", "--seq-length", "16", "--max-steps", "100000000", "--eval-every", "5",
-                    "--eval-tokens", "500",
-                ])
-            #expect(
-                waitUntil { FileManager.default.fileExists(atPath: run + "/metrics.jsonl") || !job.process.isRunning })
+            let job = try startEndlessRun(corpus: corpus, run: run)
             kill(job.process.processIdentifier, signal)
             let (ended, stderr) = job.finish(timeout: 60)
             // mpirun passes on the ranks' 130 after SIGUSR1; after SIGINT or SIGTERM it ends the job itself, with 1.
@@ -148,15 +140,7 @@ struct MPIFaultTests {
         try withTemporaryDirectory { dir in
             let corpus = try mpiCorpus(in: dir)
             let run = dir.path + "/run"
-            let job = try startMPI(
-                ranks: 2,
-                [
-                    "train", corpus, "-o", run, "--hidden", "32",
-                    "--batch-size", "8", "--seq-length", "16", "--max-steps", "100000000", "--eval-every", "5",
-                    "--eval-tokens", "500", "--quiet",
-                ])
-            #expect(
-                waitUntil { FileManager.default.fileExists(atPath: run + "/metrics.jsonl") || !job.process.isRunning })
+            let job = try startEndlessRun(corpus: corpus, run: run, ["--quiet"])
             let rank1 = try #require(processes(withEnvironment: "OMPI_COMM_WORLD_RANK=1", commandContaining: run).first)
             kill(rank1, SIGKILL)
             let killed = Date()
@@ -185,4 +169,16 @@ func processes(withEnvironment variable: String, commandContaining text: String)
         let variables = environment.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         return variables.contains(variable) && String(decoding: command, as: UTF8.self).contains(text)
     }
+}
+
+/// A 2-rank run with no step limit, once its first checkpoint is on disk (or it has ended).
+func startEndlessRun(corpus: String, run: String, _ extra: [String] = []) throws -> TrainingProcess {
+    let job = try startMPI(
+        ranks: 2,
+        [
+            "train", corpus, "-o", run, "--hidden", "32", "--batch-size", "8", "--seq-length", "16",
+            "--max-steps", "100000000", "--eval-every", "5", "--eval-tokens", "500",
+        ] + extra)
+    #expect(waitUntil { FileManager.default.fileExists(atPath: run + "/metrics.jsonl") || !job.process.isRunning })
+    return job
 }

@@ -17,7 +17,16 @@ Tokenization: only texts whose characters are each one grapheme (ASCII
 without "\\r\\n") are accepted, so that one code point is one token;
 characters outside the vocabulary map to id 0 (<unk>), as in charrnn.
 
+With --validation CORPUS it instead recomputes the validation loss that
+training recorded in the checkpoint (training_state.lastValidationLoss) from
+the weights alone: the corpus's last validationFraction of characters (the
+split rule of charrnn and nanoGPT), cut as charrnn's validation cuts it (up to
+batchSize streams of sequenceLength-step batches, each stream from a zero
+state, at most evaluationTokens tokens), the mean of the batch losses; it fails
+if the two differ by more than --tolerance.
+
 Usage: python3 check_checkpoint.py [--compare] [--charrnn PATH] [--tolerance T] CHECKPOINT TEXTFILE
+       python3 check_checkpoint.py --validation CORPUS [--tolerance T] CHECKPOINT
 """
 import argparse
 import json
@@ -110,6 +119,40 @@ def score(checkpoint, textfile):
     return {"cell": config["cell"], "nats_per_token": loss / n, "predictions": n, "unknown_tokens": unknown}
 
 
+def load(checkpoint):
+    """The model with the checkpoint's weights (strict), and its metadata."""
+    tensors, metadata = read_safetensors(checkpoint)
+    model = CharRNN(json.loads(metadata["model"]))
+    model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(("optimizer.", "state."))}, strict=True)
+    model.eval()
+    return model, metadata
+
+
+def validation(checkpoint, corpus):
+    """The validation loss training recorded, and the same recomputed here from the weights alone."""
+    model, metadata = load(checkpoint)
+    training = json.loads(metadata["training_config"])
+    recorded = json.loads(metadata["training_state"]).get("lastValidationLoss")
+    with open(corpus, encoding="utf-8") as f:
+        ids, _ = encode(f.read(), json.loads(metadata["vocabulary"]))
+    start = int(len(ids) * (1 - training["validationFraction"]))  # CorpusSplit: train = floor(n * (1 - f))
+    tokens = ids[start:]
+    if training.get("evaluationTokens"):
+        tokens = tokens[:training["evaluationTokens"]]
+    t = min(training["sequenceLength"], len(tokens) - 1)
+    b = max(1, min(training["batchSize"], (len(tokens) - 1) // t))
+    k = (len(tokens) - 1) // (b * t)  # BatchLayout: B streams of K*T consecutive tokens
+    x = torch.tensor(tokens[:b * k * t], dtype=torch.long).view(b, k * t)
+    y = torch.tensor(tokens[1:b * k * t + 1], dtype=torch.long).view(b, k * t)
+    total, state = 0.0, None
+    with torch.no_grad():
+        for j in range(k):
+            output, state = model.rnn(model.embedding(x[:, j * t:(j + 1) * t].t()), state)
+            logits = model.decoder(output).double()
+            total += F.cross_entropy(logits.reshape(-1, logits.size(-1)), y[:, j * t:(j + 1) * t].t().reshape(-1)).item()
+    return recorded, total / k
+
+
 def charrnn_eval(charrnn, checkpoint, textfile):
     output = subprocess.run([charrnn, "eval", "-m", checkpoint, textfile, "--json"],
                             check=True, capture_output=True, text=True).stdout
@@ -119,7 +162,8 @@ def charrnn_eval(charrnn, checkpoint, textfile):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("checkpoint")
-    parser.add_argument("textfile")
+    parser.add_argument("textfile", nargs="?")
+    parser.add_argument("--validation", metavar="CORPUS", help="recompute the recorded validation loss")
     parser.add_argument("--compare", action="store_true", help="also run `charrnn eval --json` and compare")
     parser.add_argument("--charrnn", default=DEFAULT_CHARRNN, help="charrnn executable (default: %(default)s)")
     parser.add_argument("--tolerance", type=float, default=TOLERANCE,
@@ -127,6 +171,14 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(1)
 
+    if args.validation:
+        recorded, recomputed = validation(args.checkpoint, args.validation)
+        ok = recorded is not None and abs(recorded - recomputed) <= args.tolerance
+        print(json.dumps({"checkpoint": args.checkpoint, "recorded_val_loss": recorded,
+                          "pytorch_val_loss": recomputed, "tolerance": args.tolerance, "match": ok}))
+        return 0 if ok else 1
+    if args.textfile is None:
+        parser.error("TEXTFILE is required without --validation")
     result = score(args.checkpoint, args.textfile)
     if not args.compare:
         print(json.dumps({"nats_per_token": result["nats_per_token"], "predictions": result["predictions"]}))

@@ -43,12 +43,8 @@ extension Trainer {
     /// Validation split over the ranks: each runs a contiguous block of the validation streams from a zero state,
     /// and the per-batch loss sums are reduced, giving what one process computes over all streams.
     func collectiveValidationLoss() throws -> Double? {
-        var range = split.validation
-        if let n = config.evaluationTokens { range = range.lowerBound..<min(range.upperBound, range.lowerBound + n) }
-        guard range.count >= 2 else { return nil }
-        let t = min(config.sequenceLength, range.count - 1)
-        let b = max(1, min(config.batchSize, (range.count - 1) / t))
-        guard let layout = try? BatchLayout(tokens: range, batchSize: b, sequenceLength: t) else { return nil }
+        guard let layout = validationLayout() else { return nil }
+        let (b, t) = (layout.batchSize, layout.sequenceLength)
         let streams = (b * group.rank / group.size)..<(b * (group.rank + 1) / group.size)
         var sums = [Double](repeating: 0, count: layout.batchesPerEpoch)
         if !streams.isEmpty {

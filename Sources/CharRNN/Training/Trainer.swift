@@ -286,12 +286,8 @@ public final class Trainer {
 
     /// Mean loss (nats per token) over the validation split (or its first `evaluationTokens`), from a zero state.
     public func validationLoss() -> Double? {
-        var range = split.validation
-        if let n = config.evaluationTokens { range = range.lowerBound..<min(range.upperBound, range.lowerBound + n) }
-        guard range.count >= 2 else { return nil }
-        let t = min(config.sequenceLength, range.count - 1)
-        let b = max(1, min(config.batchSize, (range.count - 1) / t))
-        guard let layout = try? BatchLayout(tokens: range, batchSize: b, sequenceLength: t) else { return nil }
+        guard let layout = validationLayout() else { return nil }
+        let (b, t) = (layout.batchSize, layout.sequenceLength)
         let fresh = RecurrentState<Float>(config: model.config, batch: b)
         var inputs: [Int32] = []
         var targets: [Int32] = []
@@ -303,6 +299,17 @@ public final class Trainer {
                 inputs: inputs, targets: targets, steps: t, batch: b, state: fresh, train: false, rng: &unused)
         }
         return total / Double(layout.batchesPerEpoch)
+    }
+
+    /// How validation cuts the validation split (or its first `evaluationTokens`): up to B streams of T-step
+    /// batches (fewer when the split is short), each stream from a zero state; nil when it is too short to score.
+    func validationLayout() -> BatchLayout? {
+        var range = split.validation
+        if let n = config.evaluationTokens { range = range.lowerBound..<min(range.upperBound, range.lowerBound + n) }
+        guard range.count >= 2 else { return nil }
+        let t = min(config.sequenceLength, range.count - 1)
+        let b = max(1, min(config.batchSize, (range.count - 1) / t))
+        return try? BatchLayout(tokens: range, batchSize: b, sequenceLength: t)
     }
 
     private func evaluateAndSave(trainLoss: Double, rate: Double, norm: Double, report: (TrainingEvent) -> Void) throws

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The quality bar: charrnn's recipe on tiny-shakespeare (nanoGPT's split: the last 10% is validation) for at most
+# 60 minutes of wall time on this machine, start to finish; the last line is `val_loss=X`, the best validation
+# loss in nats per character. With PEER=1 the same recipe then runs in PyTorch (benchmarks/pytorch_quality.py)
+# for the same training time, and the best checkpoint's validation loss is recomputed in PyTorch from its weights
+# alone (tools/pytorch/check_checkpoint.py --validation).
+#
+# usage: benchmarks/quality.sh [SEED (default 1)]
+# env:   CORPUS (../shared/corpora/tinyshakespeare.txt), SECONDS_LIMIT (training time, default 3300: with start-up,
+#        validations and the last checkpoint the run stays under 60 minutes), OUT (run directory, default a
+#        fresh one under /tmp), PEER=1 (also PyTorch; needs python3 with torch, or PYTHON=...)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seed=${1:-1}
+corpus=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
+limit=${SECONDS_LIMIT:-3300}
+[ -f "$corpus" ] || { echo "quality: $corpus not found (set CORPUS=...)" >&2; exit 1; }
+swift build -c release >/dev/null
+out=${OUT:-$(mktemp -d /tmp/charrnn-quality.XXXXXX)}
+python=${PYTHON:-python3}
+[ -x .build/pytorch-venv/bin/python ] && [ -z "${PYTHON:-}" ] && python=.build/pytorch-venv/bin/python
+
+# The recipe (README: Getting good results; BENCHMARKS.md: Quality has the settings tried).
+recipe=(--hidden 512 --layers 2 --embedding 64 --batch-size 50 --seq-length 100
+    --dropout 0.2 --input-dropout 0.1 --output-dropout 0.2 --weight-drop 0.3
+    --lr-schedule cosine --warmup-steps 200 --lr-decay-steps 4000 --learning-rate 0.002)
+
+start=$(date +%s)
+.build/release/charrnn train "$corpus" -o "$out/run" "${recipe[@]}" --seed "$seed" --max-time "$limit" \
+    --eval-every 250 --quiet
+wall=$(( $(date +%s) - start ))
+best=$(python3 -c 'import json,sys
+best = min(json.loads(l)["val_loss"] for l in open(sys.argv[1]) if "val_loss" in l)
+print(f"{best:.4f}")' "$out/run/metrics.jsonl")
+echo "quality: charrnn seed $seed, $wall s wall time, run in $out/run (metrics.jsonl, loss.svg)"
+if [ "${PEER:-0}" = 1 ]; then
+    "$python" tools/pytorch/check_checkpoint.py --validation "$corpus" "$out/run/best.safetensors"
+    "$python" benchmarks/pytorch_quality.py "$corpus" --seconds "$limit" --seed "$seed" --hidden 512 --layers 2 \
+        --embedding 64 --batch 50 --seq 100 --dropout 0.2 --input-dropout 0.1 --output-dropout 0.2 \
+        --weight-drop 0.3 --warmup 200 --decay-steps 4000 --lr 0.002 --eval-every 250 | tee "$out/pytorch.jsonl" \
+        | sed 's/^val_loss=/pytorch: best val_loss=/'
+fi
+echo "val_loss=$best"
