@@ -37,7 +37,7 @@ struct EvalCommand: ParsableCommand {
                 + "text (the checkpoint is not changed). Reported apart from the static figures."))
     var dynamic = false
     @Option(help: "Dynamic evaluation: tokens per segment. (default: 50)") var dynamicSegment: Int?
-    @Option(help: "Dynamic evaluation: SGD step size. (default: 0.5)") var dynamicLr: Double?
+    @Option(help: "Dynamic evaluation: SGD step size. (default: 0.25)") var dynamicLr: Double?
     @Option(help: "Dynamic evaluation: pull back towards the checkpoint's weights per step. (default: 0.01)")
     var dynamicDecay: Double?
 

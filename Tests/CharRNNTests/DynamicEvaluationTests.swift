@@ -84,7 +84,7 @@ import Testing
             )
             #expect(d < s, "adapting to a repeated line helps: \(d) against \(s)")
             let plain = try runCharRNN(["eval", "-m", model, "--dynamic", "--dynamic-segment", "25"], stdin: text)
-            #expect(plain.stdout.contains("dynamic (segments of 25, lr 0.5, decay 0.01): "), "\(plain.stdout)")
+            #expect(plain.stdout.contains("dynamic (segments of 25, lr 0.25, decay 0.01): "), "\(plain.stdout)")
             for (flags, message) in [
                 (["--dynamic-lr", "1"], "apply only with --dynamic"),
                 (["--dynamic", "--dynamic-segment", "0"], "--dynamic-segment must be at least 1, got 0"),

@@ -350,13 +350,13 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
         #expect(implicit.status == 0 && implicit.stderr.isEmpty, "\(implicit.stderr)")
         #expect(implicit.stdoutBytes == explicit.stdoutBytes && implicit.stdout.count > 40)
         let poem = try runCharRNN(
-            ["sample", "-m", models.path + "/tang-song-zh.safetensors", "--length", "40", "--seed", "1"],
+            ["sample", "-m", models.path + "/classical-zh.safetensors", "--length", "40", "--seed", "1"],
             stdin: Data("床前明月光".utf8))
         #expect(poem.status == 0 && poem.stderr.isEmpty, "\(poem.stderr)")
         #expect(poem.stdout.hasPrefix("床前明月光"))
         let han = poem.stdout.unicodeScalars.filter { (0x4E00...0x9FFF).contains($0.value) }.count
         #expect(han >= 20, "\(poem.stdout)")
-        for name in ["fortunes-en", "tang-song-zh"] {
+        for name in ["fortunes-en", "classical-zh"] {
             let size = try fileSize(models.path + "/\(name).safetensors")
             #expect(size <= 5_000_000, "\(name) is \(size) bytes")
         }
