@@ -20,10 +20,12 @@ out=${OUT:-$(mktemp -d /tmp/charrnn-quality.XXXXXX)}
 python=${PYTHON:-python3}
 [ -x .build/pytorch-venv/bin/python ] && [ -z "${PYTHON:-}" ] && python=.build/pytorch-venv/bin/python
 
-# The recipe (README: Getting good results; BENCHMARKS.md: Quality has the settings tried).
-recipe=(--hidden 512 --layers 2 --embedding 64 --batch-size 50 --seq-length 100
-    --dropout 0.2 --input-dropout 0.1 --output-dropout 0.2 --weight-drop 0.3
-    --lr-schedule cosine --warmup-steps 200 --lr-decay-steps 4000 --learning-rate 0.002)
+# The recipe (README: Getting good results; BENCHMARKS.md: Quality has the settings tried), as charrnn's flags;
+# pytorch_quality.py takes the same names but for --batch, --seq, --warmup, --decay-steps and --lr.
+hidden=512 layers=2 embedding=64 batch=50 seq=100 warmup=200 decay=4000 lr=0.002
+regularisation=(--dropout 0.2 --input-dropout 0.1 --output-dropout 0.2 --weight-drop 0.3)
+recipe=(--hidden $hidden --layers $layers --embedding $embedding --batch-size $batch --seq-length $seq
+    "${regularisation[@]}" --lr-schedule cosine --warmup-steps $warmup --lr-decay-steps $decay --learning-rate $lr)
 
 start=$(date +%s)
 .build/release/charrnn train "$corpus" -o "$out/run" "${recipe[@]}" --seed "$seed" --max-time "$limit" \
@@ -35,9 +37,9 @@ print(f"{best:.4f}")' "$out/run/metrics.jsonl")
 echo "quality: charrnn seed $seed, $wall s wall time, run in $out/run (metrics.jsonl, loss.svg)"
 if [ "${PEER:-0}" = 1 ]; then
     "$python" tools/pytorch/check_checkpoint.py --validation "$corpus" "$out/run/best.safetensors"
-    "$python" benchmarks/pytorch_quality.py "$corpus" --seconds "$limit" --seed "$seed" --hidden 512 --layers 2 \
-        --embedding 64 --batch 50 --seq 100 --dropout 0.2 --input-dropout 0.1 --output-dropout 0.2 \
-        --weight-drop 0.3 --warmup 200 --decay-steps 4000 --lr 0.002 --eval-every 250 | tee "$out/pytorch.jsonl" \
+    "$python" benchmarks/pytorch_quality.py "$corpus" --seconds "$limit" --seed "$seed" --hidden $hidden \
+        --layers $layers --embedding $embedding --batch $batch --seq $seq "${regularisation[@]}" \
+        --warmup $warmup --decay-steps $decay --lr $lr --eval-every 250 | tee "$out/pytorch.jsonl" \
         | sed 's/^val_loss=/pytorch: best val_loss=/'
 fi
 echo "val_loss=$best"

@@ -78,11 +78,11 @@ struct EvalCommand: ParsableCommand {
                         print("\(position)\t\(vocabulary.displayName(of: corpus.ids[position]))\t\(bits)")
                     } : nil)
         }
-        var adapted: EvaluationResult?
-        if let settings = dynamicSettings {
-            var r = result
-            r.totalNats = model.evaluateDynamically(corpus.ids, settings: settings).totalNats
-            adapted = r
+        // Dynamic evaluation's figures: the same text and counts, another loss.
+        let adaptive = dynamicSettings.map { settings in
+            var adapted = result
+            adapted.totalNats = model.evaluateDynamically(corpus.ids, settings: settings).totalNats
+            return (settings: settings, result: adapted)
         }
         if json {
             var fields: [String: Any] = [
@@ -91,7 +91,7 @@ struct EvalCommand: ParsableCommand {
                 "perplexity": result.perplexity,
                 "unknown_tokens": result.unknownTokens,
             ]
-            if let adapted, let settings = dynamicSettings {
+            if let (settings, adapted) = adaptive {
                 fields["dynamic"] = [
                     "nats_per_token": adapted.natsPerToken, "bits_per_token": adapted.bitsPerToken,
                     "bits_per_byte": adapted.bitsPerByte, "perplexity": adapted.perplexity,
@@ -109,7 +109,7 @@ struct EvalCommand: ParsableCommand {
                     format: "%@ tokens: %.4f nats/token, %.4f bits/token, %.4f bits/byte, perplexity %.3f",
                     result.tokens.grouped, result.natsPerToken, result.bitsPerToken, result.bitsPerByte,
                     result.perplexity))
-            if let adapted, let settings = dynamicSettings {
+            if let (settings, adapted) = adaptive {
                 print(
                     String(
                         format: "dynamic (segments of %d, lr %g, decay %g): %.4f nats/token, %.4f bits/token, "

@@ -124,14 +124,7 @@ struct MPIFaultTests {
             let expected: Int32 = signal == SIGUSR1 ? 130 : 1
             #expect(ended && job.process.terminationStatus == expected, "\(stderr)")
             #expect(stderr.contains("charrnn: interrupted at step"), "\(stderr)")
-            let step = try Checkpoint.read(from: run + "/latest.safetensors").state.step
-            let resumed = try runMPI(
-                ranks: 2,
-                [
-                    "train", corpus, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "\(step + 2)",
-                    "--quiet",
-                ])
-            #expect(resumed.status == 0, "\(resumed.stderr)")
+            try expectTheCheckpointResumes(corpus: corpus, run: run)
         }
     }
 
@@ -147,14 +140,7 @@ struct MPIFaultTests {
             let (ended, stderr) = job.finish(timeout: 60)
             #expect(ended && job.process.terminationStatus != 0, "\(stderr)")
             #expect(Date().timeIntervalSince(killed) < 10, "the job took \(Date().timeIntervalSince(killed)) s to end")
-            let step = try Checkpoint.read(from: run + "/latest.safetensors").state.step
-            let resumed = try runMPI(
-                ranks: 2,
-                [
-                    "train", corpus, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "\(step + 2)",
-                    "--quiet",
-                ])
-            #expect(resumed.status == 0, "\(resumed.stderr)")
+            try expectTheCheckpointResumes(corpus: corpus, run: run)
         }
     }
 }
@@ -181,4 +167,18 @@ func startEndlessRun(corpus: String, run: String, _ extra: [String] = []) throws
         ] + extra)
     #expect(waitUntil { FileManager.default.fileExists(atPath: run + "/metrics.jsonl") || !job.process.isRunning })
     return job
+}
+
+/// The run's latest checkpoint resumes with 2 ranks for 2 more updates.
+func expectTheCheckpointResumes(
+    corpus: String, run: String, sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    let step = try Checkpoint.read(from: run + "/latest.safetensors").state.step
+    let resumed = try runMPI(
+        ranks: 2,
+        [
+            "train", corpus, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "\(step + 2)",
+            "--quiet",
+        ])
+    #expect(resumed.status == 0, "\(resumed.stderr)", sourceLocation: sourceLocation)
 }

@@ -89,29 +89,42 @@ import Testing
         #expect(zeroRows > 70 && zeroRows < 130, "about a quarter of \(rows) rows dropped, got \(zeroRows)")
     }
 
+    /// The two model tests' batch: T = 4, B = 3 over a vocabulary of 9.
+    static let (steps, batch) = (4, 3)
+    static let inputs = (0..<(steps * batch)).map { Int32(($0 * 5 + 2) % 9) }
+    static let targets = (0..<(steps * batch)).map { Int32(($0 * 7 + 1) % 9) }
+
+    /// A model of `config` initialized from seed 3, with `regularization`.
+    func model(
+        _ config: ModelConfig, _ regularization: Regularization,
+        input: CharRNNModel<Float>.FirstLayerInput = .automatic
+    ) -> CharRNNModel<Float> {
+        let m = CharRNNModel<Float>(config: config)
+        var rng = SplitMix64(seed: 3)
+        m.initialize(using: &rng)
+        m.regularization = regularization
+        m.firstLayerInput = input
+        return m
+    }
+
+    /// `m`'s loss on the batch from a zero state.
+    func loss(_ m: CharRNNModel<Float>, train: Bool, rng: inout SplitMix64) -> Double {
+        m.run(
+            inputs: Self.inputs, targets: Self.targets, steps: Self.steps, batch: Self.batch,
+            state: RecurrentState(config: m.config, batch: Self.batch), train: train, rng: &rng)
+    }
+
     /// Training with DropConnect and embedding dropout gives exactly the loss of a model whose W_hh and embedding
     /// are the masked copies, run without them: the layers really read the masked weights.
     @Test(arguments: CellKind.allCases, [true, false])
     func theLayersRunOnTheMaskedWeights(cell: CellKind, table: Bool) {
         let config = ModelConfig(vocabularySize: 9, cell: cell, layers: 2, hiddenSize: 16, embeddingSize: 5)
-        let (steps, batch) = (4, 3)
-        let inputs = (0..<(steps * batch)).map { Int32(($0 * 5 + 2) % 9) }
-        let targets = (0..<(steps * batch)).map { Int32(($0 * 7 + 1) % 9) }
-        func model(_ regularization: Regularization) -> CharRNNModel<Float> {
-            let m = CharRNNModel<Float>(config: config)
-            var rng = SplitMix64(seed: 3)
-            m.initialize(using: &rng)
-            m.regularization = regularization
-            m.firstLayerInput = table ? .vocabularyTable : .embeddedRows
-            return m
-        }
-        let regularized = model(Regularization(weightDrop: 0.5, embeddingDropout: 0.3))
+        let input: CharRNNModel<Float>.FirstLayerInput = table ? .vocabularyTable : .embeddedRows
+        let regularized = model(config, Regularization(weightDrop: 0.5, embeddingDropout: 0.3), input: input)
         var rng = SplitMix64(seed: 17)
-        let trained = regularized.run(
-            inputs: inputs, targets: targets, steps: steps, batch: batch,
-            state: RecurrentState(config: config, batch: batch), train: true, rng: &rng)
-        let plain = model(Regularization())
-        let workspace = regularized.workspace(steps: steps, batch: batch)
+        let trained = loss(regularized, train: true, rng: &rng)
+        let plain = model(config, Regularization(), input: input)
+        let workspace = regularized.workspace(steps: Self.steps, batch: Self.batch)
         for k in 0..<config.layers {
             let masked = workspace.dropouts.recurrentWeights[k]!.values
             #expect(masked.array.contains(0) && masked.array != plain.parameters.recurrent(k).weightHHArray(config))
@@ -120,9 +133,7 @@ import Testing
         let embedding = workspace.dropouts.embedding!.values
         plain.parameters.value("embedding.weight").update(from: embedding.pointer, count: embedding.count)
         var unused = SplitMix64(seed: 0)
-        let evaluated = plain.run(
-            inputs: inputs, targets: targets, steps: steps, batch: batch,
-            state: RecurrentState(config: config, batch: batch), train: false, rng: &unused)
+        let evaluated = loss(plain, train: false, rng: &unused)
         #expect(trained == evaluated)
     }
 
@@ -130,9 +141,6 @@ import Testing
     /// loss.
     @Test func evaluationIsUnchangedAndTrainingIsNot() {
         let config = ModelConfig(vocabularySize: 9, layers: 2, hiddenSize: 16, embeddingSize: 5, dropout: 0.2)
-        let (steps, batch) = (4, 3)
-        let inputs = (0..<(steps * batch)).map { Int32(($0 * 5 + 2) % 9) }
-        let targets = (0..<(steps * batch)).map { Int32(($0 * 7 + 1) % 9) }
         let settings = [
             Regularization.beforeRegularization, Regularization(), Regularization(inputDropout: 0.3),
             Regularization(outputDropout: 0.3), Regularization(weightDrop: 0.3), Regularization(embeddingDropout: 0.3),
@@ -140,20 +148,11 @@ import Testing
         var evaluations: [Double] = []
         var trainings: [Double] = []
         for regularization in settings {
-            let m = CharRNNModel<Float>(config: config)
-            var rng = SplitMix64(seed: 3)
-            m.initialize(using: &rng)
-            m.regularization = regularization
+            let m = model(config, regularization)
             var masks = SplitMix64(seed: 8)
-            evaluations.append(
-                m.run(
-                    inputs: inputs, targets: targets, steps: steps, batch: batch,
-                    state: RecurrentState(config: config, batch: batch), train: false, rng: &masks))
+            evaluations.append(loss(m, train: false, rng: &masks))
             #expect(masks == SplitMix64(seed: 8))
-            trainings.append(
-                m.run(
-                    inputs: inputs, targets: targets, steps: steps, batch: batch,
-                    state: RecurrentState(config: config, batch: batch), train: true, rng: &masks))
+            trainings.append(loss(m, train: true, rng: &masks))
         }
         #expect(Set(evaluations).count == 1)
         #expect(Set(trainings).count == settings.count, "every setting changes the training loss: \(trainings)")

@@ -42,12 +42,9 @@ extension CharRNNModel where T == Float {
     /// - Parameters:
     ///   - ids: the tokens, in this model's vocabulary.
     ///   - settings: segment length, step size and decay.
-    ///   - each: when given, called after every segment with the tokens predicted so far and their summed nats
-    ///     (for progress).
     /// - Returns: the summed loss in nats and the number of predicted tokens.
     public func evaluateDynamically(
-        _ ids: TokenIDs, settings: DynamicEvaluation,
-        each: ((_ predicted: Int, _ totalNats: Double) -> Void)? = nil
+        _ ids: TokenIDs, settings: DynamicEvaluation
     ) -> (totalNats: Double, predictions: Int) {
         precondition(settings.problem == nil, settings.problem ?? "")
         guard ids.count >= 2 else { return (0, 0) }
@@ -64,21 +61,17 @@ extension CharRNNModel where T == Float {
         let state = RecurrentState<Float>(config: plain, batch: 1)
         var unused = SplitMix64(seed: 0)
         var total = 0.0
-        var start = ids.startIndex
-        while start < ids.endIndex - 1 {
-            let steps = min(settings.segmentLength, ids.endIndex - 1 - start)
-            let inputs = (0..<steps).map { Int32(ids[start + $0]) }
-            let targets = (0..<steps).map { Int32(ids[start + $0 + 1]) }
+        forEachSegment(of: ids, range: ids.startIndex..<ids.endIndex, length: settings.segmentLength) {
+            inputs, targets in
             learner.parameters.zeroGradients(threads: threads)
             // The loss is computed on the weights before this segment's step: it is the segment's score.
             let loss = learner.run(
-                inputs: inputs, targets: targets, steps: steps, batch: 1, state: state, train: true, rng: &unused)
-            total += loss * Double(steps)
+                inputs: inputs, targets: targets, steps: inputs.count, batch: 1, state: state, train: true,
+                rng: &unused)
+            total += loss * Double(inputs.count)
             for i in 0..<count {
                 values[i] += -rate * gradients[i] + decay * (original[i] - values[i])
             }
-            start += steps
-            each?(start - ids.startIndex, total)
         }
         return (total, ids.count - 1)
     }

@@ -16,17 +16,27 @@ extension CharRNNModel {
         let state = RecurrentState<T>(config: config, batch: 1)
         var unused = SplitMix64(seed: 0)
         var total = 0.0
-        var start = range.lowerBound
-        while start < range.upperBound - 1 {
-            let steps = min(chunk, range.upperBound - 1 - start)
-            let inputs = (0..<steps).map { Int32(ids[start + $0]) }
-            let targets = (0..<steps).map { Int32(ids[start + $0 + 1]) }
+        forEachSegment(of: ids, range: range, length: chunk) { inputs, targets in
             total +=
-                run(inputs: inputs, targets: targets, steps: steps, batch: 1, state: state, train: false, rng: &unused)
-                * Double(steps)
-            start += steps
+                run(
+                    inputs: inputs, targets: targets, steps: inputs.count, batch: 1, state: state, train: false,
+                    rng: &unused) * Double(inputs.count)
         }
         return (total, range.count - 1)
+    }
+}
+
+/// Calls `body` with the inputs and targets of each segment of `range` in `ids` read as one stream: segments of
+/// `length` tokens (the last may be shorter), each input followed by its target, so every token but the first is
+/// a target once.
+func forEachSegment(
+    of ids: TokenIDs, range: Range<Int>, length: Int, _ body: (_ inputs: [Int32], _ targets: [Int32]) -> Void
+) {
+    var start = range.lowerBound
+    while start < range.upperBound - 1 {
+        let steps = min(length, range.upperBound - 1 - start)
+        body((0..<steps).map { Int32(ids[start + $0]) }, (0..<steps).map { Int32(ids[start + $0 + 1]) })
+        start += steps
     }
 }
 

@@ -261,6 +261,7 @@ public final class CharRNNModel<T: RNNScalar> {
     private func backward(_ w: Workspace) {
         let (n, v, e, h) = (w.steps * w.batch, config.vocabularySize, config.embeddingSize, config.hiddenSize)
         let (p, d) = (parameters, w.dropouts)
+        defer { d.finishBackward(p) }  // the masked copies' gradients to the parameters, once all is done
         var dCurrent = w.dHidden[0].pointer
         linearBackward(
             dInput: dCurrent, dWeight: p.gradient("decoder.weight"), dBias: p.gradient("decoder.bias"),
@@ -277,7 +278,6 @@ public final class CharRNNModel<T: RNNScalar> {
                     embedding: d.embeddingValues(p, training: true), vocabularySize: v, parameters: weights,
                     gradients: gradients, dEmbedding: dEmbedding, dInitialHidden: nil, dInitialCell: nil,
                     cache: w.caches[0])
-                d.finishBackward(p)
                 return
             }
             let dInput = k > 0 ? w.dHidden[(layers.count - k) % 2].pointer : w.dEmbedded.pointer
@@ -288,7 +288,6 @@ public final class CharRNNModel<T: RNNScalar> {
             dCurrent = dInput
         }
         embeddingBackward(dTable: dEmbedding, dOutput: w.dEmbedded.pointer, ids: w.inputs, count: n, width: e)
-        d.finishBackward(p)
     }
 }
 
