@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // charrnn: a character-level RNN text-generation toolkit.
 //
 // Targets, from the bottom up:
@@ -12,6 +12,8 @@
 //              and the process group of data-parallel training.
 //   charrnn    the command-line front end (swift-argument-parser) in Sources/CLI: thin, calls CharRNN. (Its folder
 //              is not Sources/charrnn, which a case-insensitive disk would merge with Sources/CharRNN.)
+//   charrnn-serve  the HTTP server (`charrnn serve` runs it) in Sources/Serve, on Hummingbird: a program of its own,
+//              so that building `charrnn` alone (`swift build --product charrnn`) never builds SwiftNIO.
 //
 // docs/ARCHITECTURE.md describes how they fit together.
 import PackageDescription
@@ -24,9 +26,14 @@ let package = Package(
     products: [
         .library(name: "CharRNN", targets: ["CharRNN"]),
         .executable(name: "charrnn", targets: ["charrnn"]),
+        .executable(name: "charrnn-serve", targets: ["charrnn-serve"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The server only. No traits: swift-configuration support is not needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Documentation only: `swift package generate-documentation --target CharRNN`. No target depends on it.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -55,9 +62,26 @@ let package = Package(
             ],
             path: "Sources/CLI"
         ),
+        .executableTarget(
+            name: "charrnn-serve",
+            dependencies: [
+                "CharRNN",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Serve",
+            exclude: ["README.md"]
+        ),
         .testTarget(
             name: "CharRNNTests",
             dependencies: ["CharRNN", "charrnn", "CKernels", "CMPIShim"]
+        ),
+        // Through the built charrnn-serve binary on loopback.
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["CharRNN", "charrnn-serve"]
         ),
     ]
 )

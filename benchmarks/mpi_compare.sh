@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 runs=${1:-5}; cell=${2:-lstm}; hidden=${3:-512}; steps=${4:-30}
 corpus=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
 [ -f "$corpus" ] || { echo "mpi_compare: $corpus not found (set CORPUS=...)" >&2; exit 1; }
-swift build -c release >/dev/null
+swift build -c release --product charrnn >/dev/null
 bin=$PWD/.build/release/charrnn
 mpirun=(mpirun --allow-run-as-root --oversubscribe --bind-to none -np 2 --mca btl self,tcp --mca btl_tcp_if_include lo
     --mca oob_tcp_if_include lo -q)

@@ -8,22 +8,25 @@
 # usage: benchmarks/quality.sh [SEED (default 1)]
 # env:   CORPUS (../shared/corpora/tinyshakespeare.txt), SECONDS_LIMIT (training time, default 3300: with start-up,
 #        validations and the last checkpoint the run stays under 60 minutes), OUT (run directory, default a
-#        fresh one under /tmp), PEER=1 (also PyTorch; needs python3 with torch, or PYTHON=...)
+#        fresh one under /tmp), PEER=1 (also PyTorch; needs python3 with torch, or PYTHON=...).
+#        Settings other than the recipe's, for BENCHMARKS.md's table: HIDDEN, LAYERS, EMBEDDING, BATCH, SEQ,
+#        WARMUP, DECAY, LR, and REGULARISATION (charrnn's flags as one string).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-1}
 corpus=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
 limit=${SECONDS_LIMIT:-3300}
 [ -f "$corpus" ] || { echo "quality: $corpus not found (set CORPUS=...)" >&2; exit 1; }
-swift build -c release >/dev/null
+swift build -c release --product charrnn >/dev/null
 out=${OUT:-$(mktemp -d /tmp/charrnn-quality.XXXXXX)}
 python=${PYTHON:-python3}
 [ -x .build/pytorch-venv/bin/python ] && [ -z "${PYTHON:-}" ] && python=.build/pytorch-venv/bin/python
 
 # The recipe (README: Getting good results; BENCHMARKS.md: Quality has the settings tried), as charrnn's flags;
 # pytorch_quality.py takes the same names but for --batch, --seq, --warmup, --decay-steps and --lr.
-hidden=512 layers=2 embedding=64 batch=50 seq=100 warmup=200 decay=4000 lr=0.002
-regularisation=(--dropout 0.2 --input-dropout 0.1 --output-dropout 0.2 --weight-drop 0.3)
+hidden=${HIDDEN:-512} layers=${LAYERS:-2} embedding=${EMBEDDING:-64} batch=${BATCH:-50} seq=${SEQ:-100}
+warmup=${WARMUP:-200} decay=${DECAY:-4000} lr=${LR:-0.002}
+read -r -a regularisation <<< "${REGULARISATION:---dropout 0.2 --input-dropout 0.1 --output-dropout 0.2 --weight-drop 0.3}"
 recipe=(--hidden $hidden --layers $layers --embedding $embedding --batch-size $batch --seq-length $seq
     "${regularisation[@]}" --lr-schedule cosine --warmup-steps $warmup --lr-decay-steps $decay --learning-rate $lr)
 

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 corpus=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
-swift build -c release >/dev/null
+swift build -c release --product charrnn >/dev/null
 out=$(mktemp -d)
 # A 2×512 checkpoint (one update is enough: speed does not depend on the weights).
 .build/release/charrnn train "$corpus" -o "$out/model" --hidden 512 --max-steps 1 --eval-every 1 --eval-tokens 2 --quiet

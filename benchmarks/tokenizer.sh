@@ -10,7 +10,7 @@ mb=${1:-100}
 corpus=${TMPDIR:-/tmp}/charrnn-mixed-$mb.txt
 [ -f corpora/fortunes.txt ] || bash corpora/prepare.sh
 [ -f "$corpus" ] || python3 benchmarks/make_mixed_corpus.py "$mb" "$corpus"
-swift build -c release >/dev/null
+swift build -c release --product charrnn >/dev/null
 bin=.build/release/charrnn
 export OPENBLAS_NUM_THREADS=1
 hyperfine --warmup 1 --runs 7 --export-json "${TMPDIR:-/tmp}/charrnn-tokenizer.json" \

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 runs=${1:-5}; cell=${2:-lstm}; hidden=${3:-512}; steps=${4:-30}; threads=${5:-2}
 corpus=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
 [ -f "$corpus" ] || { echo "train_compare: $corpus not found (set CORPUS=...)" >&2; exit 1; }
-swift build -c release >/dev/null
+swift build -c release --product charrnn >/dev/null
 out=$(mktemp -d)
 warmup=3  # updates left out of the timing on both sides (pytorch_train.py's --warmup default)
 train() {  # train STEPS: a fresh run of STEPS updates; peak RSS to $out/rss

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-swift build -c release
+swift build -c release --product charrnn
 bash corpora/prepare.sh
 charrnn=.build/release/charrnn
 run=runs/demo

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 kills=${1:-25}
 RANDOM=${2:-1}
-swift build -c release >/dev/null
+swift build -c release --product charrnn >/dev/null
 bin=.build/release/charrnn
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -8,10 +8,10 @@ import Foundation
 struct CharRNNCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "charrnn",
-        abstract: "Character-level RNN language models: build vocabularies, train, sample, evaluate.",
+        abstract: "Character-level RNN language models: build vocabularies, train, sample, evaluate, serve.",
         subcommands: [
             VocabCommand.self, TrainCommand.self, SampleCommand.self, EvalCommand.self, InfoCommand.self,
-            PlotCommand.self, ExportCommand.self,
+            PlotCommand.self, ExportCommand.self, ServeCommand.self,
         ]
     )
 

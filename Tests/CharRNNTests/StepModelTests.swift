@@ -1,6 +1,6 @@
-// StepModel's float32 steps, which run the model's forward pass in a workspace of their own where the weights are
-// packed (and the vocabulary table projected) on the first step only, against the model's forward pass in its own
-// workspace, which makes them again on every call; and that the model's own workspace does see changed weights.
+// StepModel's float32 steps, on weights packed once, against the model's forward pass (the same model summed in
+// another order); the forward pass's splits of one step and of two; and that the model's own workspace does see
+// changed weights. (That a stream's logits do not depend on the batch: GenerationEngineTests.)
 import Testing
 
 @testable import CharRNN
@@ -18,8 +18,8 @@ import Testing
 
     static func tokens(_ t: Int, streams: Int) -> [Int32] { (0..<streams).map { Int32(($0 * 7 + t * 3) % 11) } }
 
-    @Test(arguments: CellKind.allCases, [4, 16])
-    func float32StepsOnWeightsPackedOnceEqualTheForwardPass(cell: CellKind, streams: Int) throws {
+    @Test(arguments: CellKind.allCases, [1, 4, 16])
+    func float32StepsAgreeWithTheForwardPass(cell: CellKind, streams: Int) throws {
         let model = Self.model(cell)
         let stepper = try StepModel(model: model, streams: streams, precision: .float32)
         let state = RecurrentState<Float>(config: model.config, batch: streams)
@@ -28,7 +28,8 @@ import Testing
             let stepped = Array(tokens.withUnsafeBufferPointer { stepper.step($0) })
             let direct = Array(
                 tokens.withUnsafeBufferPointer { model.logits(inputs: $0, steps: 1, batch: streams, state: state) })
-            #expect(firstDifference(stepped, direct) == nil, "\(cell), \(streams) streams, step \(t)")
+            let worst = zip(stepped, direct).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+            #expect(worst < 1e-5, "\(cell), \(streams) streams, step \(t): \(worst)")
         }
     }
 

@@ -52,3 +52,21 @@ extension CharRNNModel where T == Float {
         return total
     }
 }
+
+extension CharRNNModel where T == Float {
+    /// The state of one stream after `ids`, run from a zero state in chunks of `chunk` steps (the priming of
+    /// generation: `TextGenerator.prime`, `GenerationEngine`).
+    public func stateAfter<C: Collection<Int>>(_ ids: C, chunk: Int = 256) -> RecurrentState<Float> {
+        let state = RecurrentState<Float>(config: config, batch: 1)
+        let ids = ids.map { Int32($0) }
+        var start = 0
+        while start < ids.count {
+            let steps = min(chunk, ids.count - start)
+            _ = ids[start..<(start + steps)].withUnsafeBufferPointer {
+                logits(inputs: $0, steps: steps, batch: 1, state: state)
+            }
+            start += steps
+        }
+        return state
+    }
+}

@@ -31,7 +31,7 @@ extension RecurrentLayer {
         if let packed = cache.packedForward {
             // Rows of the batch are independent through time: each worker runs every step for its rows, product
             // and gate math, with no hand-off between steps.
-            if cache.needsMaking(.hiddenForward) { pack(packed, p.weightHH, .transposed, threads: threads) }
+            pack(packed, p.weightHH, .transposed, threads: threads)
             if steps == 1 {
                 // One step (generation): the product split by output columns, so each worker reads its part of
                 // W_hh instead of all of it (the step is bound by reading the weights), then the gate math by rows.
@@ -84,7 +84,7 @@ extension RecurrentLayer {
         // Workers write disjoint rows of the cache.
         nonisolated(unsafe) let (p, cache, dOutput) = (p, cache, dOutput)
         if let packed = cache.packedBackward {
-            if cache.needsMaking(.hiddenBackward) { pack(packed, p.weightHH, .none, threads: threads) }
+            pack(packed, p.weightHH, .none, threads: threads)
             splitOverWorkers(batch, threads: threads, minimumPerPart: 4) { rows in
                 for t in stride(from: steps - 1, through: 0, by: -1) {
                     backwardGates(t, rows, dOutput, cache)

@@ -85,52 +85,27 @@ struct RecurrentLayer<T: RNNScalar>: Sendable {
         /// Token input only (`forward(ids:…)`): Q = E · W_ihᵀ and ∂L/∂Q, (V, G·H); made on first use.
         var table: Buffer<T>?
         var dTable: Buffer<T>?
-        /// True when the weights are the same on every call (the workspace a `StepModel` runs the model in): the
-        /// packed copies and the vocabulary table are then made once, on first use, instead of on every forward
-        /// and backward pass (packing was 43% of the time of a T = 1 step for 32 streams).
-        let weightsFrozen: Bool
-        /// With `weightsFrozen`, what has been made from the weights already.
-        private var made: Set<Derived> = []
-
-        /// What a cache derives from the weights: packed copies and the projected vocabulary table.
-        enum Derived { case hiddenForward, hiddenBackward, inputForward, inputBackward, table }
-
-        /// Whether `what` must be (re)made from the weights now: always, unless the weights are frozen and it has
-        /// been made before. Call it only when about to make it.
-        func needsMaking(_ what: Derived) -> Bool {
-            weightsFrozen ? made.insert(what).inserted : true
-        }
-
         /// op(W_ih) packed into `slot` (made on first use): W_ih stored (G·H, D).
         func packedInputWeights(
             _ slot: inout PackedMatrix?, _ w: UnsafePointer<T>, rows g: Int, cols d: Int, _ trans: Transpose
         ) -> PackedMatrix {
             if slot == nil { slot = trans == .transposed ? PackedMatrix(k: d, n: g) : PackedMatrix(k: g, n: d) }
-            if needsMaking(trans == .transposed ? .inputForward : .inputBackward) {
-                slot!.pack(float(w), ldb: d, trans, threads: threads)
-            }
+            slot!.pack(float(w), ldb: d, trans, threads: threads)
             return slot!
         }
 
         /// The (V, G·H) table buffer, made or remade for `rows` = V.
-        /// A new buffer holds nothing made yet: `derived`, when given, is made again.
-        func tableBuffer(
-            _ buffer: inout Buffer<T>?, rows: Int, width: Int, holding derived: Derived? = nil
-        ) -> UnsafeMutablePointer<T> {
-            if buffer?.count != rows * width {
-                buffer = Buffer(count: rows * width)
-                if let derived { made.remove(derived) }
-            }
+        func tableBuffer(_ buffer: inout Buffer<T>?, rows: Int, width: Int) -> UnsafeMutablePointer<T> {
+            if buffer?.count != rows * width { buffer = Buffer(count: rows * width) }
             return buffer!.pointer
         }
 
-        init(layer: RecurrentLayer, steps: Int, batch: Int, threads: Int, packedProducts: Bool, weightsFrozen: Bool) {
+        init(layer: RecurrentLayer, steps: Int, batch: Int, threads: Int, packedProducts: Bool) {
             let (h, g) = (layer.hiddenSize, layer.gateRows)
             let isGRU = layer.cell == .gru
             self.steps = steps
             self.batch = batch
             self.threads = workerCount(threads)
-            self.weightsFrozen = weightsFrozen
             gates = Buffer(count: steps * batch * g)
             states = Buffer(count: layer.cell == .rnn ? 0 : steps * batch * h)
             hiddenHistory = Buffer(count: (steps + 1) * batch * h)
@@ -161,15 +136,10 @@ struct RecurrentLayer<T: RNNScalar>: Sendable {
     ///   - batch: B.
     ///   - threads: threads for the cache's products, gate math and sums (the same bits for any count).
     ///   - packedProducts: run Float products on packed weights when the CPU has the vectorized kernel.
-    ///   - weightsFrozen: the caller promises that every forward and backward through this cache gets the same
-    ///     weights, embedding and vocabulary size: the packed copies and the vocabulary table are made once.
-    func makeCache(
-        steps: Int, batch: Int, threads: Int = 1, packedProducts: Bool = true, weightsFrozen: Bool = false
-    ) -> Cache {
+    func makeCache(steps: Int, batch: Int, threads: Int = 1, packedProducts: Bool = true) -> Cache {
         precondition(steps > 0 && batch > 0, "need at least one step and one row: T=\(steps) B=\(batch)")
         return Cache(
-            layer: self, steps: steps, batch: batch, threads: threads, packedProducts: packedProducts,
-            weightsFrozen: weightsFrozen)
+            layer: self, steps: steps, batch: batch, threads: threads, packedProducts: packedProducts)
     }
 
     /// Runs the layer over `cache.steps` steps.
@@ -217,12 +187,10 @@ struct RecurrentLayer<T: RNNScalar>: Sendable {
         cache: Cache
     ) {
         let (d, g, v) = (inputSize, gateRows, vocabularySize)
-        let q = cache.tableBuffer(&cache.table, rows: v, width: g, holding: .table)
-        if cache.needsMaking(.table) {
-            matrixMultiply(
-                .none, .transposed, m: v, n: g, k: d, a: embedding, lda: d, b: p.weightIH, ldb: d, beta: 0, c: q,
-                ldc: g, threads: cache.threads)
-        }
+        let q = cache.tableBuffer(&cache.table, rows: v, width: g)
+        matrixMultiply(
+            .none, .transposed, m: v, n: g, k: d, a: embedding, lda: d, b: p.weightIH, ldb: d, beta: 0, c: q, ldc: g,
+            threads: cache.threads)
         // Each step copies its rows of P from Q itself, while they are in cache (not a pass over all of P first).
         recur(
             initialHidden: initialHidden, initialCell: initialCell, parameters: p, cache: cache,

@@ -48,9 +48,7 @@ public final class CharRNNModel<T: RNNScalar> {
         /// Whether the last forward fed the first layer through the vocabulary table (`usesVocabularyTable`).
         var usedTable = false
 
-        /// With `weightsFrozen`, for forward calls on weights that stay the same between them (see
-        /// `frozenWorkspace`).
-        init(model: CharRNNModel, steps: Int, batch: Int, weightsFrozen: Bool = false) {
+        init(model: CharRNNModel, steps: Int, batch: Int) {
             let (n, c) = (steps * batch, model.config)
             self.steps = steps
             self.batch = batch
@@ -58,9 +56,9 @@ public final class CharRNNModel<T: RNNScalar> {
             targets = .allocate(capacity: n)
             embedded = Buffer(count: n * c.embeddingSize)
             caches = model.layers.map {
-                $0.makeCache(steps: steps, batch: batch, threads: model.threads, weightsFrozen: weightsFrozen)
+                $0.makeCache(steps: steps, batch: batch, threads: model.threads)
             }
-            dropouts = Dropouts(model: model, steps: steps, batch: batch, training: !weightsFrozen)
+            dropouts = Dropouts(model: model, steps: steps, batch: batch, training: true)
             logits = Buffer(count: n * c.vocabularySize)
             dHidden = [Buffer(count: n * c.hiddenSize), Buffer(count: n * c.hiddenSize)]
             dEmbedded = Buffer(count: n * c.embeddingSize)
@@ -122,13 +120,6 @@ public final class CharRNNModel<T: RNNScalar> {
         return w
     }
 
-    /// A workspace of the caller's own for many forward-only calls of one (T, B) while the weights do not change
-    /// (`StepModel`): its layers pack their weights and project the vocabulary table on the first call only,
-    /// instead of on every call. Pass it to `logits(…, workspace:)`.
-    func frozenWorkspace(steps: Int, batch: Int) -> Workspace {
-        Workspace(model: self, steps: steps, batch: batch, weightsFrozen: true)
-    }
-
     /// Runs one batch forward and, when `train` is true, backward, accumulating into `parameters.gradients`.
     ///
     /// - Parameters:
@@ -180,32 +171,22 @@ public final class CharRNNModel<T: RNNScalar> {
     func logits(
         inputs: UnsafeBufferPointer<Int32>, steps: Int, batch: Int, state: RecurrentState<T>
     ) -> UnsafeBufferPointer<T> {
-        logits(inputs: inputs, steps: steps, batch: batch, state: state, workspace: nil)
-    }
-
-    /// `logits` in `workspace` (from `frozenWorkspace`) instead of the model's own.
-    func logits(
-        inputs: UnsafeBufferPointer<Int32>, steps: Int, batch: Int, state: RecurrentState<T>, workspace: Workspace?
-    ) -> UnsafeBufferPointer<T> {
         var unused = SplitMix64(seed: 0)
-        let w = forward(
-            inputs, steps: steps, batch: batch, state: state, train: false, rng: &unused, workspace: workspace)
+        let w = forward(inputs, steps: steps, batch: batch, state: state, train: false, rng: &unused)
         return UnsafeBufferPointer(start: w.logits.pointer, count: steps * batch * config.vocabularySize)
     }
 
     /// Embedding, the recurrent layers (with dropout when training) and the decoder; carries the state.
     private func forward(
         _ inputs: UnsafeBufferPointer<Int32>, steps: Int, batch: Int, state: RecurrentState<T>, train: Bool,
-        rng: inout SplitMix64, workspace given: Workspace? = nil, part: BatchPart? = nil
+        rng: inout SplitMix64, part: BatchPart? = nil
     ) -> Workspace {
         let n = steps * batch
         precondition(inputs.count == n, "inputs need T·B = \(n) ids")
         precondition(state.batch == batch, "state holds \(state.batch) streams, the batch has \(batch)")
         let (v, e, h) = (config.vocabularySize, config.embeddingSize, config.hiddenSize)
         precondition(inputs.allSatisfy { $0 >= 0 && Int($0) < v }, "token id outside the vocabulary of \(v)")
-        precondition(
-            given.map { $0.steps == steps && $0.batch == batch } ?? true, "the workspace is for another (T, B)")
-        let w = given ?? workspace(steps: steps, batch: batch)
+        let w = workspace(steps: steps, batch: batch)
         w.inputs.update(from: inputs.baseAddress!, count: n)
         let (p, d) = (parameters, w.dropouts)
         if train { d.drawParameterMasks(p, using: &rng, threads: threads) }

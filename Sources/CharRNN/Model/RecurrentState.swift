@@ -30,3 +30,18 @@ public final class RecurrentState<T: RNNScalar> {
         cell.forEach { $0.zero() }
     }
 }
+
+extension RecurrentState {
+    /// Copies stream `row` of `source` (h and c of every layer) into stream `destination` of this state.
+    func copyRow(_ row: Int, of source: RecurrentState, to destination: Int) {
+        precondition(source.hiddenSize == hiddenSize && source.hidden.count == hidden.count, "states of another shape")
+        precondition(row >= 0 && row < source.batch && destination >= 0 && destination < batch, "row out of range")
+        let h = hiddenSize
+        for k in hidden.indices {
+            (hidden[k].pointer + destination * h).update(from: source.hidden[k].pointer + row * h, count: h)
+            if cell[k].count > 0 {
+                (cell[k].pointer + destination * h).update(from: source.cell[k].pointer + row * h, count: h)
+            }
+        }
+    }
+}

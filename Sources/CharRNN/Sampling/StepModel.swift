@@ -1,96 +1,39 @@
-// StepModel: runs a model one time step at a time for B streams, the engine under generation.
+// StepModel: runs a model one time step at a time for up to B streams, the engine under generation.
 //
-// With float32 weights a step is the model's own forward pass (T = 1), so generation sees exactly the
-// probabilities that training and `charrnn eval` compute; it runs in a workspace of its own, where the matrices
-// are packed for the batched products on the first step instead of on every one. With float16 it runs its own
-// step, bound by reading the weights once per token:
+// Every step runs on weights prepared once (StepWeights):
 //
 //   layer 0   gates = table[token] + W_hh · h          table = embedding · W_ihᵀ + biases, (V, G·H), float32
 //   layer k   gates = biases + W_ih · h_below + W_hh · h   (GRU: W_hh · h + b_hh kept apart for the reset gate)
 //   decoder   logits = b + W_dec · h_top
 //
-// with every matrix a HalfMatrix (binary16 weights, single-precision sums) and the same fused gate math as
-// training. That halves the bytes read per token, and the one-stream speed with it.
+// with the same fused gate math as training. float32 multiplies by the weights as trained, packed into panels;
+// float16 by a binary16 copy (half the bytes read per token, about twice one stream's speed). Either way each
+// stream's logits depend only on its own tokens and state: a step of 1 stream and a step of 40 give a stream the
+// same bits, so a generation server can batch whatever requests are in flight without changing anyone's text. The
+// logits differ from the training forward pass's (`charrnn eval`) only by float32 rounding (another summation
+// order), about 1e-6.
 //
-// Shapes: tokens (B); states (B, H) per layer; logits (B, V).
+// Shapes: tokens (B′ ≤ B); states (B, H) per layer, of which a step reads and writes the first B′ rows; logits
+// (B′, V).
 
 /// How generation stores the weights it multiplies by.
 public enum WeightPrecision: String, CaseIterable, Sendable {
-    /// The checkpoint's weights as trained: the exact model that `eval` scores.
+    /// The checkpoint's weights as trained (`eval` scores the same model, summed in another order).
     case float32
     /// A binary16 copy of the matrices with single-precision sums: about half the time per token when one
     /// stream is bound by memory bandwidth; logits move by about 1e-3.
     case float16
 }
 
-/// A model advanced one token at a time for `streams` streams, with its recurrent state.
+/// A model advanced one token at a time for up to `streams` streams, with their recurrent state.
 public final class StepModel {
     public let model: CharRNNModel<Float>
     public let precision: WeightPrecision
+    /// The most streams a step runs.
     public let streams: Int
-    /// h (and c) of every layer for each stream, (B, H); read and replaced by every step.
+    /// h (and c) of every layer for each stream, (B, H); a step reads and replaces the rows it runs.
     public let state: RecurrentState<Float>
-    private let half: HalfWeights?
-    /// float32: the model's forward pass runs in this workspace, where the weights are packed once.
-    private let exact: CharRNNModel<Float>.Workspace?
-
-    /// The float16 copies and the step's workspaces.
-    private final class HalfWeights {
-        let inputTable: Buffer<Float>  // (V, G·H): embedding · W_ih0ᵀ + b_ih0 (+ b_hh0 except GRU)
-        let biases: [Buffer<Float>]  // per layer: (G·H) b_ih + b_hh, GRU b_ih only; layer 0's is folded into the table
-        let hiddenBiases: [Buffer<Float>]  // GRU: b_hh per layer
-        let weightsIH: [HalfMatrix?]  // nil for layer 0, which uses the table
-        let weightsHH: [HalfMatrix]
-        let decoder: HalfMatrix
-        let decoderBias: Buffer<Float>
-        let gates: Buffer<Float>  // (B, G·H)
-        let hiddenProjection: Buffer<Float>  // GRU: (B, G·H)
-        let hiddenN: Buffer<Float>  // GRU: (B, H), unused after the step
-        let logits: Buffer<Float>  // (B, V)
-
-        init?(model: CharRNNModel<Float>, streams: Int, layout: HalfMatrix.Layout) {
-            let c = model.config
-            let (v, e, h, g) = (c.vocabularySize, c.embeddingSize, c.hiddenSize, c.cell.gateCount * c.hiddenSize)
-            let p = model.parameters
-            func combinedBias(_ k: Int) -> Buffer<Float> {
-                let r = p.recurrent(k)
-                return Buffer((0..<g).map { c.cell == .gru ? r.biasIH[$0] : r.biasIH[$0] + r.biasHH[$0] })
-            }
-            let first = p.recurrent(0)
-            biases = (0..<c.layers).map { combinedBias($0) }
-            inputTable = Buffer(count: v * g)
-            for t in 0..<v { (inputTable.pointer + t * g).update(from: biases[0].pointer, count: g) }
-            matrixMultiply(
-                .none, .transposed, m: v, n: g, k: e, a: p.value("embedding.weight"), lda: e, b: first.weightIH, ldb: e,
-                beta: 1,
-                c: inputTable.pointer, ldc: g, threads: model.threads)
-            hiddenBiases = (0..<c.layers).map {
-                Buffer(Array(UnsafeBufferPointer(start: p.recurrent($0).biasHH, count: g)))
-            }
-            var weightsIH: [HalfMatrix?] = [nil]
-            var weightsHH: [HalfMatrix] = []
-            for k in 0..<c.layers {
-                let r = p.recurrent(k)
-                if k > 0 {
-                    guard let m = HalfMatrix(r.weightIH, rows: g, cols: h, layout: layout) else { return nil }
-                    weightsIH.append(m)
-                }
-                guard let m = HalfMatrix(r.weightHH, rows: g, cols: h, layout: layout) else { return nil }
-                weightsHH.append(m)
-            }
-            guard let decoder = HalfMatrix(p.value("decoder.weight"), rows: v, cols: h, layout: layout) else {
-                return nil
-            }
-            self.weightsIH = weightsIH
-            self.weightsHH = weightsHH
-            self.decoder = decoder
-            decoderBias = Buffer(Array(UnsafeBufferPointer(start: p.value("decoder.bias"), count: v)))
-            gates = Buffer(count: streams * g)
-            hiddenProjection = Buffer(count: c.cell == .gru ? streams * g : 0)
-            hiddenN = Buffer(count: c.cell == .gru ? streams * h : 0)
-            logits = Buffer(count: streams * v)
-        }
-    }
+    private let weights: StepWeights
 
     /// The float16 weights' layout for `streams` streams: panels from three streams (AVX2, C harness, LSTM 2×512
     /// shape, one core: 63 against 41 GFLOP/s at three streams, 88 against 61 at 32), and for any number on a CPU
@@ -102,8 +45,7 @@ public final class StepModel {
         streams >= 3 || BLASCore.vectorLevel >= 2 ? .panels : .rows
     }
 
-    /// The model's weights must not change while the StepModel is in use: float16 steps run on binary16 copies
-    /// made here, and float32 steps pack the matrices on the first step only.
+    /// The model's weights must not change while the StepModel is in use: steps run on copies made here.
     ///
     /// - Throws: `StepModelError.weightOutOfHalfRange` when float16 is asked for and a weight does not fit.
     public convenience init(model: CharRNNModel<Float>, streams: Int, precision: WeightPrecision = .float32) throws {
@@ -118,33 +60,22 @@ public final class StepModel {
         self.streams = streams
         self.precision = precision
         state = RecurrentState(config: model.config, batch: streams)
-        if precision == .float16 {
-            guard let half = HalfWeights(model: model, streams: streams, layout: halfLayout) else {
-                throw StepModelError.weightOutOfHalfRange
-            }
-            self.half = half
-            exact = nil
-        } else {
-            half = nil
-            exact = model.frozenWorkspace(steps: 1, batch: streams)
-        }
+        weights = try StepWeights(model: model, streams: streams, precision: precision, halfLayout: halfLayout)
     }
 
-    /// Advances every stream by one token (B ids, each in the vocabulary) and calls `body` with the logits of the
-    /// next, (B, V), valid during the call. Allocates nothing after the first step.
+    /// Advances the first `tokens.count` streams (at most `streams`) by one token each and calls `body` with the
+    /// logits of the next, (B′, V), valid during the call. Allocates nothing.
     public func step<R>(_ tokens: [Int32], _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         try body(tokens.withUnsafeBufferPointer { step($0) })
     }
 
     /// `step(_:_:)` on ids in place, the logits valid until the next call.
     func step(_ tokens: UnsafeBufferPointer<Int32>) -> UnsafeBufferPointer<Float> {
-        precondition(tokens.count == streams, "need one token per stream (\(streams)), got \(tokens.count)")
-        guard let w = half else {
-            return model.logits(inputs: tokens, steps: 1, batch: streams, state: state, workspace: exact)
-        }
+        let batch = tokens.count
+        precondition(batch >= 1 && batch <= streams, "need 1 to \(streams) tokens, one per stream, got \(batch)")
         let c = model.config
-        let (v, h, g, batch, threads) = (
-            c.vocabularySize, c.hiddenSize, c.cell.gateCount * c.hiddenSize, streams, model.threads
+        let (v, h, g, threads, w) = (
+            c.vocabularySize, c.hiddenSize, c.cell.gateCount * c.hiddenSize, model.threads, weights
         )
         precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < v }, "token id outside the vocabulary of \(v)")
         let gates = w.gates.pointer

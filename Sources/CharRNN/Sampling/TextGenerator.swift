@@ -1,8 +1,7 @@
 // TextGenerator: runs a trained model one token at a time for B streams at once, primed with text.
 //
-// Per token it advances a StepModel (the model's own T = 1 forward pass, or its float16 step) and picks each
-// stream's next token with the Sampler: nothing is allocated per token. The prime always runs in float32, in
-// chunks through the model's batched forward pass.
+// Per token it advances a StepModel and picks each stream's next token with the Sampler: nothing is allocated per
+// token. The prime always runs in float32, in chunks through the model's batched forward pass (`stateAfter`).
 
 /// Generates token ids from a model for `streams` parallel samples.
 public final class TextGenerator {
@@ -39,37 +38,15 @@ public final class TextGenerator {
         current = [Int32](repeating: 0, count: streams)
     }
 
-    /// The token generation starts after when there is no prime: a line feed if the vocabulary has one (samples
-    /// then start like the beginning of a line), else the most frequent token.
-    public var defaultStart: Int {
-        let newline = vocabulary.id(of: "\n")
-        if newline != Vocabulary.unknownID { return newline }
-        return (1..<vocabulary.count).max { vocabulary.counts[$0] < vocabulary.counts[$1] } ?? 1
-    }
+    /// The token generation starts after when there is no prime (`Vocabulary.generationStart`).
+    public var defaultStart: Int { vocabulary.generationStart }
 
     /// Runs `ids` through the model from a zero state (the same for every stream); the last id becomes the input
     /// of the first generated step. Empty `ids` means `[defaultStart]`.
     public func prime(_ ids: [Int]) {
         let ids = ids.isEmpty ? [defaultStart] : ids
-        state.reset()
-        // All but the last token: one stream, in chunks, then the state is copied to every stream.
-        let single = RecurrentState<Float>(config: model.config, batch: 1)
-        var start = 0
-        while start < ids.count - 1 {
-            let steps = min(256, ids.count - 1 - start)
-            let chunk = ids[start..<(start + steps)].map { Int32($0) }
-            _ = chunk.withUnsafeBufferPointer { model.logits(inputs: $0, steps: steps, batch: 1, state: single) }
-            start += steps
-        }
-        let h = model.config.hiddenSize
-        for k in 0..<model.config.layers {
-            for b in 0..<streams {
-                (state.hidden[k].pointer + b * h).update(from: single.hidden[k].pointer, count: h)
-                if model.config.cell.hasCellState {
-                    (state.cell[k].pointer + b * h).update(from: single.cell[k].pointer, count: h)
-                }
-            }
-        }
+        let primed = model.stateAfter(ids.dropLast())
+        for b in 0..<streams { state.copyRow(0, of: primed, to: b) }
         for b in 0..<streams { current[b] = Int32(ids[ids.count - 1]) }
     }
 
@@ -105,29 +82,21 @@ public final class TextGenerator {
         tokens count: Int, stop: [String] = [], includeStop: Bool = true,
         _ body: (_ stream: Int, _ text: String) -> Bool
     ) -> [FinishReason] {
-        var utf8 = [UTF8Stream](repeating: UTF8Stream(), count: streams)
-        var scanners = [StopScanner](repeating: StopScanner(stop: stop, includeStop: includeStop), count: streams)
+        var texts = [StreamText](repeating: StreamText(stop: stop, includeStop: includeStop), count: streams)
         var reasons = [FinishReason?](repeating: nil, count: streams)
         var tokens: [Int] = []
-        var bytes: [UInt8] = []
-        /// Passes `bytes` through stream b's stop scanner to `body`; false when `body` asked to end.
-        func deliver(_ b: Int, final: Bool) -> Bool {
-            var out = scanners[b].push(bytes)
-            bytes.removeAll(keepingCapacity: true)
-            if out.stopped { reasons[b] = .stop } else if final { out.text += scanners[b].finish() }
-            return out.text.isEmpty || body(b, String(decoding: out.text, as: UTF8.self))
-        }
         for _ in 0..<count where reasons.contains(nil) {
             next(into: &tokens)
             for b in 0..<streams where reasons[b] == nil {
-                utf8[b].push(vocabulary.tokens[tokens[b]], into: &bytes)  // never <unk>
-                if !deliver(b, final: false) { return reasons.map { $0 ?? .length } }
+                let (text, stopped) = texts[b].push(vocabulary.tokens[tokens[b]])  // never <unk>
+                if stopped { reasons[b] = .stop }
+                if !text.isEmpty && !body(b, text) { return reasons.map { $0 ?? .length } }
             }
         }
         for b in 0..<streams where reasons[b] == nil {
-            utf8[b].finish(into: &bytes)
-            if !deliver(b, final: true) { return reasons.map { $0 ?? .length } }
-            if reasons[b] == nil { reasons[b] = .length }
+            let (text, stopped) = texts[b].finish()
+            reasons[b] = stopped ? .stop : .length
+            if !text.isEmpty && !body(b, text) { return reasons.map { $0 ?? .length } }
         }
         return reasons.map { $0 ?? .length }
     }
@@ -165,6 +134,37 @@ public enum FinishReason: String, Sendable, Codable {
     case length
     /// It produced a stop text.
     case stop
+}
+
+/// One stream's generated text on its way out: token bytes made whole UTF-8 characters (`UTF8Stream`), then
+/// passed through a `StopScanner`.
+struct StreamText {
+    private var utf8 = UTF8Stream()
+    private var scanner: StopScanner
+    private var bytes: [UInt8] = []
+
+    init(stop: [String], includeStop: Bool) { scanner = StopScanner(stop: stop, includeStop: includeStop) }
+
+    /// Adds a token's bytes; returns the text that is now certain (maybe empty) and whether a stop text ended the
+    /// stream (then nothing more is to be pushed).
+    mutating func push<C: Collection<UInt8>>(_ token: C) -> (text: String, stopped: Bool) {
+        utf8.push(token, into: &bytes)
+        return pass()
+    }
+
+    /// The stream ends without more tokens: everything held back, and whether it completed a stop text.
+    mutating func finish() -> (text: String, stopped: Bool) {
+        utf8.finish(into: &bytes)
+        var out = pass()
+        if !out.stopped { out.text += String(decoding: scanner.finish(), as: UTF8.self) }
+        return out
+    }
+
+    private mutating func pass() -> (text: String, stopped: Bool) {
+        let out = scanner.push(bytes)
+        bytes.removeAll(keepingCapacity: true)
+        return (String(decoding: out.text, as: UTF8.self), out.stopped)
+    }
 }
 
 /// Finds stop texts in a stream of UTF-8 as it arrives, holding back what might begin one.

@@ -116,6 +116,7 @@ public struct VocabularyLimits: Codable, Sendable, Equatable {
         self.maxSize = maxSize
         self.minCount = minCount
     }
+
 }
 
 /// A vocabulary that cannot be built or read.
@@ -130,5 +131,15 @@ public enum VocabularyError: Error, CustomStringConvertible, Sendable, Equatable
         case .inconsistent(let why): return "invalid vocabulary: \(why)"
         case .unreadable(let why): return "cannot read vocabulary: \(why)"
         }
+    }
+}
+
+extension Vocabulary {
+    /// The token generation starts after when there is no prime: a line feed if the vocabulary has one (samples
+    /// then start like the beginning of a line), else the most frequent token.
+    public var generationStart: Int {
+        let newline = id(of: "\n")
+        if newline != Vocabulary.unknownID { return newline }
+        return (1..<count).max { counts[$0] < counts[$1] } ?? 1
     }
 }

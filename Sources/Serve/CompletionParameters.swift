@@ -1,0 +1,142 @@
+// POST /v1/completions's body, checked field by field: OpenAI's legacy completions parameters (and top_k), each
+// with its type and range; anything wrong is a 400 that names the field.
+import CharRNN
+
+/// The server's limits on one request, each a `charrnn serve` flag.
+struct RequestLimits: Sendable {
+    /// Request bodies above this many bytes get 413. Default 1 MiB.
+    var bodyBytes = 1 << 20
+    /// Prompts above this many tokens (of the model's vocabulary) get 400. Default 8,192.
+    var promptTokens = 8192
+    /// The largest `max_tokens`. Default 4,096.
+    var maxTokens = 4096
+    /// The largest `n`. Default 8 (and at most the engine's streams).
+    var choices = 8
+}
+
+/// A completions request, checked.
+struct CompletionParameters: Sendable {
+    var model: String
+    /// One or more prompts; each is continued `n` times.
+    var prompts: [String]
+    var maxTokens = 16
+    var sampling = SamplingConfig(temperature: 1)
+    var n = 1
+    var stop: [String] = []
+    var seed: UInt64?
+    var stream = false
+    var echo = false
+    /// nil: no log-probabilities; 0: the chosen tokens' only (the one value supported so far).
+    var logprobs: Int?
+
+    /// Checks `body` (a parsed JSON document) against the parameters and `limits`.
+    ///
+    /// - Throws: `APIError` (400) naming the first field that is missing, of the wrong type or out of range.
+    init(_ body: JSONValue, limits: RequestLimits) throws(APIError) {
+        guard case .object(let fields) = body else {
+            throw .invalid("the request body must be a JSON object, got \(body.typeName)", param: nil)
+        }
+        func field(_ name: String) -> JSONValue? {
+            guard let value = fields[name], value != .null else { return nil }
+            return value
+        }
+        func integer(_ name: String, in range: ClosedRange<Int>) throws(APIError) -> Int? {
+            guard let value = field(name) else { return nil }
+            var number: Int? = nil
+            if case .integer(let i) = value { number = i }
+            if case .number(let d) = value, d.rounded() == d, abs(d) < 1e15 { number = Int(d) }
+            guard let number else { throw .invalid("\(name) must be an integer, got \(value.typeName)", param: name) }
+            guard range.contains(number) else {
+                throw .invalid(
+                    "\(name) must be \(range.lowerBound) to \(range.upperBound), got \(number)", param: name)
+            }
+            return number
+        }
+        func double(_ name: String) throws(APIError) -> Double? {
+            switch field(name) {
+            case nil: return nil
+            case .integer(let i): return Double(i)
+            case .number(let d): return d
+            case let other?: throw .invalid("\(name) must be a number, got \(other.typeName)", param: name)
+            }
+        }
+        func boolean(_ name: String) throws(APIError) -> Bool? {
+            switch field(name) {
+            case nil: return nil
+            case .bool(let b): return b
+            case let other?: throw .invalid("\(name) must be true or false, got \(other.typeName)", param: name)
+            }
+        }
+        /// A string or a non-empty list of strings.
+        func strings(_ name: String) throws(APIError) -> [String]? {
+            switch field(name) {
+            case nil: return nil
+            case .string(let s): return [s]
+            case .array(let items) where !items.isEmpty:
+                var out: [String] = []
+                for item in items {
+                    guard case .string(let s) = item else {
+                        throw .invalid("\(name) must be a string or a list of strings", param: name)
+                    }
+                    out.append(s)
+                }
+                return out
+            case let other?:
+                throw .invalid(
+                    "\(name) must be a string or a non-empty list of strings, got \(other.typeName)", param: name)
+            }
+        }
+
+        switch field("model") {
+        case .string(let m): model = m
+        case nil: throw .invalid("model is required: the name of a loaded model (GET /v1/models)", param: "model")
+        case let other?: throw .invalid("model must be a string, got \(other.typeName)", param: "model")
+        }
+        prompts = try strings("prompt") ?? [""]
+        maxTokens = try integer("max_tokens", in: 0...limits.maxTokens) ?? maxTokens
+        n = try integer("n", in: 1...limits.choices) ?? n
+        if let t = try double("temperature") {
+            guard t > 0 && t.isFinite else {
+                throw .invalid("temperature must be greater than 0, got \(t)", param: "temperature")
+            }
+            sampling.temperature = t
+        }
+        if let p = try double("top_p") {
+            guard p > 0 && p <= 1 else { throw .invalid("top_p must be in (0, 1], got \(p)", param: "top_p") }
+            sampling.topP = p < 1 ? p : nil  // 1 keeps every token: the same as no top_p
+        }
+        if let k = try integer("top_k", in: 0...Int(Int32.max)) {
+            guard k >= 1 else { throw .invalid("top_k must be at least 1, got \(k)", param: "top_k") }
+            sampling.topK = k
+        }
+        if let stops = try strings("stop") {
+            guard stops.count <= 4 else {
+                throw .invalid("stop takes at most 4 texts, got \(stops.count)", param: "stop")
+            }
+            guard !stops.contains(where: \.isEmpty) else {
+                throw .invalid("stop texts must not be empty", param: "stop")
+            }
+            stop = stops
+        }
+        if let s = try integer("seed", in: 0...Int.max) { seed = UInt64(s) }
+        stream = try boolean("stream") ?? false
+        echo = try boolean("echo") ?? false
+        if let l = try integer("logprobs", in: 0...5) {
+            guard l == 0 else {
+                throw .invalid("logprobs above 0 (alternatives per token) is not supported; use 0", param: "logprobs")
+            }
+            logprobs = l
+        }
+        for name in ["presence_penalty", "frequency_penalty"] {
+            if let v = try double(name), v != 0 {
+                throw .invalid("\(name) is not supported; leave it at 0", param: name)
+            }
+        }
+        if let bestOf = try integer("best_of", in: 1...limits.choices), bestOf != n {
+            throw .invalid("best_of is not supported; leave it out or equal to n", param: "best_of")
+        }
+        if case .string(let suffix)? = field("suffix"), !suffix.isEmpty {
+            throw .invalid("suffix is not supported", param: "suffix")
+        }
+    }
+}

@@ -1,0 +1,193 @@
+// The continuous-batching engine: a request's text equals TextGenerator's (what `charrnn sample` prints) for its
+// seed, whatever else is in flight; a cancelled request leaves at the next step; the queue's bound; shutdown.
+import Foundation
+import Synchronization
+import Testing
+
+@testable import CharRNN
+
+@Suite struct GenerationEngineTests {
+    /// Collects a request's events; `wait` returns them once the request has ended.
+    final class Collector: Sendable {
+        private let state = Mutex<[GenerationEvent]>([])
+        private let done = DispatchSemaphore(value: 0)
+        let choices: Int
+
+        init(choices: Int) { self.choices = choices }
+
+        var handler: @Sendable (GenerationEvent) -> Void {
+            { [self] event in
+                let ended = state.withLock { events -> Bool in
+                    events.append(event)
+                    let finished = events.filter { if case .finished = $0 { return true } else { return false } }
+                    return event == .cancelled || finished.count == choices
+                }
+                if ended { done.signal() }
+            }
+        }
+
+        /// The events, once the request ended (nil after `timeout` seconds).
+        func wait(timeout: Double = 60) -> [GenerationEvent]? {
+            done.wait(timeout: .now() + timeout) == .success ? state.withLock { $0 } : nil
+        }
+
+        /// Each choice's text and finish reason.
+        func results(timeout: Double = 60) -> [(text: String, reason: FinishReason?)]? {
+            guard let events = wait(timeout: timeout) else { return nil }
+            var out = [(text: String, reason: FinishReason?)](repeating: ("", nil), count: choices)
+            for event in events {
+                switch event {
+                case .text(let i, let t): out[i].text += t
+                case .finished(let i, let reason, _): out[i].reason = reason
+                case .cancelled: break
+                }
+            }
+            return out
+        }
+    }
+
+    /// What TextGenerator makes of the same request (without the stop text, as the engine reports it).
+    func alone(_ r: GenerationRequest, model: CharRNNModel<Float>, vocabulary: Vocabulary) throws -> [String] {
+        let g = try TextGenerator(
+            model: model, vocabulary: vocabulary, streams: r.choices, sampling: r.sampling, seed: r.seed)
+        g.prime(r.prompt)
+        var texts = [String](repeating: "", count: r.choices)
+        g.generate(tokens: r.maxTokens, stop: r.stop, includeStop: false) { b, text in
+            texts[b] += text
+            return true
+        }
+        return texts
+    }
+
+    /// float32 only: in float16 TextGenerator may choose another layout for few streams (`StepModel.halfLayout`).
+    @Test(arguments: [CellKind.lstm, .gru, .rnn])
+    func requestsInFlightTogetherGetTheTextTheyGetAlone(cell: CellKind) throws {
+        let corpus = try smallCorpus()
+        let vocabulary = corpus.vocabulary
+        let model = smallModel(vocabularySize: vocabulary.count, cell: cell, seed: 11)
+        let engine = try GenerationEngine(
+            model: model, vocabulary: vocabulary, limits: EngineLimits(streams: 7, queue: 20))
+        engine.start()
+        defer { engine.shutdown(grace: 0) }
+        // Different prompts, lengths, choices, sampling and stops: they join and leave at different steps, and
+        // more rows are asked for than the engine has, so some wait.
+        let requests = (0..<9).map { i in
+            GenerationRequest(
+                prompt: try! vocabulary.encode(["the", "cat ", "", "床前", "sat on the mat"][i % 5]).ids,
+                maxTokens: [30, 5, 60, 0, 45][i % 5],
+                sampling: SamplingConfig(temperature: 0.7 + 0.1 * Double(i), topP: i % 2 == 0 ? 0.9 : nil),
+                seed: UInt64(100 + i), choices: 1 + i % 3, stop: i % 4 == 1 ? ["a"] : [])
+        }
+        let collectors = requests.map { Collector(choices: $0.choices) }
+        for (r, c) in zip(requests, collectors) { _ = try engine.submit(r, events: c.handler) }
+        for (r, c) in zip(requests, collectors) {
+            let results = try #require(c.results())
+            let expected = try alone(r, model: model, vocabulary: vocabulary)
+            #expect(results.map(\.text) == expected, "\(r.prompt) seed \(r.seed)")
+            #expect(results.allSatisfy { $0.reason != nil })
+        }
+        #expect(engine.load.streams == 0 && engine.load.queued == 0)
+    }
+
+    /// StepModel gives a stream the same logits whatever the step's batch: alone, or last of seven; and the first
+    /// three rows of seven, as when four streams have left, equal a step of three. float16 in each layout.
+    @Test(
+        arguments: CellKind.allCases,
+        [(WeightPrecision.float32, HalfMatrix.Layout.rows), (.float16, .rows), (.float16, .panels)])
+    func aStreamsLogitsDoNotDependOnTheBatch(cell: CellKind, weights: (WeightPrecision, HalfMatrix.Layout)) throws {
+        let (precision, layout) = weights
+        let model = StepModelTests.model(cell, hidden: 40, threads: 2)
+        let v = model.config.vocabularySize
+        func stepper(_ streams: Int) throws -> StepModel {
+            try StepModel(model: model, streams: streams, precision: precision, halfLayout: layout)
+        }
+        let (wide, single) = (try stepper(7), try stepper(1))
+        for t in 0..<6 {
+            let tokens = StepModelTests.tokens(t, streams: 7)
+            let all = wide.step(tokens) { Array($0) }
+            let one = single.step([tokens[6]]) { Array($0) }
+            #expect(Array(all[(6 * v)...]) == one, "\(cell) \(precision) \(layout) step \(t)")
+        }
+        let few = try stepper(7)
+        let three = few.step(StepModelTests.tokens(0, streams: 3)) { Array($0) }
+        #expect(three == (try stepper(3)).step(StepModelTests.tokens(0, streams: 3)) { Array($0) })
+    }
+
+    @Test func aCancelledRequestLeavesAndOthersGoOn() throws {
+        let corpus = try smallCorpus()
+        let model = smallModel(vocabularySize: corpus.vocabulary.count, seed: 3)
+        let engine = try GenerationEngine(
+            model: model, vocabulary: corpus.vocabulary, limits: EngineLimits(streams: 2, queue: 4))
+        engine.start()
+        defer { engine.shutdown(grace: 0) }
+        let endless = Collector(choices: 2)
+        let ticket = try engine.submit(
+            GenerationRequest(prompt: [], maxTokens: 10_000_000, seed: 1, choices: 2), events: endless.handler)
+        // The engine is full: this one waits until the first is cancelled.
+        let next = Collector(choices: 1)
+        _ = try engine.submit(GenerationRequest(prompt: [], maxTokens: 20, seed: 2), events: next.handler)
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(engine.load.queued == 1)
+        ticket.cancel()
+        #expect(endless.wait()?.last == .cancelled)
+        let results = try #require(next.results())
+        #expect(results[0].reason == .length)
+    }
+
+    @Test func pastTheQueuesBoundRequestsAreRefused() throws {
+        let corpus = try smallCorpus()
+        let model = smallModel(vocabularySize: corpus.vocabulary.count, seed: 3)
+        // Not started: nothing runs, so what is submitted stays.
+        let engine = try GenerationEngine(
+            model: model, vocabulary: corpus.vocabulary, limits: EngineLimits(streams: 2, queue: 1))
+        let request = GenerationRequest(prompt: [], maxTokens: 5, seed: 1, choices: 2)
+        _ = try engine.submit(request) { _ in }  // runs at once
+        _ = try engine.submit(request) { _ in }  // queued
+        #expect(throws: EngineError.queueFull) { try engine.submit(request) { _ in } }
+        var wrong = request
+        wrong.choices = 3
+        #expect(throws: EngineError.invalid(field: "n", "n must be 1 to 2, got 3")) {
+            try engine.submit(wrong) { _ in }
+        }
+        wrong = request
+        wrong.prompt = [corpus.vocabulary.count]
+        #expect(throws: (any Error).self) { try engine.submit(wrong) { _ in } }
+    }
+
+    /// Shutdown: new requests are refused; what is in flight past the grace is cancelled; the thread ends.
+    @Test func shutdownCancelsWhatOutlastsTheGrace() throws {
+        let corpus = try smallCorpus()
+        let model = smallModel(vocabularySize: corpus.vocabulary.count, seed: 3)
+        let engine = try GenerationEngine(model: model, vocabulary: corpus.vocabulary)
+        engine.start()
+        let endless = Collector(choices: 1)
+        _ = try engine.submit(GenerationRequest(prompt: [], maxTokens: 10_000_000, seed: 1), events: endless.handler)
+        let started = Date()
+        engine.shutdown(grace: 0.2)
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(endless.wait(timeout: 1)?.last == .cancelled)
+        #expect(throws: EngineError.shuttingDown) {
+            try engine.submit(GenerationRequest(prompt: [], maxTokens: 1, seed: 1)) { _ in }
+        }
+    }
+
+    /// Scoring on the engine's thread gives `score`'s surprisals.
+    @Test func scoringEqualsTheModelsScore() throws {
+        let corpus = try smallCorpus()
+        let model = smallModel(vocabularySize: corpus.vocabulary.count, seed: 3)
+        let engine = try GenerationEngine(model: model, vocabulary: corpus.vocabulary)
+        engine.start()
+        defer { engine.shutdown(grace: 0) }
+        let ids = Array(corpus.ids.prefix(300))
+        let result = Mutex<[Double]?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        try engine.score(ids) { nats in
+            result.withLock { $0 = nats }
+            done.signal()
+        }
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        var expected: [Double] = []
+        try model.score(TokenIDs(ids)) { _, n in expected.append(n) }
+        #expect(result.withLock { $0 } == expected)
+    }
+}
