@@ -113,7 +113,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--burst", type=int, default=1000)
     parser.add_argument("--max-streams", type=int, default=32)
-    parser.add_argument("--max-queue", type=int, default=16)
+    parser.add_argument("--max-queue", type=int, default=64)
     args = parser.parse_args()
     server = subprocess.Popen(
         [args.binary, "-m", f"m={args.model}", "--port", "0", "--threads", str(args.threads),

@@ -3,7 +3,7 @@
 Starts charrnn-serve on a free loopback port, loads the page, generates with a seed and checks that the streamed
 text equals the API's answer for the same request, stops a long generation with the stop button and checks that
 the server freed its stream, and scores a text in the score view (one coloured span per token, the API's
-surprisals). With --screenshot PATH it saves the page after generating.
+surprisals). With --screenshot PATH it saves the page after generating, and the score view as PATH-score.png.
 
 usage: python playground-check.py SERVE_BINARY MODEL [--screenshot PATH]
 Exit status 0 when every check holds; the first failure is printed.
@@ -106,7 +106,7 @@ def main():
 
         # Score: one span per token, each with the API's surprisal.
         browser.find_element(By.ID, "tab-score").click()
-        text = "Whatever you do, do it well."
+        text = "Whatever you do, do it well.\nThe quick brown fox jumps over the lazy dog. Qxzv!"
         browser.find_element(By.ID, "score-text").send_keys(text)
         browser.find_element(By.ID, "score-go").click()
         wait.until(lambda b: "bits per token" in b.find_element(By.ID, "score-status").text)
@@ -118,6 +118,10 @@ def main():
         api_bits = [-lp / 0.6931471805599453 for lp in logprobs["token_logprobs"][1:]]
         check(len(shown_bits) == len(api_bits) and all(abs(a - b) <= 0.0011 for a, b in zip(shown_bits, api_bits)),
               "each token's colour comes from the API's surprisal")
+        if args.screenshot:
+            path = args.screenshot.replace(".png", "-score.png")
+            browser.save_screenshot(path)
+            print(f"playground-check: screenshot of the score view in {path}")
     finally:
         browser.quit()
         server.terminate()

@@ -73,6 +73,11 @@ func jsonResponse(_ value: JSONOut, status: HTTPResponse.Status = .ok) -> Respon
 /// Turns every error a handler or the router throws into an `APIError` response: HTTPError's status (404 for an
 /// unknown path, 413 for a body over the limit), 500 for anything else.
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The server's paths and the methods each takes (the routes in ServeCommand.makeRouter).
+    static var methods: [String: [HTTPRequest.Method]] {
+        ["/": [.get], "/health": [.get], "/v1/models": [.get], "/v1/completions": [.post], "/metrics": [.get]]
+    }
+
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
@@ -81,6 +86,15 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             return error.response
         } catch let error as HTTPResponseError {
+            // A path that exists with another method: 405 and the methods it takes.
+            if error.status == .notFound, let methods = Self.methods[request.uri.path] {
+                let allowed = methods.map(\.rawValue).joined(separator: ", ")
+                var wrong = APIError(
+                    status: .methodNotAllowed, message: "\(request.uri.path) takes \(allowed), not \(request.method)",
+                    type: "invalid_request_error", param: nil)
+                wrong.headers[.allow] = allowed
+                return wrong.response
+            }
             let status = error.status
             let message: String
             switch status {

@@ -44,7 +44,12 @@ struct CompletionParameters: Sendable {
             guard let value = field(name) else { return nil }
             var number: Int? = nil
             if case .integer(let i) = value { number = i }
-            if case .number(let d) = value, d.rounded() == d, abs(d) < 1e15 { number = Int(d) }
+            if case .number(let d) = value, d.rounded() == d {
+                guard abs(d) < 1e15 else {
+                    throw .invalid("\(name) must be \(range.lowerBound) to \(range.upperBound), got \(d)", param: name)
+                }
+                number = Int(d)
+            }
             guard let number else { throw .invalid("\(name) must be an integer, got \(value.typeName)", param: name) }
             guard range.contains(number) else {
                 throw .invalid(
@@ -105,9 +110,10 @@ struct CompletionParameters: Sendable {
             guard p > 0 && p <= 1 else { throw .invalid("top_p must be in (0, 1], got \(p)", param: "top_p") }
             sampling.topP = p < 1 ? p : nil  // 1 keeps every token: the same as no top_p
         }
-        if let k = try integer("top_k", in: 0...Int(Int32.max)) {
+        if let k = try double("top_k") {
+            guard k.rounded() == k else { throw .invalid("top_k must be an integer, got \(k)", param: "top_k") }
             guard k >= 1 else { throw .invalid("top_k must be at least 1, got \(k)", param: "top_k") }
-            sampling.topK = k
+            sampling.topK = Int(min(k, 1e15))  // any k beyond the vocabulary keeps all of it
         }
         if let stops = try strings("stop") {
             guard stops.count <= 4 else {

@@ -105,6 +105,22 @@ import Testing
         #expect(with.status == 200)
     }
 
+    /// `charrnn serve` runs charrnn-serve with its arguments.
+    @Test func charrnnServeRunsTheServer() throws {
+        let help = try charrnn(["serve", "--help"])
+        #expect(help.contains("USAGE: charrnn serve") && help.contains("--max-streams"))
+        let process = Process()
+        process.executableURL = buildDirectory.appendingPathComponent("charrnn")
+        process.arguments = ["serve", "-m", "/nonexistent.safetensors"]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(text.hasPrefix("charrnn serve: error: -m /nonexistent.safetensors"), "\(text)")
+    }
+
     /// Settings the server refuses: one line on stderr naming the problem, a non-zero exit, nothing listening.
     @Test(arguments: [
         (["-m", "/nonexistent/model.safetensors"], "/nonexistent/model.safetensors"),

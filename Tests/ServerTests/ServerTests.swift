@@ -189,6 +189,9 @@ import Testing
             port, "POST", "/v1/completions",
             raw: Array("{\"model\": \"en\", \"prompt\": \"\(String(repeating: "a", count: 2 << 20))\"}".utf8))
         #expect(huge.status == 413)
+        let wrongMethod = try request(port, "DELETE", "/v1/models")
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.headers["allow"] == "GET")
         let missing = try request(port, "GET", "/v2/nothing")
         #expect(missing.status == 404)
         #expect(!missing.errorMessage.isEmpty)
