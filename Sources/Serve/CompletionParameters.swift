@@ -26,7 +26,7 @@ struct CompletionParameters: Sendable {
     var seed: UInt64?
     var stream = false
     var echo = false
-    /// nil: no log-probabilities; 0: the chosen tokens' only (the one value supported so far).
+    /// nil: no log-probabilities; 0: each token's own (alternatives per token, above 0, are not supported).
     var logprobs: Int?
 
     /// Checks `body` (a parsed JSON document) against the parameters and `limits`.

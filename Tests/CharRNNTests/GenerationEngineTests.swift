@@ -39,7 +39,7 @@ import Testing
                 switch event {
                 case .text(let i, let t): out[i].text += t
                 case .finished(let i, let reason, _): out[i].reason = reason
-                case .cancelled: break
+                case .cancelled, .token: break
                 }
             }
             return out
@@ -168,6 +168,42 @@ import Testing
         #expect(endless.wait(timeout: 1)?.last == .cancelled)
         #expect(throws: EngineError.shuttingDown) {
             try engine.submit(GenerationRequest(prompt: [], maxTokens: 1, seed: 1)) { _ in }
+        }
+    }
+
+    /// With logprobs, each generated token comes with its log-probability: what the model's forward pass gives
+    /// that token after the prompt and the tokens before it (to float32 rounding), up to the token that completes
+    /// a stop text.
+    @Test func generatedTokensComeWithTheirLogProbabilities() throws {
+        let corpus = try smallCorpus()
+        let vocabulary = corpus.vocabulary
+        let model = smallModel(vocabularySize: vocabulary.count, seed: 8)
+        let engine = try GenerationEngine(model: model, vocabulary: vocabulary)
+        engine.start()
+        defer { engine.shutdown(grace: 0) }
+        let prompt = try vocabulary.encode("the cat").ids
+        let collector = Collector(choices: 2)
+        _ = try engine.submit(
+            GenerationRequest(prompt: prompt, maxTokens: 40, seed: 5, choices: 2, stop: ["t"], logprobs: true),
+            events: collector.handler)
+        let events = try #require(collector.wait())
+        for choice in 0..<2 {
+            var ids: [Int] = []
+            var logprobs: [Double] = []
+            var text = ""
+            for event in events {
+                if case .token(choice, let id, let lp) = event {
+                    ids.append(id)
+                    logprobs.append(lp)
+                }
+                if case .text(choice, let t) = event { text += t }
+            }
+            #expect(!ids.isEmpty)
+            #expect(vocabulary.decode(ids).hasPrefix(text), "the tokens spell the text, and the stop text after it")
+            var nats: [Double] = []
+            try model.score(TokenIDs(prompt + ids)) { _, n in nats.append(n) }
+            let expected = nats.suffix(ids.count).map { -$0 }
+            #expect(zip(logprobs, expected).allSatisfy { abs($0 - $1) < 1e-4 }, "\(logprobs) \(expected)")
         }
     }
 

@@ -153,6 +153,45 @@ import Testing
         }
     }
 
+    /// logprobs 0 with generation: every generated token with its log-probability, the same whole and streamed,
+    /// the tokens spelling the text; with echo the prompt's tokens first (the first without one), as scoring gives.
+    @Test func generatedTokensComeWithLogprobs() throws {
+        let port = try server().port
+        let fields: [String: Any] = ["prompt": "The ", "max_tokens": 50, "seed": 12, "logprobs": 0, "echo": true]
+        func logprobs(_ choice: [String: Any]) -> (tokens: [String], values: [Double?], offsets: [Int]) {
+            let l = choice["logprobs"] as? [String: Any] ?? [:]
+            return (
+                l["tokens"] as? [String] ?? [], (l["token_logprobs"] as? [Any] ?? []).map { $0 as? Double },
+                l["text_offset"] as? [Int] ?? []
+            )
+        }
+        let whole = try request(port, "POST", "/v1/completions", json: Self.completion(fields))
+        let choice = try #require((whole.json["choices"] as? [[String: Any]])?.first)
+        let (tokens, values, offsets) = logprobs(choice)
+        #expect(tokens.count == 4 + 50)
+        #expect(tokens.joined() == choice["text"] as? String)
+        #expect(values.first! == nil && values.dropFirst().allSatisfy { $0 != nil && $0! <= 0 })
+        #expect(offsets == tokens.indices.map { tokens[..<$0].joined().unicodeScalars.count })
+        let scored = try request(
+            port, "POST", "/v1/completions",
+            json: Self.completion(["prompt": "The ", "max_tokens": 0, "echo": true, "logprobs": 0]))
+        let prompt = logprobs(try #require((scored.json["choices"] as? [[String: Any]])?.first))
+        #expect(Array(values.prefix(4)) == prompt.values)
+        let streamed = try request(
+            port, "POST", "/v1/completions", json: Self.completion(fields.merging(["stream": true]) { $1 }))
+        var streamedTokens: [String] = []
+        var streamedValues: [Double?] = []
+        var streamedOffsets: [Int] = []
+        for event in streamed.events.dropLast() {
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(event.utf8)) as? [String: Any])
+            let (t, v, o) = logprobs(try #require((json["choices"] as? [[String: Any]])?.first))
+            streamedTokens += t
+            streamedValues += v
+            streamedOffsets += o
+        }
+        #expect(streamedTokens == tokens && streamedValues == values && streamedOffsets == offsets)
+    }
+
     @Test func badRequestsGet400NamingTheField() throws {
         let port = try server().port
         let cases: [([String: Any], String?)] = [
@@ -173,7 +212,8 @@ import Testing
             (Self.completion(["stop": ""]), "stop"),
             (Self.completion(["seed": -4]), "seed"),
             (Self.completion(["top_k": 0]), "top_k"),
-            (Self.completion(["logprobs": 0]), "logprobs"),
+            (Self.completion(["logprobs": 1]), "logprobs"),
+            (Self.completion(["logprobs": -1]), "logprobs"),
         ]
         for (body, param) in cases {
             let reply = try request(port, "POST", "/v1/completions", json: body)

@@ -277,6 +277,9 @@ final class GenerationJob: @unchecked Sendable {
                 UnsafeBufferPointer(rebasing: logits[start..<(start + v)]), coin: rng.nextUnitDouble())
             current[i] = Int32(id)
             guard reasons[i] == nil else { continue }
+            if request.logprobs {
+                events(.token(choice: i, id: id, logprob: logSoftmax(logits[start..<(start + v)], at: id)))
+            }
             let (text, stopped) = texts[i].push(vocabulary.tokens[id])
             if !text.isEmpty { events(.text(choice: i, text)) }
             if stopped {
@@ -285,6 +288,13 @@ final class GenerationJob: @unchecked Sendable {
             }
         }
         if steps >= request.maxTokens { finishAtLength() }
+    }
+
+    /// log p(id) under softmax(row), in Double.
+    private func logSoftmax(_ row: Slice<UnsafeBufferPointer<Float>>, at id: Int) -> Double {
+        let m = Double(row.max()!)
+        let sum = row.reduce(0.0) { $0 + Foundation.exp(Double($1) - m) }
+        return Double(row[row.startIndex + id]) - m - Foundation.log(sum)
     }
 
     /// Ends every choice still running: what its text held back, then `.length` (or `.stop` if that completes a

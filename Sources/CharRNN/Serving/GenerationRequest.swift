@@ -16,10 +16,12 @@ public struct GenerationRequest: Sendable {
     public var choices: Int
     /// Texts that end a choice; its text stops just before the stop text, as OpenAI's API returns it.
     public var stop: [String]
+    /// Report each generated token with its log-probability (`GenerationEvent.token`).
+    public var logprobs: Bool
 
     public init(
         prompt: [Int], maxTokens: Int, sampling: SamplingConfig = SamplingConfig(), seed: UInt64, choices: Int = 1,
-        stop: [String] = []
+        stop: [String] = [], logprobs: Bool = false
     ) {
         self.prompt = prompt
         self.maxTokens = maxTokens
@@ -27,11 +29,17 @@ public struct GenerationRequest: Sendable {
         self.seed = seed
         self.choices = choices
         self.stop = stop
+        self.logprobs = logprobs
     }
 }
 
 /// What the engine reports about a request, in order, on its own thread.
 public enum GenerationEvent: Sendable, Equatable {
+    /// A token a choice generated and its natural log-probability under the model (the distribution `charrnn
+    /// eval` scores: before temperature, top-k and top-p), when the request asks for `logprobs`. It comes before
+    /// the text it adds (which may be held back: part of a character, or of a possible stop text). The token
+    /// that completes a stop text is the last.
+    case token(choice: Int, id: Int, logprob: Double)
     /// More text of a choice: valid UTF-8, never empty.
     case text(choice: Int, String)
     /// A choice ended: why, and how many tokens it generated.

@@ -1,0 +1,178 @@
+// One completions request in flight: the engine's events turned into OpenAI's answer, whole or as server-sent
+// events, with the tokens' log-probabilities when asked for.
+import CharRNN
+import Foundation
+import Hummingbird
+
+/// Tokens and their log-probabilities, as a choice's `logprobs` object reports them.
+struct TokenLogprobs: Sendable {
+    var tokens: [String] = []
+    /// nil for a token nothing predicts (a prompt's first).
+    var logprobs: [Double?] = []
+
+    mutating func append(_ other: TokenLogprobs) {
+        tokens += other.tokens
+        logprobs += other.logprobs
+    }
+
+    /// The object, with `text_offset` counted in Unicode code points from `offset`; also returns the offset after
+    /// the last token.
+    func json(from offset: Int) -> (JSONOut, end: Int) {
+        var offsets: [JSONOut] = []
+        var at = offset
+        for token in tokens {
+            offsets.append(.int(at))
+            at += token.unicodeScalars.count
+        }
+        let object: JSONOut = .object([
+            ("tokens", .array(tokens.map { .string($0) })),
+            ("token_logprobs", .array(logprobs.map { $0.map { .double($0) } ?? .null })),
+            ("top_logprobs", .null), ("text_offset", .array(offsets)),
+        ])
+        return (object, at)
+    }
+}
+
+struct CompletionRun: Sendable {
+    let id: String
+    let created: Int
+    let model: String
+    let vocabulary: Vocabulary
+    let n: Int
+    let prompts: [String]
+    let promptTokens: Int
+    let echo: Bool
+    /// Report log-probabilities (`logprobs: 0`).
+    let logprobs: Bool
+    /// With echo and logprobs, each prompt's tokens and their log-probabilities.
+    let promptLogprobs: [TokenLogprobs]?
+    let arrived: Date
+    let metrics: ServerMetrics
+    let tickets: [GenerationTicket]
+
+    var choiceCount: Int { prompts.count * n }
+
+    /// A choice's log-probabilities to begin with: its prompt's, with echo.
+    func initialLogprobs(_ choice: Int) -> TokenLogprobs { promptLogprobs?[choice / n] ?? TokenLogprobs() }
+
+    /// Waits for every choice and answers with them all.
+    func collected(_ events: AsyncStream<(prompt: Int, event: GenerationEvent)>) async throws -> Response {
+        var texts = (0..<choiceCount).map { echo ? prompts[$0 / n] : "" }
+        var tokens = (0..<choiceCount).map(initialLogprobs)
+        var reasons = [FinishReason?](repeating: nil, count: choiceCount)
+        var completionTokens = 0
+        var first = true
+        for await (p, event) in events {
+            switch event {
+            case .token(let choice, let token, let logprob):
+                tokens[p * n + choice].append(TokenLogprobs(tokens: [vocabulary.decode([token])], logprobs: [logprob]))
+            case .text(let choice, let text):
+                if first {
+                    metrics.firstToken(after: Date().timeIntervalSince(arrived))
+                    first = false
+                }
+                texts[p * n + choice] += text
+            case .finished(let choice, let reason, let count):
+                reasons[p * n + choice] = reason
+                completionTokens += count
+            case .cancelled:
+                tickets.forEach { $0.cancel() }
+                throw APIError(EngineError.shuttingDown)
+            }
+            if !reasons.contains(nil) { break }
+        }
+        let choices: [JSONOut] = (0..<choiceCount).map {
+            .object([
+                ("text", .string(texts[$0])), ("index", .int($0)),
+                ("logprobs", logprobs ? tokens[$0].json(from: 0).0 : .null),
+                ("finish_reason", .string((reasons[$0] ?? .length).rawValue)),
+            ])
+        }
+        return jsonResponse(
+            .object([
+                ("id", .string(id)), ("object", .string("text_completion")), ("created", .int(created)),
+                ("model", .string(model)), ("choices", .array(choices)),
+                (
+                    "usage",
+                    .object([
+                        ("prompt_tokens", .int(promptTokens)), ("completion_tokens", .int(completionTokens)),
+                        ("total_tokens", .int(promptTokens + completionTokens)),
+                    ])
+                ),
+            ]))
+    }
+
+    /// Server-sent events: a chunk per piece of text (each valid UTF-8), one with each choice's finish_reason,
+    /// then `data: [DONE]`. With logprobs each chunk carries the tokens generated since the choice's last chunk.
+    /// A client that goes away cancels the request at the next step.
+    func streamed(_ events: AsyncStream<(prompt: Int, event: GenerationEvent)>) -> Response {
+        let run = self
+        let body = ResponseBody { writer in
+            var pending = [TokenLogprobs](repeating: TokenLogprobs(), count: run.choiceCount)
+            var offsets = [Int](repeating: 0, count: run.choiceCount)
+            /// Choice c's chunk with `text`, the tokens pending for it, and `finish`.
+            func chunk(_ c: Int, text: String, finish: FinishReason?) -> ByteBuffer {
+                var logprobs: JSONOut = .null
+                if run.logprobs {
+                    let (object, end) = pending[c].json(from: offsets[c])
+                    (logprobs, offsets[c], pending[c]) = (object, end, TokenLogprobs())
+                }
+                let json: JSONOut = .object([
+                    ("id", .string(run.id)), ("object", .string("text_completion")), ("created", .int(run.created)),
+                    ("model", .string(run.model)),
+                    (
+                        "choices",
+                        .array([
+                            .object([
+                                ("text", .string(text)), ("index", .int(c)), ("logprobs", logprobs),
+                                ("finish_reason", finish.map { .string($0.rawValue) } ?? .null),
+                            ])
+                        ])
+                    ),
+                ])
+                return ByteBuffer(string: "data: \(json.rendered)\n\n")
+            }
+            do {
+                if run.echo {
+                    for c in 0..<run.choiceCount where !run.prompts[c / run.n].isEmpty {
+                        pending[c] = run.initialLogprobs(c)
+                        try await writer.write(chunk(c, text: run.prompts[c / run.n], finish: nil))
+                    }
+                }
+                var finished = 0
+                var first = true
+                for await (p, event) in events {
+                    switch event {
+                    case .token(let choice, let token, let logprob):
+                        pending[p * run.n + choice].append(
+                            TokenLogprobs(tokens: [run.vocabulary.decode([token])], logprobs: [logprob]))
+                    case .text(let choice, let text):
+                        if first {
+                            run.metrics.firstToken(after: Date().timeIntervalSince(run.arrived))
+                            first = false
+                        }
+                        try await writer.write(chunk(p * run.n + choice, text: text, finish: nil))
+                    case .finished(let choice, let reason, _):
+                        try await writer.write(chunk(p * run.n + choice, text: "", finish: reason))
+                        finished += 1
+                    case .cancelled:
+                        run.tickets.forEach { $0.cancel() }
+                        let error = APIError(EngineError.shuttingDown)
+                        try await writer.write(ByteBuffer(string: "data: \(error.body.rendered)\n\n"))
+                        finished = run.choiceCount
+                    }
+                    if finished == run.choiceCount { break }
+                }
+                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                try await writer.finish(nil)
+            } catch {
+                run.tickets.forEach { $0.cancel() }  // the client went away: free its streams
+                throw error
+            }
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: body)
+    }
+}
