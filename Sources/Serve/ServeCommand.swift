@@ -36,7 +36,11 @@ struct ServeCommand: AsyncParsableCommand {
     var apiKey: String?
     @Option(help: "Threads per model for the matrix products (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: ArgumentHelp("Weights to generate with.", valueName: "float32|float16"))
+    @Option(
+        help: ArgumentHelp(
+            "Weights to generate with. float16: about twice one stream's speed; its text for a seed is `charrnn "
+                + "sample --precision float16`'s on CPUs with AVX-512, and elsewhere for 3 or more --num-samples "
+                + "(sample uses another layout for 1 or 2).", valueName: "float32|float16"))
     var precision: WeightPrecision = .float32
     @Option(help: "Streams generated together per model (a request takes one per choice).")
     var maxStreams = EngineLimits().streams

@@ -70,6 +70,26 @@ import Testing
         #expect(after.status == 200)
     }
 
+    /// A client that stops reading does not hold up the others: its text queues for it while another request is
+    /// answered in full.
+    @Test func aSlowReaderDoesNotStallTheOthers() throws {
+        let server = try ServerProcess(["-m", "en=\(englishModel)", "--max-tokens", "100000"])
+        let stalled = try Connection(port: server.port, receiveBuffer: 2048)
+        let body = try JSONSerialization.data(withJSONObject: [
+            "model": "en", "prompt": "The ", "max_tokens": 100000, "stream": true, "seed": 4,
+        ])
+        stalled.sendRequest(method: "POST", path: "/v1/completions", body: Array(body))
+        _ = stalled.receive()  // its first bytes; then it reads nothing more
+        Thread.sleep(forTimeInterval: 3)  // its text piles up: the sockets' buffers, then the server's memory
+        let started = Date()
+        let other = try request(
+            server.port, "POST", "/v1/completions", json: ["model": "en", "prompt": "A ", "max_tokens": 200, "seed": 1])
+        #expect(other.status == 200)
+        #expect(((other.json["choices"] as? [[String: Any]])?.first?["text"] as? String)?.count ?? 0 > 100)
+        #expect(Date().timeIntervalSince(started) < 20, "a bound for a hang, not for speed")
+        stalled.disconnect()
+    }
+
     /// SIGTERM while streaming: the stream is given the grace, then cancelled with an error event and [DONE];
     /// the server exits with status 0 within seconds, and a request after the signal is not served.
     @Test func sigtermWhileStreamingEndsTheStreamAndExits() throws {
