@@ -53,20 +53,31 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds requests in flight get to finish after SIGTERM before they are cancelled.")
     var shutdownGrace = 5.0
 
-    /// Parses and runs; a bad flag is one line on stderr (help prints as usual).
+    /// Parses and runs; a bad flag, or a failure to start, is one line on stderr (help prints as usual).
     static func main() async {
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
-            if var serve = command as? ServeCommand {
-                try await serve.run()
-            } else {
-                try command.run()
-            }
+            command = try parseAsRoot()
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }
             FileHandle.standardError.write(
                 Data("charrnn serve: error: \(message(for: error)) (see 'charrnn serve --help')\n".utf8))
             Foundation.exit(exitCode(for: error).rawValue)
+        }
+        do {
+            if let serve = command as? ServeCommand {
+                try await serve.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let serve = command as? ServeCommand
+            var text = "\(error)"
+            if text.contains("Address already in use"), let serve {
+                text = "cannot listen on \(serve.host):\(serve.port): the address is in use; choose another --port"
+            }
+            FileHandle.standardError.write(Data("charrnn serve: error: \(text)\n".utf8))
+            Foundation.exit(1)
         }
     }
 

@@ -154,7 +154,8 @@ import Testing
         #expect(throws: (any Error).self) { try engine.submit(wrong) { _ in } }
     }
 
-    /// Shutdown: new requests are refused; what is in flight past the grace is cancelled; the thread ends.
+    /// Shutdown: new requests are refused; what is in flight past the grace is cancelled; the thread ends; a second
+    /// shutdown returns at once.
     @Test func shutdownCancelsWhatOutlastsTheGrace() throws {
         let corpus = try smallCorpus()
         let model = smallModel(vocabularySize: corpus.vocabulary.count, seed: 3)
@@ -169,6 +170,12 @@ import Testing
         #expect(throws: EngineError.shuttingDown) {
             try engine.submit(GenerationRequest(prompt: [], maxTokens: 1, seed: 1)) { _ in }
         }
+        let again = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            engine.shutdown(grace: 0)
+            again.signal()
+        }
+        #expect(again.wait(timeout: .now() + 5) == .success, "a second shutdown returns at once")
     }
 
     /// With logprobs, each generated token comes with its log-probability: what the model's forward pass gives

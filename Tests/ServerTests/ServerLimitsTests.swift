@@ -141,6 +141,24 @@ import Testing
         #expect(text.hasPrefix("charrnn serve: error: -m /nonexistent.safetensors"), "\(text)")
     }
 
+    /// A port in use is one line that says so, and status 1.
+    @Test func aPortInUseIsOneLine() throws {
+        let first = try ServerProcess(["-m", "en=\(englishModel)", "--threads", "1"])
+        let process = Process()
+        process.executableURL = buildDirectory.appendingPathComponent("charrnn-serve")
+        process.arguments = ["-m", "en=\(englishModel)", "--port", "\(first.port)"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = Pipe()
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(
+            text == "charrnn serve: error: cannot listen on 127.0.0.1:\(first.port): the address is in use; "
+                + "choose another --port\n", "\(text)")
+    }
+
     /// Settings the server refuses: one line on stderr naming the problem, a non-zero exit, nothing listening.
     @Test(arguments: [
         (["-m", "/nonexistent/model.safetensors"], "/nonexistent/model.safetensors"),

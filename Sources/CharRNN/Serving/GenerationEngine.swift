@@ -141,7 +141,7 @@ public final class GenerationEngine: @unchecked Sendable {
     }
 
     /// Stops taking requests; what is in flight (and waiting) goes on for up to `grace` seconds, then is
-    /// cancelled. Returns when the engine's thread has ended.
+    /// cancelled. Returns when the engine's thread has ended. Calling it again returns at once.
     public func shutdown(grace: Double) {
         lock.lock()
         accepting = false
@@ -158,7 +158,10 @@ public final class GenerationEngine: @unchecked Sendable {
         for job in active { job.cancelled = true }
         lock.signal()
         lock.unlock()
-        if thread != nil { finished.wait() }
+        if thread != nil {
+            finished.wait()
+            finished.signal()  // a second shutdown returns at once
+        }
     }
 
     /// The engine's thread: admit, step, report, retire, until `shutdown`.
