@@ -22,7 +22,8 @@ public final class GenerationEngine: @unchecked Sendable {
     /// metrics); must be quick.
     public var onStep: (@Sendable (_ seconds: Double, _ streams: Int) -> Void)?
     private let stepper: StepModel
-    /// Guards `waiting`, `chores`, `accepting`, `stopping`, `activeStreams` and the jobs' `cancelled`.
+    /// Guards `waiting`, `chores`, `accepting`, `stopping`, `activeStreams` and the jobs' `cancelled`. `active` is
+    /// the engine thread's alone: other threads never read it.
     private let lock = NSCondition()
     private var waiting: [GenerationJob] = []
     private var accepting = true
@@ -30,7 +31,7 @@ public final class GenerationEngine: @unchecked Sendable {
     private var activeStreams = 0
     /// Work for the engine's thread between steps (scoring), in order.
     private var chores: [() -> Void] = []
-    /// The engine thread's own: the jobs in the batch, in row order.
+    /// The jobs in the batch, in row order: read and written by the engine's thread only.
     private var active: [GenerationJob] = []
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
@@ -153,9 +154,7 @@ public final class GenerationEngine: @unchecked Sendable {
             Thread.sleep(forTimeInterval: 0.01)
         }
         lock.lock()
-        stopping = true
-        for job in waiting { job.cancelled = true }
-        for job in active { job.cancelled = true }
+        stopping = true  // the engine's thread cancels what is left (`active` is its own)
         lock.signal()
         lock.unlock()
         if thread != nil {
@@ -169,6 +168,7 @@ public final class GenerationEngine: @unchecked Sendable {
         while true {
             lock.lock()
             while active.isEmpty && waiting.isEmpty && chores.isEmpty && !stopping { lock.wait() }
+            if stopping { (active + waiting).forEach { $0.cancelled = true } }
             let work = chores
             chores.removeAll()
             // Cancelled jobs leave first, then waiting jobs join in order while their rows fit.
