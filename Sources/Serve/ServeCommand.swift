@@ -71,6 +71,8 @@ struct ServeCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
+            // --help and --version come here as errors that mean success (ArgumentParser's help command).
+            if exitCode(for: error) == .success { exit(withError: error) }
             let serve = command as? ServeCommand
             var text = "\(error)"
             if text.contains("Address already in use"), let serve {

@@ -129,31 +129,16 @@ import Testing
     @Test func charrnnServeRunsTheServer() throws {
         let help = try charrnn(["serve", "--help"])
         #expect(help.contains("USAGE: charrnn serve") && help.contains("--max-streams"))
-        let process = Process()
-        process.executableURL = buildDirectory.appendingPathComponent("charrnn")
-        process.arguments = ["serve", "-m", "/nonexistent.safetensors"]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1)
+        let (status, text) = try runToEnd("charrnn", ["serve", "-m", "/nonexistent.safetensors"])
+        #expect(status == 1)
         #expect(text.hasPrefix("charrnn serve: error: -m /nonexistent.safetensors"), "\(text)")
     }
 
     /// A port in use is one line that says so, and status 1.
     @Test func aPortInUseIsOneLine() throws {
         let first = try ServerProcess(["-m", "en=\(englishModel)", "--threads", "1"])
-        let process = Process()
-        process.executableURL = buildDirectory.appendingPathComponent("charrnn-serve")
-        process.arguments = ["-m", "en=\(englishModel)", "--port", "\(first.port)"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = Pipe()
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1)
+        let (status, text) = try runToEnd("charrnn-serve", ["-m", "en=\(englishModel)", "--port", "\(first.port)"])
+        #expect(status == 1)
         #expect(
             text == "charrnn serve: error: cannot listen on 127.0.0.1:\(first.port): the address is in use; "
                 + "choose another --port\n", "\(text)")
@@ -168,16 +153,8 @@ import Testing
         (["-m", "en=\(englishModel)", "--port", "70000"], "--port"),
     ])
     func refusedSettings(arguments: [String], mention: String) throws {
-        let process = Process()
-        process.executableURL = buildDirectory.appendingPathComponent("charrnn-serve")
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = Pipe()
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
+        let (status, text) = try runToEnd("charrnn-serve", arguments)
+        #expect(status != 0)
         #expect(text.contains(mention), "\(text)")
     }
 }

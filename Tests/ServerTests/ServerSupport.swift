@@ -231,3 +231,17 @@ func charrnn(_ arguments: [String], stdin: String? = nil) throws -> String {
     }
     return String(decoding: data, as: UTF8.self)
 }
+
+/// Runs a built executable (`charrnn` or `charrnn-serve`) to its end; returns its status and stderr.
+func runToEnd(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+    let process = Process()
+    process.executableURL = buildDirectory.appendingPathComponent(executable)
+    process.arguments = arguments
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = Pipe()
+    try process.run()
+    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
+}
