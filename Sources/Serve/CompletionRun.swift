@@ -81,25 +81,34 @@ struct CompletionRun: Sendable {
             }
             if !reasons.contains(nil) { break }
         }
-        let choices: [JSONOut] = (0..<choiceCount).map {
-            .object([
-                ("text", .string(texts[$0])), ("index", .int($0)),
-                ("logprobs", logprobs ? tokens[$0].json(from: 0).0 : .null),
-                ("finish_reason", .string((reasons[$0] ?? .length).rawValue)),
-            ])
+        let choices = (0..<choiceCount).map {
+            choice(
+                $0, text: texts[$0], logprobs: logprobs ? tokens[$0].json(from: 0).0 : .null,
+                finish: reasons[$0] ?? .length)
         }
-        return jsonResponse(
-            .object([
-                ("id", .string(id)), ("object", .string("text_completion")), ("created", .int(created)),
-                ("model", .string(model)), ("choices", .array(choices)),
-                (
-                    "usage",
-                    .object([
-                        ("prompt_tokens", .int(promptTokens)), ("completion_tokens", .int(completionTokens)),
-                        ("total_tokens", .int(promptTokens + completionTokens)),
-                    ])
-                ),
-            ]))
+        let usage: JSONOut = .object([
+            ("prompt_tokens", .int(promptTokens)), ("completion_tokens", .int(completionTokens)),
+            ("total_tokens", .int(promptTokens + completionTokens)),
+        ])
+        return jsonResponse(completion(choices, usage: usage))
+    }
+
+    /// One choice as OpenAI writes it.
+    func choice(_ index: Int, text: String, logprobs: JSONOut, finish: FinishReason?) -> JSONOut {
+        .object([
+            ("text", .string(text)), ("index", .int(index)), ("logprobs", logprobs),
+            ("finish_reason", finish.map { .string($0.rawValue) } ?? .null),
+        ])
+    }
+
+    /// The completion object around `choices` (a whole answer with `usage`, or one streamed chunk without).
+    func completion(_ choices: [JSONOut], usage: JSONOut? = nil) -> JSONOut {
+        var fields: [(String, JSONOut)] = [
+            ("id", .string(id)), ("object", .string("text_completion")), ("created", .int(created)),
+            ("model", .string(model)), ("choices", .array(choices)),
+        ]
+        if let usage { fields.append(("usage", usage)) }
+        return .object(fields)
     }
 
     /// Server-sent events: a chunk per piece of text (each valid UTF-8), one with each choice's finish_reason,
@@ -117,19 +126,7 @@ struct CompletionRun: Sendable {
                     let (object, end) = pending[c].json(from: offsets[c])
                     (logprobs, offsets[c], pending[c]) = (object, end, TokenLogprobs())
                 }
-                let json: JSONOut = .object([
-                    ("id", .string(run.id)), ("object", .string("text_completion")), ("created", .int(run.created)),
-                    ("model", .string(run.model)),
-                    (
-                        "choices",
-                        .array([
-                            .object([
-                                ("text", .string(text)), ("index", .int(c)), ("logprobs", logprobs),
-                                ("finish_reason", finish.map { .string($0.rawValue) } ?? .null),
-                            ])
-                        ])
-                    ),
-                ])
+                let json = run.completion([run.choice(c, text: text, logprobs: logprobs, finish: finish)])
                 return ByteBuffer(string: "data: \(json.rendered)\n\n")
             }
             do {

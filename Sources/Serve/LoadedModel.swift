@@ -13,16 +13,15 @@ final class LoadedModel: @unchecked Sendable {
     /// When it was loaded, seconds since 1970 (OpenAI's `created`).
     let created: Int
 
-    /// Loads `spec` (`PATH` or `NAME=PATH`) and starts its engine.
+    /// Loads `spec` (`PATH` or `NAME=PATH`) and makes its engine (started by the caller).
     ///
     /// - Throws: `ServeError` when the checkpoint cannot be read or float16 cannot hold it.
     init(spec: String, threads: Int, precision: WeightPrecision, limits: EngineLimits) throws {
         let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
-        let path = parts.count == 2 && !parts[0].contains("/") ? parts[1] : spec
-        var id = parts.count == 2 && !parts[0].contains("/") ? parts[0] : URL(fileURLWithPath: spec).lastPathComponent
-        if parts.count != 2 || parts[0].contains("/"), id.hasSuffix(".safetensors") {
-            id = String(id.dropLast(".safetensors".count))
-        }
+        let named = parts.count == 2 && !parts[0].contains("/")  // a "=" inside a path is not a name
+        let path = named ? parts[1] : spec
+        let file = URL(fileURLWithPath: path).lastPathComponent
+        let id = named ? parts[0] : file.hasSuffix(".safetensors") ? String(file.dropLast(".safetensors".count)) : file
         guard !id.isEmpty else { throw ServeError("-m \(spec): the model needs a name (NAME=PATH)") }
         do {
             checkpoint = try Checkpoint.read(from: path)

@@ -20,26 +20,16 @@ extension CharRNNModel where T == Float {
         let v = config.vocabularySize
         var total = 0.0
         func visit(_ row: UnsafeBufferPointer<Float>, position: Int) {
-            let m = Double(row.max()!)
-            let logSum = m + log(row.reduce(0.0) { $0 + exp(Double($1) - m) })
-            let nats = logSum - Double(row[ids[position]])
+            let nats = -logProbability(of: ids[position], in: row)
             total += nats
             each(position, nats)
         }
         switch precision {
         case .float32:
-            let state = RecurrentState<Float>(config: config, batch: 1)
-            var start = 0
-            while start < ids.count - 1 {
-                let steps = min(chunk, ids.count - 1 - start)
-                let inputs = (0..<steps).map { Int32(ids[start + $0]) }
-                let logits = inputs.withUnsafeBufferPointer {
-                    self.logits(inputs: $0, steps: steps, batch: 1, state: state)
-                }
+            _ = run(ids.dropLast(), chunk: chunk) { logits, start, steps in
                 for t in 0..<steps {
                     visit(UnsafeBufferPointer(rebasing: logits[(t * v)..<((t + 1) * v)]), position: start + t + 1)
                 }
-                start += steps
             }
         case .float16:
             let stepper = try StepModel(model: self, streams: 1, precision: .float16)
@@ -56,17 +46,34 @@ extension CharRNNModel where T == Float {
 extension CharRNNModel where T == Float {
     /// The state of one stream after `ids`, run from a zero state in chunks of `chunk` steps (the priming of
     /// generation: `TextGenerator.prime`, `GenerationEngine`).
-    public func stateAfter<C: Collection<Int>>(_ ids: C, chunk: Int = 256) -> RecurrentState<Float> {
+    public func stateAfter<C: RandomAccessCollection<Int>>(_ ids: C, chunk: Int = 256) -> RecurrentState<Float> {
+        run(ids, chunk: chunk) { _, _, _ in }
+    }
+
+    /// Runs `ids` as one stream from a zero state in chunks of at most `chunk` steps (so any length runs in
+    /// bounded memory), calling `body` with each chunk's logits (steps, V), its first position and its length;
+    /// returns the final state.
+    private func run<C: RandomAccessCollection<Int>>(
+        _ ids: C, chunk: Int,
+        _ body: (_ logits: UnsafeBufferPointer<Float>, _ start: Int, _ steps: Int) -> Void
+    ) -> RecurrentState<Float> {
         let state = RecurrentState<Float>(config: config, batch: 1)
-        let ids = ids.map { Int32($0) }
-        var start = 0
-        while start < ids.count {
-            let steps = min(chunk, ids.count - start)
-            _ = ids[start..<(start + steps)].withUnsafeBufferPointer {
-                logits(inputs: $0, steps: steps, batch: 1, state: state)
+        var (index, position) = (ids.startIndex, 0)
+        while index < ids.endIndex {
+            let end = ids.index(index, offsetBy: chunk, limitedBy: ids.endIndex) ?? ids.endIndex
+            let inputs = ids[index..<end].map { Int32($0) }
+            inputs.withUnsafeBufferPointer {
+                body(logits(inputs: $0, steps: inputs.count, batch: 1, state: state), position, inputs.count)
             }
-            start += steps
+            (index, position) = (end, position + inputs.count)
         }
         return state
     }
+}
+
+/// log p(id) under softmax(row), in Double from the largest logit down (scoring and generation's logprobs).
+func logProbability(of id: Int, in row: UnsafeBufferPointer<Float>) -> Double {
+    let m = Double(row.max()!)
+    let sum = row.reduce(0.0) { $0 + exp(Double($1) - m) }
+    return Double(row[id]) - m - log(sum)
 }

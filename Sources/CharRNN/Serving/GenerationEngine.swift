@@ -33,6 +33,8 @@ public final class GenerationEngine: @unchecked Sendable {
     private var chores: [() -> Void] = []
     /// The jobs in the batch, in row order: read and written by the engine's thread only.
     private var active: [GenerationJob] = []
+    /// Each step's input tokens, one per row (the engine thread's; kept to allocate nothing per step).
+    private var tokens: [Int32] = []
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
@@ -109,9 +111,7 @@ public final class GenerationEngine: @unchecked Sendable {
     ///
     /// - Throws: `EngineError.invalid` for a token outside the vocabulary, `.shuttingDown` after `shutdown`.
     public func score(_ ids: [Int], completion: @escaping @Sendable ([Double]) -> Void) throws(EngineError) {
-        if let bad = ids.first(where: { $0 < 0 || $0 >= vocabulary.count }) {
-            throw .invalid(field: "prompt", "token id \(bad) is outside the vocabulary of \(vocabulary.count)")
-        }
+        if let problem = outsideVocabulary(ids) { throw problem }
         lock.lock()
         defer { lock.unlock() }
         guard accepting else { throw .shuttingDown }
@@ -135,10 +135,13 @@ public final class GenerationEngine: @unchecked Sendable {
         if let why = request.sampling.problem {
             return .invalid(field: "sampling", why.replacingOccurrences(of: "--", with: ""))
         }
-        if let bad = request.prompt.first(where: { $0 < 0 || $0 >= vocabulary.count }) {
-            return .invalid(field: "prompt", "token id \(bad) is outside the vocabulary of \(vocabulary.count)")
-        }
-        return nil
+        return outsideVocabulary(request.prompt)
+    }
+
+    /// The error for a prompt with a token id outside the vocabulary, or nil.
+    private func outsideVocabulary(_ ids: [Int]) -> EngineError? {
+        guard let bad = ids.first(where: { $0 < 0 || $0 >= vocabulary.count }) else { return nil }
+        return .invalid(field: "prompt", "token id \(bad) is outside the vocabulary of \(vocabulary.count)")
     }
 
     /// Stops taking requests; what is in flight (and waiting) goes on for up to `grace` seconds, then is
@@ -190,7 +193,8 @@ public final class GenerationEngine: @unchecked Sendable {
             for job in admitted { admit(job) }
             if active.isEmpty { continue }
             let started = DispatchTime.now().uptimeNanoseconds
-            let tokens = active.flatMap(\.current)
+            tokens.removeAll(keepingCapacity: true)
+            for job in active { tokens += job.current }
             let logits = tokens.withUnsafeBufferPointer { stepper.step($0) }
             for job in active {
                 job.advance(logits: logits, vocabulary: vocabulary)
@@ -281,7 +285,8 @@ final class GenerationJob: @unchecked Sendable {
             current[i] = Int32(id)
             guard reasons[i] == nil else { continue }
             if request.logprobs {
-                events(.token(choice: i, id: id, logprob: logSoftmax(logits[start..<(start + v)], at: id)))
+                let row = UnsafeBufferPointer(rebasing: logits[start..<(start + v)])
+                events(.token(choice: i, id: id, logprob: logProbability(of: id, in: row)))
             }
             let (text, stopped) = texts[i].push(vocabulary.tokens[id])
             if !text.isEmpty { events(.text(choice: i, text)) }
@@ -291,13 +296,6 @@ final class GenerationJob: @unchecked Sendable {
             }
         }
         if steps >= request.maxTokens { finishAtLength() }
-    }
-
-    /// log p(id) under softmax(row), in Double.
-    private func logSoftmax(_ row: Slice<UnsafeBufferPointer<Float>>, at id: Int) -> Double {
-        let m = Double(row.max()!)
-        let sum = row.reduce(0.0) { $0 + Foundation.exp(Double($1) - m) }
-        return Double(row[row.startIndex + id]) - m - Foundation.log(sum)
     }
 
     /// Ends every choice still running: what its text held back, then `.length` (or `.stop` if that completes a
