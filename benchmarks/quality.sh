@@ -10,7 +10,8 @@
 #        validations and the last checkpoint the run stays under 60 minutes), OUT (run directory, default a
 #        fresh one under /tmp), PEER=1 (also PyTorch; needs python3 with torch, or PYTHON=...).
 #        Settings other than the recipe's, for BENCHMARKS.md's table: HIDDEN, LAYERS, EMBEDDING, BATCH, SEQ,
-#        WARMUP, DECAY, LR, and REGULARISATION (charrnn's flags as one string).
+#        WARMUP, DECAY (the update where the cosine decay ends; default: measured, see below), LR, and
+#        REGULARISATION (charrnn's flags as one string).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-1}
@@ -25,12 +26,31 @@ python=${PYTHON:-python3}
 # The recipe (README: Getting good results; BENCHMARKS.md: Quality has the settings tried), as charrnn's flags;
 # pytorch_quality.py takes the same names but for --batch, --seq, --warmup, --decay-steps and --lr.
 hidden=${HIDDEN:-512} layers=${LAYERS:-2} embedding=${EMBEDDING:-64} batch=${BATCH:-50} seq=${SEQ:-100}
-warmup=${WARMUP:-200} decay=${DECAY:-4000} lr=${LR:-0.002}
+warmup=${WARMUP:-200} lr=${LR:-0.002}
 read -r -a regularisation <<< "${REGULARISATION:---dropout 0.2 --input-dropout 0.1 --output-dropout 0.2 --weight-drop 0.3}"
-recipe=(--hidden $hidden --layers $layers --embedding $embedding --batch-size $batch --seq-length $seq
-    "${regularisation[@]}" --lr-schedule cosine --warmup-steps $warmup --lr-decay-steps $decay --learning-rate $lr)
+model=(--hidden $hidden --layers $layers --embedding $embedding --batch-size $batch --seq-length $seq
+    "${regularisation[@]}")
 
 start=$(date +%s)
+# The cosine decay ends where the time runs out: machines differ 2.6x in speed (5,250 characters/s on a Zen 3,
+# 13,600 on a Zen 5), and a schedule sized for one is cut short, or flat for half the hour, on the other. So
+# unless DECAY is given, 40 timed updates of the same model measure this machine, and the decay ends at 95% of the
+# updates that fit in the training time (the rest pays for the validations). The run itself is deterministic
+# given the decay printed here; DECAY=N repeats it anywhere.
+if [ -z "${DECAY:-}" ]; then
+    .build/release/charrnn train "$corpus" -o "$out/calibrate" "${model[@]}" --seed "$seed" --max-steps 40 \
+        --eval-every 10 --eval-tokens 2 --quiet
+    decay=$(python3 -c 'import json,sys
+t = {r["step"]: r["elapsed_seconds"] for r in map(json.loads, open(sys.argv[1])) if "val_loss" in r}
+per_update = (t[40] - t[10]) / 30
+print(max(1000, int(0.95 * float(sys.argv[2]) / per_update) // 100 * 100))' "$out/calibrate/metrics.jsonl" "$limit")
+    rm -rf "$out/calibrate"
+    echo "quality: the decay ends at update $decay (measured on this machine; DECAY=$decay repeats it)"
+else
+    decay=$DECAY
+fi
+recipe=("${model[@]}" --lr-schedule cosine --warmup-steps $warmup --lr-decay-steps $decay --learning-rate $lr)
+
 .build/release/charrnn train "$corpus" -o "$out/run" "${recipe[@]}" --seed "$seed" --max-time "$limit" \
     --eval-every 250 --quiet
 wall=$(( $(date +%s) - start ))
