@@ -73,7 +73,8 @@ func jsonResponse(_ value: JSONOut, status: HTTPResponse.Status = .ok) -> Respon
 /// Turns every error a handler or the router throws into an `APIError` response: HTTPError's status (404 for an
 /// unknown path, 413 for a body over the limit), 500 for anything else.
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// The server's paths and the methods each takes (the routes in ServeCommand.makeRouter).
+    /// The server's paths and the methods each takes (the routes in ServeCommand.makeRouter; /v1/models/{model}
+    /// takes GET).
     static var methods: [String: [HTTPRequest.Method]] {
         ["/": [.get], "/health": [.get], "/v1/models": [.get], "/v1/completions": [.post], "/metrics": [.get]]
     }
@@ -87,7 +88,10 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return error.response
         } catch let error as HTTPResponseError {
             // A path that exists with another method: 405 and the methods it takes.
-            if error.status == .notFound, let methods = Self.methods[request.uri.path] {
+            let path = request.uri.path
+            if error.status == .notFound,
+                let methods = Self.methods[path] ?? (path.hasPrefix("/v1/models/") ? [.get] : nil)
+            {
                 let allowed = methods.map(\.rawValue).joined(separator: ", ")
                 var wrong = APIError(
                     status: .methodNotAllowed, message: "\(request.uri.path) takes \(allowed), not \(request.method)",

@@ -14,11 +14,18 @@ struct RequestLimits: Sendable {
     var choices = 8
 }
 
+/// A prompt as a request gives it: text, or the model's token ids (in the order GET /v1/models/{model} lists
+/// the vocabulary), checked against the vocabulary once the model is known.
+enum Prompt: Sendable, Equatable {
+    case text(String)
+    case tokens([Int])
+}
+
 /// A completions request, checked.
 struct CompletionParameters: Sendable {
     var model: String
     /// One or more prompts; each is continued `n` times.
-    var prompts: [String]
+    var prompts: [Prompt]
     var maxTokens = 16
     var sampling = SamplingConfig(temperature: 1)
     var n = 1
@@ -26,7 +33,8 @@ struct CompletionParameters: Sendable {
     var seed: UInt64?
     var stream = false
     var echo = false
-    /// nil: no log-probabilities; 0: each token's own (alternatives per token, above 0, are not supported).
+    /// nil: no log-probabilities; 0: each token's own; 1 to 5: also that many of the most likely tokens at each
+    /// position.
     var logprobs: Int?
 
     /// Checks `body` (a parsed JSON document) against the parameters and `limits`.
@@ -97,7 +105,7 @@ struct CompletionParameters: Sendable {
         case nil: throw .invalid("model is required: the name of a loaded model (GET /v1/models)", param: "model")
         case let other?: throw .invalid("model must be a string, got \(other.typeName)", param: "model")
         }
-        prompts = try strings("prompt") ?? [""]
+        prompts = try Self.prompts(field("prompt"))
         maxTokens = try integer("max_tokens", in: 0...limits.maxTokens) ?? maxTokens
         n = try integer("n", in: 1...limits.choices) ?? n
         if let t = try double("temperature") {
@@ -127,12 +135,7 @@ struct CompletionParameters: Sendable {
         if let s = try integer("seed", in: 0...Int.max) { seed = UInt64(s) }
         stream = try boolean("stream") ?? false
         echo = try boolean("echo") ?? false
-        if let l = try integer("logprobs", in: 0...5) {
-            guard l == 0 else {
-                throw .invalid("logprobs above 0 (alternatives per token) is not supported; use 0", param: "logprobs")
-            }
-            logprobs = l
-        }
+        logprobs = try integer("logprobs", in: 0...5)
         for name in ["presence_penalty", "frequency_penalty"] {
             if let v = try double(name), v != 0 {
                 throw .invalid("\(name) is not supported; leave it at 0", param: name)
@@ -143,6 +146,47 @@ struct CompletionParameters: Sendable {
         }
         if case .string(let suffix)? = field("suffix"), !suffix.isEmpty {
             throw .invalid("suffix is not supported", param: "suffix")
+        }
+    }
+
+    /// `prompt` as OpenAI takes it: absent or null (one empty prompt), a string, a list of strings, a list of
+    /// token ids, or a list of lists of token ids.
+    private static func prompts(_ value: JSONValue?) throws(APIError) -> [Prompt] {
+        let why = "prompt must be a string, a non-empty list of strings, a list of token ids or a list of such lists"
+        /// A list of integers, or nil.
+        func ids(_ items: [JSONValue]) -> [Int]? {
+            var out: [Int] = []
+            for item in items {
+                switch item {
+                case .integer(let i): out.append(i)
+                case .number(let d) where d.rounded() == d && abs(d) < 1e15: out.append(Int(d))
+                default: return nil
+                }
+            }
+            return out
+        }
+        switch value {
+        case nil: return [.text("")]
+        case .string(let s): return [.text(s)]
+        case .array(let items) where !items.isEmpty:
+            if case .string? = items.first {
+                var texts: [Prompt] = []
+                for item in items {
+                    guard case .string(let s) = item else { throw .invalid(why, param: "prompt") }
+                    texts.append(.text(s))
+                }
+                return texts
+            }
+            if let tokens = ids(items) { return [.tokens(tokens)] }
+            var lists: [Prompt] = []
+            for item in items {
+                guard case .array(let inner) = item, let tokens = ids(inner) else {
+                    throw .invalid(why, param: "prompt")
+                }
+                lists.append(.tokens(tokens))
+            }
+            return lists
+        case let other?: throw .invalid("\(why), got \(other.typeName)", param: "prompt")
         }
     }
 }

@@ -9,15 +9,18 @@ struct TokenLogprobs: Sendable {
     var tokens: [String] = []
     /// nil for a token nothing predicts (a prompt's first).
     var logprobs: [Double?] = []
+    /// Each token's `top_logprobs` entry (`Vocabulary.alternatives`, or null where nothing predicts it).
+    var alternatives: [JSONOut] = []
 
-    mutating func append(_ other: TokenLogprobs) {
-        tokens += other.tokens
-        logprobs += other.logprobs
+    mutating func append(token: String, logprob: Double?, alternatives entry: JSONOut) {
+        tokens.append(token)
+        logprobs.append(logprob)
+        alternatives.append(entry)
     }
 
-    /// The object, with `text_offset` counted in Unicode code points from `offset`; also returns the offset after
-    /// the last token.
-    func json(from offset: Int) -> (JSONOut, end: Int) {
+    /// The object, with `text_offset` counted in Unicode code points from `offset` and `top_logprobs` only when
+    /// alternatives were asked for (`logprobs` above 0); also returns the offset after the last token.
+    func json(from offset: Int, alternatives asked: Bool) -> (JSONOut, end: Int) {
         var offsets: [JSONOut] = []
         var at = offset
         for token in tokens {
@@ -27,9 +30,20 @@ struct TokenLogprobs: Sendable {
         let object: JSONOut = .object([
             ("tokens", .array(tokens.map { .string($0) })),
             ("token_logprobs", .array(logprobs.map { $0.map { .double($0) } ?? .null })),
-            ("top_logprobs", .null), ("text_offset", .array(offsets)),
+            ("top_logprobs", asked ? .array(alternatives) : .null), ("text_offset", .array(offsets)),
         ])
         return (object, at)
+    }
+}
+
+extension Vocabulary {
+    /// One position's `top_logprobs` entry, as OpenAI writes it: an object from each of the most likely tokens
+    /// to its log-probability, most likely first, and the chosen token's after them when it is not among them
+    /// (so up to logprobs + 1 entries).
+    func alternatives(_ top: [RankedToken], chosen: Int, logprob: Double) -> JSONOut {
+        var entries = top.map { (decode([$0.id]), JSONOut.double($0.logprob)) }
+        if !top.contains(where: { $0.id == chosen }) { entries.append((decode([chosen]), .double(logprob))) }
+        return .object(entries)
     }
 }
 
@@ -42,8 +56,8 @@ struct CompletionRun: Sendable {
     let prompts: [String]
     let promptTokens: Int
     let echo: Bool
-    /// Report log-probabilities (`logprobs: 0`).
-    let logprobs: Bool
+    /// The request's `logprobs`: nil for none, 0 for each token's own, 1 to 5 for alternatives too.
+    let logprobs: Int?
     /// With echo and logprobs, each prompt's tokens and their log-probabilities.
     let promptLogprobs: [TokenLogprobs]?
     let arrived: Date
@@ -64,8 +78,10 @@ struct CompletionRun: Sendable {
         var first = true
         for await (p, event) in events {
             switch event {
-            case .token(let choice, let token, let logprob):
-                tokens[p * n + choice].append(TokenLogprobs(tokens: [vocabulary.decode([token])], logprobs: [logprob]))
+            case .token(let choice, let token, let logprob, let top):
+                tokens[p * n + choice].append(
+                    token: vocabulary.decode([token]), logprob: logprob,
+                    alternatives: vocabulary.alternatives(top, chosen: token, logprob: logprob))
             case .text(let choice, let text):
                 if first {
                     metrics.firstToken(after: Date().timeIntervalSince(arrived))
@@ -81,10 +97,10 @@ struct CompletionRun: Sendable {
             }
             if !reasons.contains(nil) { break }
         }
-        let choices = (0..<choiceCount).map {
+        let choices = (0..<choiceCount).map { c in
             choice(
-                $0, text: texts[$0], logprobs: logprobs ? tokens[$0].json(from: 0).0 : .null,
-                finish: reasons[$0] ?? .length)
+                c, text: texts[c], logprobs: logprobs.map { tokens[c].json(from: 0, alternatives: $0 > 0).0 } ?? .null,
+                finish: reasons[c] ?? .length)
         }
         let usage: JSONOut = .object([
             ("prompt_tokens", .int(promptTokens)), ("completion_tokens", .int(completionTokens)),
@@ -122,8 +138,8 @@ struct CompletionRun: Sendable {
             /// Choice c's chunk with `text`, the tokens pending for it, and `finish`.
             func chunk(_ c: Int, text: String, finish: FinishReason?) -> ByteBuffer {
                 var logprobs: JSONOut = .null
-                if run.logprobs {
-                    let (object, end) = pending[c].json(from: offsets[c])
+                if let asked = run.logprobs {
+                    let (object, end) = pending[c].json(from: offsets[c], alternatives: asked > 0)
                     (logprobs, offsets[c], pending[c]) = (object, end, TokenLogprobs())
                 }
                 let json = run.completion([run.choice(c, text: text, logprobs: logprobs, finish: finish)])
@@ -140,9 +156,10 @@ struct CompletionRun: Sendable {
                 var first = true
                 for await (p, event) in events {
                     switch event {
-                    case .token(let choice, let token, let logprob):
+                    case .token(let choice, let token, let logprob, let top):
                         pending[p * run.n + choice].append(
-                            TokenLogprobs(tokens: [run.vocabulary.decode([token])], logprobs: [logprob]))
+                            token: run.vocabulary.decode([token]), logprob: logprob,
+                            alternatives: run.vocabulary.alternatives(top, chosen: token, logprob: logprob))
                     case .text(let choice, let text):
                         if first {
                             run.metrics.firstToken(after: Date().timeIntervalSince(run.arrived))

@@ -24,9 +24,24 @@ struct CompletionService: Sendable {
         }
         let vocabulary = model.checkpoint.vocabulary
         var prompts: [[Int]] = []
-        for text in parameters.prompts {
-            guard let ids = try? vocabulary.encode(text).ids else {
-                throw APIError.invalid("the prompt cannot be tokenized", param: "prompt")
+        var texts: [String] = []
+        for prompt in parameters.prompts {
+            let ids: [Int]
+            switch prompt {
+            case .text(let text):
+                guard let encoded = try? vocabulary.encode(text).ids else {
+                    throw APIError.invalid("the prompt cannot be tokenized", param: "prompt")
+                }
+                ids = encoded
+                texts.append(text)
+            case .tokens(let tokens):
+                if let bad = tokens.first(where: { !vocabulary.tokens.indices.contains($0) }) {
+                    throw APIError.invalid(
+                        "prompt token id \(bad) is outside the model's vocabulary (0 to \(vocabulary.count - 1))",
+                        param: "prompt")
+                }
+                ids = tokens
+                texts.append(vocabulary.decode(tokens))
             }
             guard ids.count <= limits.promptTokens else {
                 throw APIError.invalid(
@@ -37,15 +52,21 @@ struct CompletionService: Sendable {
         }
         let id = "cmpl-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         // echo + logprobs: the prompt's own tokens come first, scored as `charrnn eval --per-token` scores them.
+        let top = parameters.logprobs ?? 0
         var promptLogprobs: [TokenLogprobs]? = nil
         if parameters.logprobs != nil && parameters.echo {
             promptLogprobs = []
             for ids in prompts {
-                let nats = try await score(ids, model: model)
-                promptLogprobs!.append(
-                    TokenLogprobs(
-                        tokens: ids.map { vocabulary.decode([$0]) },
-                        logprobs: ids.indices.map { $0 == 0 ? nil : -nats[$0 - 1] }))
+                let predictions = try await score(ids, top: top, model: model)
+                var scored = TokenLogprobs()
+                for (i, id) in ids.enumerated() {
+                    let predicted = i > 0 ? predictions[i - 1] : nil  // nothing predicts the first
+                    scored.append(
+                        token: vocabulary.decode([id]), logprob: predicted?.logprob,
+                        alternatives: predicted.map { vocabulary.alternatives($0.top, chosen: id, logprob: $0.logprob) }
+                            ?? .null)
+                }
+                promptLogprobs!.append(scored)
             }
         }
         var system = SystemRandomNumberGenerator()
@@ -55,7 +76,7 @@ struct CompletionService: Sendable {
         for (p, ids) in prompts.enumerated() {
             let job = GenerationRequest(
                 prompt: ids, maxTokens: parameters.maxTokens, sampling: parameters.sampling, seed: seed,
-                choices: parameters.n, stop: parameters.stop, logprobs: parameters.logprobs != nil)
+                choices: parameters.n, stop: parameters.stop, logprobs: parameters.logprobs != nil, topLogprobs: top)
             do {
                 tickets.append(try model.engine.submit(job) { continuation.yield((p, $0)) })
             } catch {
@@ -65,18 +86,19 @@ struct CompletionService: Sendable {
         }
         let run = CompletionRun(
             id: id, created: Int(arrived.timeIntervalSince1970), model: model.id, vocabulary: vocabulary,
-            n: parameters.n, prompts: parameters.prompts, promptTokens: prompts.reduce(0) { $0 + $1.count },
-            echo: parameters.echo, logprobs: parameters.logprobs != nil, promptLogprobs: promptLogprobs,
+            n: parameters.n, prompts: texts, promptTokens: prompts.reduce(0) { $0 + $1.count },
+            echo: parameters.echo, logprobs: parameters.logprobs, promptLogprobs: promptLogprobs,
             arrived: arrived, metrics: metrics, tickets: tickets)
         if parameters.stream { return run.streamed(events) }
         return try await run.collected(events)
     }
 
-    /// The surprisal in nats of each of `ids`' tokens after the first, computed on the model's engine thread.
-    private func score(_ ids: [Int], model: LoadedModel) async throws -> [Double] {
+    /// What the model predicted for each of `ids`' tokens after the first (its log-probability and the `top`
+    /// most likely), computed on the model's engine thread.
+    private func score(_ ids: [Int], top: Int, model: LoadedModel) async throws -> [TokenPrediction] {
         try await withCheckedThrowingContinuation { done in
             do throws(EngineError) {
-                try model.engine.score(ids) { done.resume(returning: $0) }
+                try model.engine.score(ids, top: top) { done.resume(returning: $0) }
             } catch {
                 done.resume(throwing: APIError(error))
             }

@@ -51,7 +51,7 @@ enum JSONValue: Decodable, Equatable, Sendable {
 
 /// A JSON value to write, keys in the order given and numbers as Swift prints them (the shortest text that reads
 /// back to the same value).
-indirect enum JSONOut {
+indirect enum JSONOut: Sendable {
     case null
     case bool(Bool)
     case int(Int)

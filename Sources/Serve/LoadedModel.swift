@@ -40,24 +40,31 @@ final class LoadedModel: @unchecked Sendable {
         created = Int(Date().timeIntervalSince1970)
     }
 
-    /// The model as GET /v1/models lists it: OpenAI's fields, then what `charrnn info` tells.
-    var description: JSONOut {
+    /// The model as GET /v1/models lists it: OpenAI's fields, then what `charrnn info` tells; GET
+    /// /v1/models/{model} adds the vocabulary, its tokens in id order (the ids a prompt may be given in).
+    func description(vocabulary: Bool = false) -> JSONOut {
         let c = checkpoint
         let parameters = ParameterStore<Float>.layout(c.model).reduce(0) { $0 + $1.count }
+        var facts: [(String, JSONOut)] = [
+            ("cell", .string(c.model.cell.rawValue)), ("layers", .int(c.model.layers)),
+            ("hidden_size", .int(c.model.hiddenSize)), ("embedding_size", .int(c.model.embeddingSize)),
+            ("parameters", .int(parameters)), ("vocabulary_size", .int(c.vocabulary.count)),
+            ("token_unit", .string(c.vocabulary.tokenizer.unit.rawValue)),
+            ("training_step", .int(c.state.step)),
+            ("best_validation_loss", c.state.bestValidationLoss.map { .double($0) } ?? .null),
+        ]
+        if vocabulary {
+            // <unk> and a byte that is not UTF-8 by itself by their listing names ("<unk>", "0xE4"); the rest as text.
+            let names = c.vocabulary.tokens.indices.map { id in
+                let bytes = c.vocabulary.tokens[id]
+                return id == Vocabulary.unknownID || (bytes.count == 1 && bytes[0] >= 0x80)
+                    ? c.vocabulary.displayName(of: id) : String(decoding: bytes, as: UTF8.self)
+            }
+            facts.append(("vocabulary", .array(names.map { .string($0) })))
+        }
         return .object([
             ("id", .string(id)), ("object", .string("model")), ("created", .int(created)),
-            ("owned_by", .string("charrnn")),
-            (
-                "charrnn",
-                .object([
-                    ("cell", .string(c.model.cell.rawValue)), ("layers", .int(c.model.layers)),
-                    ("hidden_size", .int(c.model.hiddenSize)), ("embedding_size", .int(c.model.embeddingSize)),
-                    ("parameters", .int(parameters)), ("vocabulary_size", .int(c.vocabulary.count)),
-                    ("token_unit", .string(c.vocabulary.tokenizer.unit.rawValue)),
-                    ("training_step", .int(c.state.step)),
-                    ("best_validation_loss", c.state.bestValidationLoss.map { .double($0) } ?? .null),
-                ])
-            ),
+            ("owned_by", .string("charrnn")), ("charrnn", .object(facts)),
         ])
     }
 }

@@ -172,7 +172,17 @@ struct ServeCommand: AsyncParsableCommand {
         }
         router.get("/v1/models") { _, _ in
             jsonResponse(
-                .object([("object", .string("list")), ("data", .array(order.map { models[$0]!.description }))]))
+                .object([("object", .string("list")), ("data", .array(order.map { models[$0]!.description() }))]))
+        }
+        router.get("/v1/models/:model") { _, context in
+            let name = context.parameters.get("model") ?? ""
+            guard let model = models[name] else {
+                throw APIError(
+                    status: .notFound,
+                    message: "no model named \"\(name)\"; this server has: \(order.joined(separator: ", "))",
+                    type: "invalid_request_error", param: "model")
+            }
+            return jsonResponse(model.description(vocabulary: true))
         }
         let completions = CompletionService(models: models, limits: requestLimits, metrics: metrics)
         router.post("/v1/completions") { request, context in try await completions.handle(request, context: context) }
@@ -221,7 +231,8 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let path = request.uri.path
-        let endpoint = Self.endpoints.contains(path) ? path : "other"
+        let endpoint =
+            Self.endpoints.contains(path) ? path : path.hasPrefix("/v1/models/") ? "/v1/models/{model}" : "other"
         let response = try await next(request, context)
         metrics.request(endpoint: endpoint, status: Int(response.status.code))
         return response

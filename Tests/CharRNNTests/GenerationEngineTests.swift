@@ -191,7 +191,8 @@ import Testing
         let prompt = try vocabulary.encode("the cat").ids
         let collector = Collector(choices: 2)
         _ = try engine.submit(
-            GenerationRequest(prompt: prompt, maxTokens: 40, seed: 5, choices: 2, stop: ["t"], logprobs: true),
+            GenerationRequest(
+                prompt: prompt, maxTokens: 40, seed: 5, choices: 2, stop: ["t"], logprobs: true, topLogprobs: 3),
             events: collector.handler)
         let events = try #require(collector.wait())
         for choice in 0..<2 {
@@ -199,9 +200,14 @@ import Testing
             var logprobs: [Double] = []
             var text = ""
             for event in events {
-                if case .token(choice, let id, let lp) = event {
+                if case .token(choice, let id, let lp, let top) = event {
                     ids.append(id)
                     logprobs.append(lp)
+                    // the three most likely, most likely first; the token itself has its own value among them
+                    #expect(top.count == 3)
+                    #expect(zip(top, top.dropFirst()).allSatisfy { $0.logprob >= $1.logprob })
+                    #expect(top.allSatisfy { $0.id != id || $0.logprob == lp })
+                    #expect(top.contains { $0.id == id } || lp <= top[2].logprob)
                 }
                 if case .text(choice, let t) = event { text += t }
             }
@@ -222,15 +228,19 @@ import Testing
         engine.start()
         defer { engine.shutdown(grace: 0) }
         let ids = Array(corpus.ids.prefix(300))
-        let result = Mutex<[Double]?>(nil)
+        let result = Mutex<[TokenPrediction]?>(nil)
         let done = DispatchSemaphore(value: 0)
-        try engine.score(ids) { nats in
-            result.withLock { $0 = nats }
+        try engine.score(ids, top: 2) { predictions in
+            result.withLock { $0 = predictions }
             done.signal()
         }
         #expect(done.wait(timeout: .now() + 30) == .success)
         var expected: [Double] = []
         try model.score(TokenIDs(ids)) { _, n in expected.append(n) }
-        #expect(result.withLock { $0 } == expected)
+        let predictions = try #require(result.withLock { $0 })
+        #expect(predictions.map { -$0.logprob } == expected)
+        #expect(predictions.allSatisfy { $0.top.count == 2 && $0.top[0].logprob >= $0.top[1].logprob })
+        #expect(
+            predictions.allSatisfy { p in p.top.contains { $0.logprob == p.logprob } || p.logprob <= p.top[1].logprob })
     }
 }

@@ -58,6 +58,24 @@ import Testing
         }
     }
 
+    /// The alternatives the server reports against their naive twin: every token sorted by logit (ties by id),
+    /// the first k, with log-probabilities equal to `logProbability`'s bits.
+    @Test func mostLikelyTokensEqualAFullSort() {
+        var rng = SplitMix64(seed: 9)
+        for n in [1, 2, 5, 65, 300] {
+            let row = (0..<n).map { _ in Float(rng.next() % 7) / 3 - 1 }  // many ties
+            row.withUnsafeBufferPointer { row in
+                let softmax = LogSoftmax(row)
+                let sorted = (0..<n).sorted { row[$0] != row[$1] ? row[$0] > row[$1] : $0 < $1 }
+                for k in [0, 1, 3, 5, n, n + 2] {
+                    let top = softmax.mostLikely(k)
+                    #expect(top.map(\.id) == Array(sorted.prefix(k)), "n \(n) k \(k)")
+                    #expect(top.allSatisfy { $0.logprob == logProbability(of: $0.id, in: row) })
+                }
+            }
+        }
+    }
+
     @Test func invalidSettingsAreReported() {
         #expect(SamplingConfig(temperature: 0).problem != nil)
         #expect(SamplingConfig(temperature: -1).problem != nil)

@@ -212,7 +212,7 @@ import Testing
             (Self.completion(["stop": ""]), "stop"),
             (Self.completion(["seed": -4]), "seed"),
             (Self.completion(["top_k": 0]), "top_k"),
-            (Self.completion(["logprobs": 1]), "logprobs"),
+            (Self.completion(["logprobs": 6]), "logprobs"),
             (Self.completion(["logprobs": -1]), "logprobs"),
         ]
         for (body, param) in cases {

@@ -53,7 +53,7 @@ extension CharRNNModel where T == Float {
     /// Runs `ids` as one stream from a zero state in chunks of at most `chunk` steps (so any length runs in
     /// bounded memory), calling `body` with each chunk's logits (steps, V), its first position and its length;
     /// returns the final state.
-    private func run<C: RandomAccessCollection<Int>>(
+    fileprivate func run<C: RandomAccessCollection<Int>>(
         _ ids: C, chunk: Int,
         _ body: (_ logits: UnsafeBufferPointer<Float>, _ start: Int, _ steps: Int) -> Void
     ) -> RecurrentState<Float> {
@@ -71,9 +71,84 @@ extension CharRNNModel where T == Float {
     }
 }
 
-/// log p(id) under softmax(row), in Double from the largest logit down (scoring and generation's logprobs).
-func logProbability(of id: Int, in row: UnsafeBufferPointer<Float>) -> Double {
-    let m = Double(row.max()!)
-    let sum = row.reduce(0.0) { $0 + exp(Double($1) - m) }
-    return Double(row[id]) - m - log(sum)
+extension CharRNNModel where T == Float {
+    /// Every predicted token of `ids` (positions 1 … count − 1, in order) with its log-probability, as `score`
+    /// computes it, and the `top` most likely tokens at its position: the log-probabilities the server reports
+    /// for a prompt with echo. Float32, in chunks of `chunk` steps.
+    public func predictions(_ ids: [Int], top: Int = 0, chunk: Int = 256) -> [TokenPrediction] {
+        guard ids.count >= 2 else { return [] }
+        let v = config.vocabularySize
+        var out: [TokenPrediction] = []
+        out.reserveCapacity(ids.count - 1)
+        _ = run(ids.dropLast(), chunk: chunk) { logits, start, steps in
+            for t in 0..<steps {
+                let softmax = LogSoftmax(UnsafeBufferPointer(rebasing: logits[(t * v)..<((t + 1) * v)]))
+                out.append(TokenPrediction(logprob: softmax(ids[start + t + 1]), top: softmax.mostLikely(top)))
+            }
+        }
+        return out
+    }
 }
+
+/// A token and its natural log-probability under the model.
+public struct RankedToken: Sendable, Equatable {
+    public var id: Int
+    public var logprob: Double
+
+    public init(id: Int, logprob: Double) {
+        self.id = id
+        self.logprob = logprob
+    }
+}
+
+/// What the model said at one position: the log-probability of the token that came, and the most likely tokens
+/// (most likely first; empty unless asked for).
+public struct TokenPrediction: Sendable, Equatable {
+    public var logprob: Double
+    public var top: [RankedToken]
+
+    public init(logprob: Double, top: [RankedToken]) {
+        self.logprob = logprob
+        self.top = top
+    }
+}
+
+/// log softmax over one row of logits, in Double from the largest logit down: the log-probabilities scoring,
+/// generation's logprobs and their alternatives all report, so the same token gets the same bits in each.
+struct LogSoftmax {
+    let row: UnsafeBufferPointer<Float>
+    private let largest: Double
+    private let logSum: Double
+
+    /// row: (V) logits, V ≥ 1.
+    init(_ row: UnsafeBufferPointer<Float>) {
+        self.row = row
+        let m = Double(row.max()!)
+        largest = m
+        logSum = log(row.reduce(0.0) { $0 + exp(Double($1) - m) })
+    }
+
+    /// log p(id).
+    func callAsFunction(_ id: Int) -> Double { Double(row[id]) - largest - logSum }
+
+    /// The `count` most likely tokens (all of them if fewer), most likely first; equal logits in id order. One
+    /// pass keeping a sorted list of `count`: the alternatives asked for are few (the server takes up to 5).
+    func mostLikely(_ count: Int) -> [RankedToken] {
+        let k = min(max(count, 0), row.count)
+        guard k > 0 else { return [] }
+        var ids: [Int] = []
+        ids.reserveCapacity(k + 1)
+        for id in row.indices {
+            let x = row[id]
+            if ids.count == k, x <= row[ids[k - 1]] { continue }
+            var at = ids.count
+            while at > 0, x > row[ids[at - 1]] { at -= 1 }
+            ids.insert(id, at: at)
+            if ids.count > k { ids.removeLast() }
+        }
+        return ids.map { RankedToken(id: $0, logprob: self($0)) }
+    }
+}
+
+/// log p(id) under softmax(row) (scoring and generation's logprobs).
+func logProbability(of id: Int, in row: UnsafeBufferPointer<Float>) -> Double { LogSoftmax(row)(id) }

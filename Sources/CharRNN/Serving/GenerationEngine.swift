@@ -105,22 +105,22 @@ public final class GenerationEngine: @unchecked Sendable {
         }
     }
 
-    /// Scores `ids` as one stream from a zero state on the engine's thread, between steps: `completion` gets the
-    /// surprisal in nats of every predicted token (positions 1 … count − 1), as `charrnn eval --per-token`
-    /// computes it (float32, the training forward pass).
+    /// Scores `ids` as one stream from a zero state on the engine's thread, between steps: `completion` gets
+    /// every predicted token's (positions 1 … count − 1) log-probability, minus the surprisal `charrnn eval
+    /// --per-token` computes (float32, the training forward pass), and the `top` most likely tokens at its
+    /// position.
     ///
-    /// - Throws: `EngineError.invalid` for a token outside the vocabulary, `.shuttingDown` after `shutdown`.
-    public func score(_ ids: [Int], completion: @escaping @Sendable ([Double]) -> Void) throws(EngineError) {
+    /// - Throws: `EngineError.invalid` for a token outside the vocabulary or a negative `top`, `.shuttingDown`
+    ///   after `shutdown`.
+    public func score(
+        _ ids: [Int], top: Int = 0, completion: @escaping @Sendable ([TokenPrediction]) -> Void
+    ) throws(EngineError) {
         if let problem = outsideVocabulary(ids) { throw problem }
+        if top < 0 { throw .invalid(field: "logprobs", "logprobs must be 0 or more, got \(top)") }
         lock.lock()
         defer { lock.unlock() }
         guard accepting else { throw .shuttingDown }
-        chores.append { [model] in
-            var nats: [Double] = []
-            nats.reserveCapacity(max(0, ids.count - 1))
-            _ = try? model.score(TokenIDs(ids)) { _, n in nats.append(n) }  // float32 never throws
-            completion(nats)
-        }
+        chores.append { [model] in completion(model.predictions(ids, top: top)) }
         lock.signal()
     }
 
@@ -131,6 +131,9 @@ public final class GenerationEngine: @unchecked Sendable {
         }
         if request.maxTokens < 0 {
             return .invalid(field: "max_tokens", "max_tokens must be 0 or more, got \(request.maxTokens)")
+        }
+        if request.topLogprobs < 0 {
+            return .invalid(field: "logprobs", "logprobs must be 0 or more, got \(request.topLogprobs)")
         }
         if let why = request.sampling.problem {
             return .invalid(field: "sampling", why.replacingOccurrences(of: "--", with: ""))
@@ -285,8 +288,8 @@ final class GenerationJob: @unchecked Sendable {
             current[i] = Int32(id)
             guard reasons[i] == nil else { continue }
             if request.logprobs {
-                let row = UnsafeBufferPointer(rebasing: logits[start..<(start + v)])
-                events(.token(choice: i, id: id, logprob: logProbability(of: id, in: row)))
+                let softmax = LogSoftmax(UnsafeBufferPointer(rebasing: logits[start..<(start + v)]))
+                events(.token(choice: i, id: id, logprob: softmax(id), top: softmax.mostLikely(request.topLogprobs)))
             }
             let (text, stopped) = texts[i].push(vocabulary.tokens[id])
             if !text.isEmpty { events(.text(choice: i, text)) }

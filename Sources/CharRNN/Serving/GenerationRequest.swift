@@ -18,10 +18,12 @@ public struct GenerationRequest: Sendable {
     public var stop: [String]
     /// Report each generated token with its log-probability (`GenerationEvent.token`).
     public var logprobs: Bool
+    /// With `logprobs`, also the most likely tokens at each step, this many (0: none).
+    public var topLogprobs: Int
 
     public init(
         prompt: [Int], maxTokens: Int, sampling: SamplingConfig = SamplingConfig(), seed: UInt64, choices: Int = 1,
-        stop: [String] = [], logprobs: Bool = false
+        stop: [String] = [], logprobs: Bool = false, topLogprobs: Int = 0
     ) {
         self.prompt = prompt
         self.maxTokens = maxTokens
@@ -30,6 +32,7 @@ public struct GenerationRequest: Sendable {
         self.choices = choices
         self.stop = stop
         self.logprobs = logprobs
+        self.topLogprobs = topLogprobs
     }
 }
 
@@ -38,8 +41,9 @@ public enum GenerationEvent: Sendable, Equatable {
     /// A token a choice generated and its natural log-probability under the model (the distribution `charrnn
     /// eval` scores: before temperature, top-k and top-p), when the request asks for `logprobs`. It comes before
     /// the text it adds (which may be held back: part of a character, or of a possible stop text). The token
-    /// that completes a stop text is the last.
-    case token(choice: Int, id: Int, logprob: Double)
+    /// that completes a stop text is the last. `top`: the `topLogprobs` most likely tokens at that step, most
+    /// likely first, by the same distribution (the token itself among them or not).
+    case token(choice: Int, id: Int, logprob: Double, top: [RankedToken])
     /// More text of a choice: valid UTF-8, never empty.
     case text(choice: Int, String)
     /// A choice ended: why, and how many tokens it generated.
