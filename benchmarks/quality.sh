@@ -34,15 +34,16 @@ model=(--hidden $hidden --layers $layers --embedding $embedding --batch-size $ba
 start=$(date +%s)
 # The cosine decay ends where the time runs out: machines differ 2.6x in speed (5,250 characters/s on a Zen 3,
 # 13,600 on a Zen 5), and a schedule sized for one is cut short, or flat for half the hour, on the other. So
-# unless DECAY is given, 40 timed updates of the same model measure this machine, and the decay ends at 95% of the
-# updates that fit in the training time (the rest pays for the validations). The run itself is deterministic
-# given the decay printed here; DECAY=N repeats it anywhere.
+# unless DECAY is given, 70 timed updates of the same model measure this machine (the median of six spans of 10,
+# after 10 of warm-up: a shared VM's speed jumps), and the decay ends at 95% of the updates that fit in the
+# training time (the rest pays for the validations). The run itself is deterministic given the decay printed
+# here; DECAY=N repeats it anywhere.
 if [ -z "${DECAY:-}" ]; then
-    .build/release/charrnn train "$corpus" -o "$out/calibrate" "${model[@]}" --seed "$seed" --max-steps 40 \
+    .build/release/charrnn train "$corpus" -o "$out/calibrate" "${model[@]}" --seed "$seed" --max-steps 70 \
         --eval-every 10 --eval-tokens 2 --quiet
-    decay=$(python3 -c 'import json,sys
+    decay=$(python3 -c 'import json, statistics, sys
 t = {r["step"]: r["elapsed_seconds"] for r in map(json.loads, open(sys.argv[1])) if "val_loss" in r}
-per_update = (t[40] - t[10]) / 30
+per_update = statistics.median((t[s + 10] - t[s]) / 10 for s in range(10, 70, 10))
 print(max(1000, int(0.95 * float(sys.argv[2]) / per_update) // 100 * 100))' "$out/calibrate/metrics.jsonl" "$limit")
     rm -rf "$out/calibrate"
     echo "quality: the decay ends at update $decay (measured on this machine; DECAY=$decay repeats it)"

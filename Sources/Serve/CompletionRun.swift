@@ -70,32 +70,37 @@ struct CompletionRun: Sendable {
     func initialLogprobs(_ choice: Int) -> TokenLogprobs { promptLogprobs?[choice / n] ?? TokenLogprobs() }
 
     /// Waits for every choice and answers with them all.
-    func collected(_ events: AsyncStream<(prompt: Int, event: GenerationEvent)>) async throws -> Response {
+    func collected(_ events: EventBatches) async throws -> Response {
         var texts = (0..<choiceCount).map { echo ? prompts[$0 / n] : "" }
         var tokens = (0..<choiceCount).map(initialLogprobs)
         var reasons = [FinishReason?](repeating: nil, count: choiceCount)
         var completionTokens = 0
         var first = true
-        for await (p, event) in events {
-            switch event {
-            case .token(let choice, let token, let logprob, let top):
-                tokens[p * n + choice].append(
-                    token: vocabulary.decode([token]), logprob: logprob,
-                    alternatives: vocabulary.alternatives(top, chosen: token, logprob: logprob))
-            case .text(let choice, let text):
-                if first {
-                    metrics.firstToken(after: Date().timeIntervalSince(arrived))
-                    first = false
+        let tickets = tickets
+        // A handler cancelled while it waits (the server stopping) cancels its request; the engine says so next.
+        while reasons.contains(nil) {
+            for (p, event) in await withTaskCancellationHandler(
+                operation: { await events.next() }, onCancel: { tickets.forEach { $0.cancel() } })
+            {
+                switch event {
+                case .token(let choice, let token, let logprob, let top):
+                    tokens[p * n + choice].append(
+                        token: vocabulary.decode([token]), logprob: logprob,
+                        alternatives: vocabulary.alternatives(top, chosen: token, logprob: logprob))
+                case .text(let choice, let text):
+                    if first {
+                        metrics.firstToken(after: Date().timeIntervalSince(arrived))
+                        first = false
+                    }
+                    texts[p * n + choice] += text
+                case .finished(let choice, let reason, let count):
+                    reasons[p * n + choice] = reason
+                    completionTokens += count
+                case .cancelled:
+                    tickets.forEach { $0.cancel() }
+                    throw APIError(EngineError.shuttingDown)
                 }
-                texts[p * n + choice] += text
-            case .finished(let choice, let reason, let count):
-                reasons[p * n + choice] = reason
-                completionTokens += count
-            case .cancelled:
-                tickets.forEach { $0.cancel() }
-                throw APIError(EngineError.shuttingDown)
             }
-            if !reasons.contains(nil) { break }
         }
         let choices = (0..<choiceCount).map { c in
             choice(
@@ -129,55 +134,67 @@ struct CompletionRun: Sendable {
 
     /// Server-sent events: a chunk per piece of text (each valid UTF-8), one with each choice's finish_reason,
     /// then `data: [DONE]`. With logprobs each chunk carries the tokens generated since the choice's last chunk.
-    /// A client that goes away cancels the request at the next step.
-    func streamed(_ events: AsyncStream<(prompt: Int, event: GenerationEvent)>) -> Response {
+    /// The chunks of the events that arrived together go out in one write. A client that goes away cancels the
+    /// request at the next step.
+    func streamed(_ events: EventBatches) -> Response {
         let run = self
         let body = ResponseBody { writer in
             var pending = [TokenLogprobs](repeating: TokenLogprobs(), count: run.choiceCount)
             var offsets = [Int](repeating: 0, count: run.choiceCount)
-            /// Choice c's chunk with `text`, the tokens pending for it, and `finish`.
-            func chunk(_ c: Int, text: String, finish: FinishReason?) -> ByteBuffer {
+            var out = ""
+            /// Appends choice c's chunk with `text`, the tokens pending for it, and `finish` to `out`.
+            func chunk(_ c: Int, text: String, finish: FinishReason?) {
                 var logprobs: JSONOut = .null
                 if let asked = run.logprobs {
                     let (object, end) = pending[c].json(from: offsets[c], alternatives: asked > 0)
                     (logprobs, offsets[c], pending[c]) = (object, end, TokenLogprobs())
                 }
-                let json = run.completion([run.choice(c, text: text, logprobs: logprobs, finish: finish)])
-                return ByteBuffer(string: "data: \(json.rendered)\n\n")
+                out += "data: "
+                run.completion([run.choice(c, text: text, logprobs: logprobs, finish: finish)]).render(into: &out)
+                out += "\n\n"
+            }
+            func send() async throws {
+                guard !out.isEmpty else { return }
+                try await writer.write(ByteBuffer(string: out))
+                out = ""
             }
             do {
                 if run.echo {
                     for c in 0..<run.choiceCount where !run.prompts[c / run.n].isEmpty {
                         pending[c] = run.initialLogprobs(c)
-                        try await writer.write(chunk(c, text: run.prompts[c / run.n], finish: nil))
+                        chunk(c, text: run.prompts[c / run.n], finish: nil)
                     }
+                    try await send()
                 }
                 var finished = 0
                 var first = true
-                for await (p, event) in events {
-                    switch event {
-                    case .token(let choice, let token, let logprob, let top):
-                        pending[p * run.n + choice].append(
-                            token: run.vocabulary.decode([token]), logprob: logprob,
-                            alternatives: run.vocabulary.alternatives(top, chosen: token, logprob: logprob))
-                    case .text(let choice, let text):
-                        if first {
-                            run.metrics.firstToken(after: Date().timeIntervalSince(run.arrived))
-                            first = false
+                while finished < run.choiceCount {
+                    for (p, event) in await events.next() where finished < run.choiceCount {
+                        switch event {
+                        case .token(let choice, let token, let logprob, let top):
+                            pending[p * run.n + choice].append(
+                                token: run.vocabulary.decode([token]), logprob: logprob,
+                                alternatives: run.vocabulary.alternatives(top, chosen: token, logprob: logprob))
+                        case .text(let choice, let text):
+                            if first {
+                                run.metrics.firstToken(after: Date().timeIntervalSince(run.arrived))
+                                first = false
+                            }
+                            chunk(p * run.n + choice, text: text, finish: nil)
+                        case .finished(let choice, let reason, _):
+                            chunk(p * run.n + choice, text: "", finish: reason)
+                            finished += 1
+                        case .cancelled:
+                            run.tickets.forEach { $0.cancel() }
+                            out += "data: "
+                            APIError(EngineError.shuttingDown).body.render(into: &out)
+                            out += "\n\n"
+                            finished = run.choiceCount
                         }
-                        try await writer.write(chunk(p * run.n + choice, text: text, finish: nil))
-                    case .finished(let choice, let reason, _):
-                        try await writer.write(chunk(p * run.n + choice, text: "", finish: reason))
-                        finished += 1
-                    case .cancelled:
-                        run.tickets.forEach { $0.cancel() }
-                        let error = APIError(EngineError.shuttingDown)
-                        try await writer.write(ByteBuffer(string: "data: \(error.body.rendered)\n\n"))
-                        finished = run.choiceCount
                     }
-                    if finished == run.choiceCount { break }
+                    if finished == run.choiceCount { out += "data: [DONE]\n\n" }
+                    try await send()
                 }
-                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
                 try await writer.finish(nil)
             } catch {
                 run.tickets.forEach { $0.cancel() }  // the client went away: free its streams

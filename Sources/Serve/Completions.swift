@@ -71,14 +71,14 @@ struct CompletionService: Sendable {
         }
         var system = SystemRandomNumberGenerator()
         let seed = parameters.seed ?? system.next()
-        let (events, continuation) = AsyncStream<(prompt: Int, event: GenerationEvent)>.makeStream()
+        let events = EventBatches()
         var tickets: [GenerationTicket] = []
         for (p, ids) in prompts.enumerated() {
             let job = GenerationRequest(
                 prompt: ids, maxTokens: parameters.maxTokens, sampling: parameters.sampling, seed: seed,
                 choices: parameters.n, stop: parameters.stop, logprobs: parameters.logprobs != nil, topLogprobs: top)
             do {
-                tickets.append(try model.engine.submit(job) { continuation.yield((p, $0)) })
+                tickets.append(try model.engine.submit(job) { events.push((p, $0)) })
             } catch {
                 tickets.forEach { $0.cancel() }
                 throw APIError(error)

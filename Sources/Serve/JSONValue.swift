@@ -62,15 +62,35 @@ indirect enum JSONOut: Sendable {
     case object([(String, JSONOut)])
 
     var rendered: String {
+        var out = ""
+        render(into: &out)
+        return out
+    }
+
+    /// Appends the JSON text to `out` (one growing string: a streamed chunk is written per token).
+    func render(into out: inout String) {
         switch self {
-        case .null: return "null"
-        case .bool(let b): return b ? "true" : "false"
-        case .int(let i): return String(i)
-        case .double(let d): return JSONOut.number(d)
-        case .string(let s): return JSONOut.quote(s)
-        case .array(let a): return "[" + a.map(\.rendered).joined(separator: ",") + "]"
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d): out += JSONOut.number(d)
+        case .string(let s): JSONOut.quote(s, into: &out)
+        case .array(let a):
+            out += "["
+            for (i, item) in a.enumerated() {
+                if i > 0 { out += "," }
+                item.render(into: &out)
+            }
+            out += "]"
         case .object(let fields):
-            return "{" + fields.map { JSONOut.quote($0.0) + ":" + $0.1.rendered }.joined(separator: ",") + "}"
+            out += "{"
+            for (i, (key, value)) in fields.enumerated() {
+                if i > 0 { out += "," }
+                JSONOut.quote(key, into: &out)
+                out += ":"
+                value.render(into: &out)
+            }
+            out += "}"
         }
     }
 }
@@ -78,7 +98,14 @@ indirect enum JSONOut: Sendable {
 extension JSONOut {
     /// A JSON string literal for `s`.
     static func quote(_ s: String) -> String {
-        var out = "\""
+        var out = ""
+        quote(s, into: &out)
+        return out
+    }
+
+    /// Appends the JSON string literal for `s` to `out`.
+    static func quote(_ s: String, into out: inout String) {
+        out += "\""
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""
@@ -90,7 +117,7 @@ extension JSONOut {
             default: out.unicodeScalars.append(u)
             }
         }
-        return out + "\""
+        out += "\""
     }
 
     /// A JSON number for `d` (null for NaN and infinities, which JSON cannot hold).
