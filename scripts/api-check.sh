@@ -20,11 +20,14 @@ for _ in $(seq 100); do grep -q "listening on" "$log" && break; sleep 0.1; done
 port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
 [ -n "$port" ] || { cat "$log"; echo "api-check: the server did not start" >&2; exit 1; }
 # The description cannot know which models a server loads; this run's copy names the one it has, so that valid
-# requests use it (an unknown model is a 400, as the description says).
+# requests use it (an unknown model is a 400, as the description says), and bounds prompt token ids by its
+# vocabulary (an id outside it is a 400 too).
 spec=$(mktemp --suffix=.yaml)
-sed 's/        model: {type: string, description: A name from GET \/v1\/models.}/        model: {type: string, enum: [en]}/' \
-    docs/openapi.yaml >"$spec"
-grep -q "enum: \[en\]" "$spec" || { echo "api-check: cannot name the model in the description" >&2; exit 1; }
+last_id=$(curl -s "http://127.0.0.1:$port/v1/models/en" | python3 -c 'import json,sys; print(json.load(sys.stdin)["charrnn"]["vocabulary_size"] - 1)')
+sed -e 's/        model: {type: string, description: A name from GET \/v1\/models.}/        model: {type: string, enum: [en]}/' \
+    -e "s/{type: integer, minimum: 0}/{type: integer, minimum: 0, maximum: $last_id}/g" docs/openapi.yaml >"$spec"
+grep -q "enum: \[en\]" "$spec" && grep -q "maximum: $last_id}" "$spec" \
+    || { echo "api-check: cannot name the model and its vocabulary in the description" >&2; exit 1; }
 "$venv/bin/schemathesis" run "$spec" --url "http://127.0.0.1:$port" --checks all --mode all \
     --max-examples "$examples" --seed "${SEED:-1}" --generation-deterministic --workers 1 --request-timeout 30 \
     --suppress-health-check all

@@ -159,7 +159,8 @@ struct CompletionParameters: Sendable {
             for item in items {
                 switch item {
                 case .integer(let i): out.append(i)
-                case .number(let d) where d.rounded() == d && abs(d) < 1e15: out.append(Int(d))
+                // a whole number past Int's range is an id like any other outside the vocabulary
+                case .number(let d) where d.rounded() == d: out.append(abs(d) < 1e15 ? Int(d) : Int.max)
                 default: return nil
                 }
             }
