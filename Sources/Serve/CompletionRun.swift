@@ -18,6 +18,13 @@ struct TokenLogprobs: Sendable {
         alternatives.append(entry)
     }
 
+    /// Appends a predicted token: its text, its log-probability and its `top_logprobs` entry.
+    mutating func append(_ id: Int, logprob: Double, top: [RankedToken], in vocabulary: Vocabulary) {
+        append(
+            token: vocabulary.decode([id]), logprob: logprob,
+            alternatives: vocabulary.alternatives(top, chosen: id, logprob: logprob))
+    }
+
     /// The object, with `text_offset` counted in Unicode code points from `offset` and `top_logprobs` only when
     /// alternatives were asked for (`logprobs` above 0); also returns the offset after the last token.
     func json(from offset: Int, alternatives asked: Bool) -> (JSONOut, end: Int) {
@@ -84,9 +91,7 @@ struct CompletionRun: Sendable {
             {
                 switch event {
                 case .token(let choice, let token, let logprob, let top):
-                    tokens[p * n + choice].append(
-                        token: vocabulary.decode([token]), logprob: logprob,
-                        alternatives: vocabulary.alternatives(top, chosen: token, logprob: logprob))
+                    tokens[p * n + choice].append(token, logprob: logprob, top: top, in: vocabulary)
                 case .text(let choice, let text):
                     if first {
                         metrics.firstToken(after: Date().timeIntervalSince(arrived))
@@ -142,6 +147,12 @@ struct CompletionRun: Sendable {
             var pending = [TokenLogprobs](repeating: TokenLogprobs(), count: run.choiceCount)
             var offsets = [Int](repeating: 0, count: run.choiceCount)
             var out = ""
+            /// Appends the server-sent event carrying `json` to `out`.
+            func frame(_ json: JSONOut) {
+                out += "data: "
+                json.render(into: &out)
+                out += "\n\n"
+            }
             /// Appends choice c's chunk with `text`, the tokens pending for it, and `finish` to `out`.
             func chunk(_ c: Int, text: String, finish: FinishReason?) {
                 var logprobs: JSONOut = .null
@@ -149,9 +160,7 @@ struct CompletionRun: Sendable {
                     let (object, end) = pending[c].json(from: offsets[c], alternatives: asked > 0)
                     (logprobs, offsets[c], pending[c]) = (object, end, TokenLogprobs())
                 }
-                out += "data: "
-                run.completion([run.choice(c, text: text, logprobs: logprobs, finish: finish)]).render(into: &out)
-                out += "\n\n"
+                frame(run.completion([run.choice(c, text: text, logprobs: logprobs, finish: finish)]))
             }
             func send() async throws {
                 guard !out.isEmpty else { return }
@@ -172,9 +181,7 @@ struct CompletionRun: Sendable {
                     for (p, event) in await events.next() where finished < run.choiceCount {
                         switch event {
                         case .token(let choice, let token, let logprob, let top):
-                            pending[p * run.n + choice].append(
-                                token: run.vocabulary.decode([token]), logprob: logprob,
-                                alternatives: run.vocabulary.alternatives(top, chosen: token, logprob: logprob))
+                            pending[p * run.n + choice].append(token, logprob: logprob, top: top, in: run.vocabulary)
                         case .text(let choice, let text):
                             if first {
                                 run.metrics.firstToken(after: Date().timeIntervalSince(run.arrived))
@@ -186,9 +193,7 @@ struct CompletionRun: Sendable {
                             finished += 1
                         case .cancelled:
                             run.tickets.forEach { $0.cancel() }
-                            out += "data: "
-                            APIError(EngineError.shuttingDown).body.render(into: &out)
-                            out += "\n\n"
+                            frame(APIError(EngineError.shuttingDown).body)
                             finished = run.choiceCount
                         }
                     }

@@ -60,11 +60,12 @@ struct CompletionService: Sendable {
                 let predictions = try await score(ids, top: top, model: model)
                 var scored = TokenLogprobs()
                 for (i, id) in ids.enumerated() {
-                    let predicted = i > 0 ? predictions[i - 1] : nil  // nothing predicts the first
-                    scored.append(
-                        token: vocabulary.decode([id]), logprob: predicted?.logprob,
-                        alternatives: predicted.map { vocabulary.alternatives($0.top, chosen: id, logprob: $0.logprob) }
-                            ?? .null)
+                    if i == 0 {  // nothing predicts the first
+                        scored.append(token: vocabulary.decode([id]), logprob: nil, alternatives: .null)
+                    } else {
+                        scored.append(
+                            id, logprob: predictions[i - 1].logprob, top: predictions[i - 1].top, in: vocabulary)
+                    }
                 }
                 promptLogprobs!.append(scored)
             }
