@@ -13,15 +13,17 @@ nn.LSTM calls), so the recurrence runs at nn.LSTM's speed.
 Validation is charrnn's: the last 10% of the characters, cut into up to B streams of T-step batches from a zero
 state, the mean of the batch losses. Prints one JSON line per evaluation and, last, `val_loss=X` (the best).
 
-usage: pytorch_quality.py CORPUS --seconds S [--hidden 512] [--layers 2] [--embedding 64] [--batch 50] [--seq 100]
+usage: pytorch_quality.py CORPUS --seconds S [--hidden 640] [--layers 2] [--embedding 64] [--batch 50] [--seq 100]
        [--lr 2e-3] [--warmup 200] [--decay-steps 7500] [--min-lr-factor 0.1] [--clip 5] [--weight-decay 0]
        [--dropout 0.2] [--input-dropout 0.1] [--output-dropout 0.2] [--weight-drop 0.3] [--embedding-dropout 0]
-       [--eval-every 500] [--threads 2] [--seed 1]
+       [--eval-every 500] [--threads 2] [--seed 1] [--min-count 1]
 """
 import argparse
+import collections
 import json
 import math
 import time
+import unicodedata
 
 import torch
 import torch.nn.functional as F
@@ -98,8 +100,9 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("corpus")
     p.add_argument("--seconds", type=float, required=True)
-    for name, default in [("hidden", 512), ("layers", 2), ("embedding", 64), ("batch", 50), ("seq", 100),
-                          ("warmup", 200), ("decay-steps", 7500), ("eval-every", 500), ("threads", 2), ("seed", 1)]:
+    for name, default in [("hidden", 640), ("layers", 2), ("embedding", 64), ("batch", 50), ("seq", 100),
+                          ("warmup", 200), ("decay-steps", 7500), ("eval-every", 500), ("threads", 2), ("seed", 1),
+                          ("min-count", 1)]:
         p.add_argument("--" + name, type=int, default=default)
     for name, default in [("lr", 2e-3), ("min-lr-factor", 0.1), ("clip", 5.0), ("weight-decay", 0.0),
                           ("dropout", 0.2), ("input-dropout", 0.1), ("output-dropout", 0.2), ("weight-drop", 0.3),
@@ -109,10 +112,14 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
 
-    text = open(a.corpus, encoding="utf-8").read()
-    chars = sorted(set(text))
-    stoi = {c: i for i, c in enumerate(chars)}
-    ids = torch.tensor([stoi[c] for c in text], dtype=torch.long)
+    # charrnn's defaults: NFC, and with --min-count the rarer characters share id 0 (<unk>). charrnn's units are
+    # grapheme clusters; on these corpora (no combining marks left after NFC) they are the code points.
+    text = unicodedata.normalize("NFC", open(a.corpus, encoding="utf-8").read())
+    counts = collections.Counter(text)
+    kept = sorted(c for c, n in counts.items() if n >= a.min_count)
+    stoi = {c: i + (1 if len(kept) < len(counts) else 0) for i, c in enumerate(kept)}
+    chars = ["<unk>"] * (len(kept) < len(counts)) + kept
+    ids = torch.tensor([stoi.get(c, 0) for c in text], dtype=torch.long)
     split = int(len(ids) * 0.9)
     train, valid = ids[:split], ids[split:]
     x, y, k = streams(train, a.batch, a.seq)

@@ -25,7 +25,7 @@ python=${PYTHON:-python3}
 
 # The recipe (README: Getting good results; BENCHMARKS.md: Quality has the settings tried), as charrnn's flags;
 # pytorch_quality.py takes the same names but for --batch, --seq, --warmup, --decay-steps and --lr.
-hidden=${HIDDEN:-512} layers=${LAYERS:-2} embedding=${EMBEDDING:-64} batch=${BATCH:-50} seq=${SEQ:-100}
+hidden=${HIDDEN:-640} layers=${LAYERS:-2} embedding=${EMBEDDING:-64} batch=${BATCH:-50} seq=${SEQ:-100}
 warmup=${WARMUP:-200} lr=${LR:-0.002}
 read -r -a regularisation <<< "${REGULARISATION:---dropout 0.2 --input-dropout 0.1 --output-dropout 0.2 --weight-drop 0.3}"
 model=(--hidden $hidden --layers $layers --embedding $embedding --batch-size $batch --seq-length $seq

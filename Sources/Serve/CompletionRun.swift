@@ -18,6 +18,14 @@ struct TokenLogprobs: Sendable {
         alternatives.append(entry)
     }
 
+    /// Moves `other`'s tokens to the end of these.
+    mutating func take(_ other: inout TokenLogprobs) {
+        tokens += other.tokens
+        logprobs += other.logprobs
+        alternatives += other.alternatives
+        other = TokenLogprobs()
+    }
+
     /// Appends a predicted token: its text, its log-probability and its `top_logprobs` entry.
     mutating func append(_ id: Int, logprob: Double, top: [RankedToken], in vocabulary: Vocabulary) {
         append(
@@ -139,7 +147,7 @@ struct CompletionRun: Sendable {
 
     /// Server-sent events: a chunk per piece of text (each valid UTF-8), one with each choice's finish_reason,
     /// then `data: [DONE]`. With logprobs each chunk carries the tokens generated since the choice's last chunk.
-    /// The chunks of the events that arrived together go out in one write. A client that goes away cancels the
+    /// The texts of a choice that arrived together make one chunk, and a batch's chunks go out in one write. A client that goes away cancels the
     /// request at the next step.
     func streamed(_ events: EventBatches) -> Response {
         let run = self
@@ -177,19 +185,36 @@ struct CompletionRun: Sendable {
                 }
                 var finished = 0
                 var first = true
+                // Within a batch a choice's texts make one chunk, sent when the batch ends or the choice does. A
+                // token's log-probability comes just before its text and a batch may end between them, so tokens
+                // wait in `unclaimed` until a text (or the end) takes them into the chunk.
+                var texts = [String](repeating: "", count: run.choiceCount)
+                var unclaimed = [TokenLogprobs](repeating: TokenLogprobs(), count: run.choiceCount)
+                var waiting: [Int] = []
+                func flush(_ c: Int) {
+                    guard !texts[c].isEmpty else { return }
+                    chunk(c, text: texts[c], finish: nil)
+                    texts[c] = ""
+                }
                 while finished < run.choiceCount {
                     for (p, event) in await events.next() where finished < run.choiceCount {
                         switch event {
                         case .token(let choice, let token, let logprob, let top):
-                            pending[p * run.n + choice].append(token, logprob: logprob, top: top, in: run.vocabulary)
+                            unclaimed[p * run.n + choice].append(token, logprob: logprob, top: top, in: run.vocabulary)
                         case .text(let choice, let text):
                             if first {
                                 run.metrics.firstToken(after: Date().timeIntervalSince(run.arrived))
                                 first = false
                             }
-                            chunk(p * run.n + choice, text: text, finish: nil)
+                            let c = p * run.n + choice
+                            if texts[c].isEmpty { waiting.append(c) }
+                            texts[c] += text
+                            pending[c].take(&unclaimed[c])
                         case .finished(let choice, let reason, _):
-                            chunk(p * run.n + choice, text: "", finish: reason)
+                            let c = p * run.n + choice
+                            flush(c)
+                            pending[c].take(&unclaimed[c])
+                            chunk(c, text: "", finish: reason)
                             finished += 1
                         case .cancelled:
                             run.tickets.forEach { $0.cancel() }
@@ -197,6 +222,8 @@ struct CompletionRun: Sendable {
                             finished = run.choiceCount
                         }
                     }
+                    if finished < run.choiceCount { waiting.forEach(flush) }
+                    waiting.removeAll(keepingCapacity: true)
                     if finished == run.choiceCount { out += "data: [DONE]\n\n" }
                     try await send()
                 }

@@ -1,11 +1,13 @@
 // The engine's events for one completions request, handed to its HTTP handler in batches.
 //
-// The engine's thread appends and wakes the handler only when it is waiting; the handler takes everything that
-// came since it last looked. A handler that runs late (n > 1, logprobs, busy cores) finds several events
-// waiting, and then one wake-up, one rendering pass and one socket write carry them all. With one choice and
-// handlers that keep up, it is one event per wake-up as before: an alternated A/B at 32 clients measured no
-// difference (BENCHMARKS.md, "Serving").
+// The engine's thread appends; the handler takes everything that came since it last looked. Each hand-off costs a
+// task wake-up, and for a stream a rendering pass and a socket write, so with `interval` above zero a waiting
+// handler is woken only once the oldest event it has not seen is that old, or when the request's first text or
+// its end arrives (time to first token and the last chunk are never held back). Events are pushed every step, and
+// a request's last event always wakes its handler, so an event waits at most `interval` plus one step (or one
+// prompt's priming by the engine). With `interval` 0 every push wakes a waiting handler.
 import CharRNN
+import Dispatch
 import Synchronization
 
 final class EventBatches: Sendable {
@@ -15,24 +17,50 @@ final class EventBatches: Sendable {
     private struct State {
         var events: [Event] = []
         var waiter: CheckedContinuation<[Event], Never>?
+        /// When the oldest event in `events` arrived (uptime nanoseconds).
+        var oldest: UInt64 = 0
+        /// Whether a text event has been handed over yet.
+        var textHanded = false
 
         mutating func takeAll() -> [Event] {
+            if !textHanded { textHanded = events.contains { if case .text = $0.event { true } else { false } } }
             var all: [Event] = []
             swap(&all, &events)
             return all
         }
     }
     private let state = Mutex(State())
+    /// The shortest time between hand-offs to a waiting handler, in nanoseconds.
+    let interval: UInt64
+
+    /// Batches that wake their handler at most every `interval` seconds (but at once for the first text and the
+    /// end); 0 wakes it for every event.
+    init(interval: Double = 0) {
+        self.interval = UInt64(max(0, interval) * 1e9)
+    }
 
     /// Adds an event (on the engine's thread; never blocks on the handler).
     func push(_ event: Event) {
+        let now = interval > 0 ? DispatchTime.now().uptimeNanoseconds : 0
         let wake = state.withLock { s -> (CheckedContinuation<[Event], Never>, [Event])? in
+            if s.events.isEmpty { s.oldest = now }
             s.events.append(event)
-            guard let waiter = s.waiter else { return nil }
+            guard let waiter = s.waiter, interval == 0 || Self.urgent(event.event, textHanded: s.textHanded)
+                || now - s.oldest >= interval
+            else { return nil }
             s.waiter = nil
             return (waiter, s.takeAll())
         }
         if let (waiter, events) = wake { waiter.resume(returning: events) }
+    }
+
+    /// Whether `event` wakes the handler whatever the interval: the first text, and ends.
+    private static func urgent(_ event: GenerationEvent, textHanded: Bool) -> Bool {
+        switch event {
+        case .text: return !textHanded
+        case .finished, .cancelled: return true
+        case .token: return false
+        }
     }
 
     /// Every event pushed since the last call, in order, waiting until there is at least one. One caller at a

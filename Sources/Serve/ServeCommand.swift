@@ -52,6 +52,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest n (choices per prompt). (default: 8, or --max-streams if fewer)") var maxN: Int?
     @Option(help: "Seconds requests in flight get to finish after SIGTERM before they are cancelled.")
     var shutdownGrace = 5.0
+    @Option(
+        help: ArgumentHelp(
+            "Shortest time between a stream's chunks, in milliseconds: a chunk then carries the text of every "
+                + "step since the last (the first text and the end are sent at once; 0: a chunk per step).",
+            valueName: "ms"))
+    var streamInterval = CompletionService.defaultStreamInterval * 1000
 
     /// Parses and runs; a bad flag, or a failure to start, is one line on stderr (help prints as usual).
     static func main() async {
@@ -103,6 +109,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--max-n (\(maxN)) cannot exceed --max-streams (\(maxStreams))")
         }
         if !(shutdownGrace >= 0) { throw ValidationError("--shutdown-grace must be 0 or more seconds") }
+        if !(0...1000).contains(streamInterval) {
+            throw ValidationError("--stream-interval must be 0 to 1000 milliseconds, got \(streamInterval)")
+        }
         if !["127.0.0.1", "::1", "localhost"].contains(host) && apiKey == nil {
             throw ValidationError(
                 "--host \(host) opens the server beyond this machine; give --api-key KEY so that only clients "
@@ -184,7 +193,8 @@ struct ServeCommand: AsyncParsableCommand {
             }
             return jsonResponse(model.description(vocabulary: true))
         }
-        let completions = CompletionService(models: models, limits: requestLimits, metrics: metrics)
+        let completions = CompletionService(
+            models: models, limits: requestLimits, metrics: metrics, streamInterval: streamInterval / 1000)
         router.post("/v1/completions") { request, context in try await completions.handle(request, context: context) }
         router.get("/metrics") { _, _ in
             let load = order.map { id in

@@ -83,6 +83,44 @@ import Testing
         #expect(finishes == ["length", "length"])
     }
 
+    /// With --stream-interval a chunk carries every token generated since the last: 2,000 tokens of two choices
+    /// come in at most two chunks per choice per second of the stream besides the first and the last (a chunk per
+    /// token without the interval), and still add up to the whole answer's text, with each chunk's logprobs tokens
+    /// spelling its text and text_offset running on from the last chunk.
+    @Test func aStreamIntervalPutsTheTokensOfManyStepsInAChunk() throws {
+        let server = try ServerProcess(["-m", "en=\(englishModel)", "--stream-interval", "1000"])
+        let fields: [String: Any] = ["prompt": "The ", "max_tokens": 2000, "seed": 4, "n": 2, "logprobs": 0]
+        let whole = try request(server.port, "POST", "/v1/completions", json: Self.completion(fields))
+        let started = Date()
+        let events = try request(
+            server.port, "POST", "/v1/completions", json: Self.completion(fields.merging(["stream": true]) { $1 })
+        ).events
+        let seconds = Date().timeIntervalSince(started)
+        #expect(events.last == "[DONE]")
+        var texts = ["", ""]
+        var chunks = 0
+        for event in events.dropLast() {
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(event.utf8)) as? [String: Any])
+            let choice = try #require((json["choices"] as? [[String: Any]])?.first)
+            let index = try #require(choice["index"] as? Int)
+            let text = try #require(choice["text"] as? String)
+            let logprobs = try #require(choice["logprobs"] as? [String: Any])
+            let tokens = try #require(logprobs["tokens"] as? [String])
+            #expect(tokens.joined() == text)
+            if let offset = (logprobs["text_offset"] as? [Int])?.first {
+                #expect(offset == texts[index].unicodeScalars.count)
+            }
+            texts[index] += text
+            if !text.isEmpty { chunks += 1 }
+        }
+        let choices = try #require(whole.json["choices"] as? [[String: Any]])
+        #expect(texts == choices.map { $0["text"] as? String ?? "" })
+        #expect(texts.allSatisfy { $0.count > 1000 })
+        // Per choice: the first text, then at most one chunk per interval (a second) — and a little slack for
+        // timing: a hand-off waits for the next step after the interval.
+        #expect(Double(chunks) <= 2 * (2 + 2 * seconds), "\(chunks) chunks with text in \(seconds) s")
+    }
+
     /// A stop text ends a choice just before it, with finish_reason "stop": `charrnn sample --stop`'s text without
     /// the stop text; with a list, at the first of them.
     @Test func stopTextsEndAChoice() throws {
