@@ -147,8 +147,8 @@ struct CompletionRun: Sendable {
 
     /// Server-sent events: a chunk per piece of text (each valid UTF-8), one with each choice's finish_reason,
     /// then `data: [DONE]`. With logprobs each chunk carries the tokens generated since the choice's last chunk.
-    /// The texts of a choice that arrived together make one chunk, and a batch's chunks go out in one write. A client that goes away cancels the
-    /// request at the next step.
+    /// The texts of a choice that arrived together make one chunk, and a batch's chunks go out in one write. A
+    /// client that goes away cancels the request at the next step.
     func streamed(_ events: EventBatches) -> Response {
         let run = self
         let body = ResponseBody { writer in

@@ -45,8 +45,9 @@ final class EventBatches: Sendable {
         let wake = state.withLock { s -> (CheckedContinuation<[Event], Never>, [Event])? in
             if s.events.isEmpty { s.oldest = now }
             s.events.append(event)
-            guard let waiter = s.waiter, interval == 0 || Self.urgent(event.event, textHanded: s.textHanded)
-                || now - s.oldest >= interval
+            guard let waiter = s.waiter,
+                interval == 0 || Self.urgent(event.event, textHanded: s.textHanded)
+                    || now - s.oldest >= interval
             else { return nil }
             s.waiter = nil
             return (waiter, s.takeAll())
