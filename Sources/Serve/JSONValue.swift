@@ -67,7 +67,7 @@ indirect enum JSONOut: Sendable {
         return out
     }
 
-    /// Appends the JSON text to `out` (one growing string: a streamed chunk is written per token).
+    /// Appends the JSON text to `out` (one growing string for all the chunks of a write).
     func render(into out: inout String) {
         switch self {
         case .null: out += "null"
