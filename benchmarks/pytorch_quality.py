@@ -11,15 +11,19 @@ input, embedding rows dropped per update. W_hh is passed masked to torch's own f
 nn.LSTM calls), so the recurrence runs at nn.LSTM's speed.
 
 Validation is charrnn's: the last 10% of the characters, cut into up to B streams of T-step batches from a zero
-state, the mean of the batch losses. Prints one JSON line per evaluation and, last, `val_loss=X` (the best).
+state, the mean of the batch losses. Prints one JSON line per evaluation and, last, `val_loss=X` (the best). With
+--eval-tokens N, as with charrnn's flag, the evaluations during training score the first N characters of the
+validation text only; the weights that scored best are then scored on all of it, and that is X (what `charrnn
+eval` of charrnn's best.safetensors on the whole validation text gives).
 
 usage: pytorch_quality.py CORPUS --seconds S [--hidden 640] [--layers 2] [--embedding 64] [--batch 50] [--seq 100]
        [--lr 2e-3] [--warmup 200] [--decay-steps 7500] [--min-lr-factor 0.1] [--clip 5] [--weight-decay 0]
        [--dropout 0.2] [--input-dropout 0.1] [--output-dropout 0.2] [--weight-drop 0.3] [--embedding-dropout 0]
-       [--eval-every 500] [--threads 2] [--seed 1] [--min-count 1]
+       [--eval-every 500] [--eval-tokens 0 (all)] [--threads 2] [--seed 1] [--min-count 1]
 """
 import argparse
 import collections
+import copy
 import json
 import math
 import time
@@ -102,7 +106,7 @@ def main():
     p.add_argument("--seconds", type=float, required=True)
     for name, default in [("hidden", 640), ("layers", 2), ("embedding", 64), ("batch", 50), ("seq", 100),
                           ("warmup", 200), ("decay-steps", 7500), ("eval-every", 500), ("threads", 2), ("seed", 1),
-                          ("min-count", 1)]:
+                          ("min-count", 1), ("eval-tokens", 0)]:
         p.add_argument("--" + name, type=int, default=default)
     for name, default in [("lr", 2e-3), ("min-lr-factor", 0.1), ("clip", 5.0), ("weight-decay", 0.0),
                           ("dropout", 0.2), ("input-dropout", 0.1), ("output-dropout", 0.2), ("weight-drop", 0.3),
@@ -122,6 +126,7 @@ def main():
     ids = torch.tensor([stoi.get(c, 0) for c in text], dtype=torch.long)
     split = int(len(ids) * 0.9)
     train, valid = ids[:split], ids[split:]
+    probe = valid[:a.eval_tokens] if a.eval_tokens > 0 else valid
     x, y, k = streams(train, a.batch, a.seq)
 
     model = Model(len(chars), a)
@@ -137,6 +142,18 @@ def main():
         return a.lr * (a.min_lr_factor + 0.5 * (1 - a.min_lr_factor) * (1 + math.cos(math.pi * progress)))
 
     start, step, best, state = time.time(), 0, None, zero_state(a, a.batch)
+    best_step, best_weights = 0, None
+
+    def evaluate(record):
+        nonlocal best, best_step, best_weights
+        v = validation_loss(model, probe, a)
+        if best is None or v < best:
+            best, best_step = v, step
+            if a.eval_tokens > 0:
+                best_weights = copy.deepcopy(model.state_dict())
+        print(json.dumps({"step": step, **record, "val_loss": v, "elapsed_seconds": round(time.time() - start, 1)}),
+              flush=True)
+
     while time.time() - start < a.seconds:
         j = step % k
         if j == 0:
@@ -152,15 +169,13 @@ def main():
         optimizer.step()
         step += 1
         if step % a.eval_every == 0:
-            v = validation_loss(model, valid, a)
-            best = v if best is None else min(best, v)
-            print(json.dumps({"step": step, "train_loss": loss.item(), "val_loss": v,
-                              "elapsed_seconds": round(time.time() - start, 1)}), flush=True)
-    v = validation_loss(model, valid, a)
-    best = v if best is None else min(best, v)
-    print(json.dumps({"step": step, "val_loss": v, "elapsed_seconds": round(time.time() - start, 1), "final": True}))
+            evaluate({"train_loss": loss.item()})
+    evaluate({"final": True})
+    if a.eval_tokens > 0:
+        model.load_state_dict(best_weights)
+        best = validation_loss(model, valid, a)
+        print(json.dumps({"best_step": best_step, "full_val_loss": best, "validation_characters": len(valid)}))
     print(f"val_loss={best:.4f}")
-
 
 if __name__ == "__main__":
     main()
