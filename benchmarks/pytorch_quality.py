@@ -177,5 +177,6 @@ def main():
         print(json.dumps({"best_step": best_step, "full_val_loss": best, "validation_characters": len(valid)}))
     print(f"val_loss={best:.4f}")
 
+
 if __name__ == "__main__":
     main()
