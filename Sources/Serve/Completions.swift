@@ -100,7 +100,7 @@ struct CompletionService: Sendable {
     }
 
     /// What the model predicted for each of `ids`' tokens after the first (its log-probability and the `top`
-    /// most likely), computed on the model's engine thread.
+    /// most likely), computed on the model's prefill thread.
     private func score(_ ids: [Int], top: Int, model: LoadedModel) async throws -> [TokenPrediction] {
         try await withCheckedThrowingContinuation { done in
             do throws(EngineError) {

@@ -78,14 +78,18 @@ import Testing
                 sampling: SamplingConfig(temperature: 0.7 + 0.1 * Double(i), topP: i % 2 == 0 ? 0.9 : nil),
                 seed: UInt64(100 + i), choices: 1 + i % 3, stop: i % 4 == 1 ? ["a"] : [])
         }
+        // What each request gets alone, computed before the engine runs.
+        let expected = try requests.map { try alone($0, model: model, vocabulary: vocabulary) }
         let collectors = requests.map { Collector(choices: $0.choices) }
         for (r, c) in zip(requests, collectors) { _ = try engine.submit(r, events: c.handler) }
-        for (r, c) in zip(requests, collectors) {
+        for (i, (r, c)) in zip(requests, collectors).enumerated() {
             let results = try #require(c.results())
-            let expected = try alone(r, model: model, vocabulary: vocabulary)
-            #expect(results.map(\.text) == expected, "\(r.prompt) seed \(r.seed)")
+            #expect(results.map(\.text) == expected[i], "\(r.prompt) seed \(r.seed)")
             #expect(results.allSatisfy { $0.reason != nil })
         }
+        // The engine counts a request's rows out just after its last event.
+        let deadline = Date().addingTimeInterval(5)
+        while engine.load != (0, 0) && Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
         #expect(engine.load.streams == 0 && engine.load.queued == 0)
     }
 
@@ -132,6 +136,94 @@ import Testing
         #expect(endless.wait()?.last == .cancelled)
         let results = try #require(next.results())
         #expect(results[0].reason == .length)
+    }
+
+    /// Holds the prefill thread when it is about to prime its `held`-th prompt, until `open` is signalled.
+    final class PrimingGate: Sendable {
+        let held: Int
+        private let primings = Mutex(0)
+        let entered = DispatchSemaphore(value: 0)
+        let open = DispatchSemaphore(value: 0)
+
+        init(held: Int) { self.held = held }
+
+        var hook: @Sendable () -> Void {
+            { [self] in
+                if primings.withLock({ count in
+                    count += 1
+                    return count
+                }) == held {
+                    entered.signal()
+                    open.wait()
+                }
+            }
+        }
+    }
+
+    /// A long prompt being primed holds up no one: while the prefill thread is held before it, a request already
+    /// generating runs to its end and a short one sent after it joins and ends; let go, the held request gets the
+    /// text it gets alone.
+    @Test func aLongPromptBeingPrimedHoldsUpNoOne() throws {
+        let corpus = try smallCorpus()
+        let vocabulary = corpus.vocabulary
+        let model = smallModel(vocabularySize: vocabulary.count, seed: 4)
+        let held = GenerationRequest(prompt: Array(corpus.ids.prefix(500)), maxTokens: 20, seed: 9)
+        #expect(held.prompt.count > GenerationEngine.inlinePromptTokens)
+        let later = GenerationRequest(prompt: Array(corpus.ids.prefix(10)), maxTokens: 30, seed: 10)
+        let expected = try [held, later].map { try alone($0, model: model, vocabulary: vocabulary) }
+        let engine = try GenerationEngine(
+            model: model, vocabulary: vocabulary, limits: EngineLimits(streams: 4, queue: 4))
+        let gate = PrimingGate(held: 1)
+        engine.beforePriming = gate.hook
+        engine.start()
+        defer {
+            gate.open.signal()
+            engine.shutdown(grace: 0)
+        }
+        let running = Collector(choices: 1)
+        _ = try engine.submit(GenerationRequest(prompt: [], maxTokens: 2_000, seed: 1), events: running.handler)
+        let waiting = Collector(choices: 1)
+        _ = try engine.submit(held, events: waiting.handler)
+        #expect(gate.entered.wait(timeout: .now() + 30) == .success)
+        let next = Collector(choices: 1)
+        _ = try engine.submit(later, events: next.handler)
+        let short = try #require(next.results(timeout: 30), "a short request waited behind a long prompt")
+        #expect(short.map(\.text) == expected[1])
+        let results = try #require(
+            running.results(timeout: 30), "the stream in flight stopped while a prompt was primed")
+        #expect(results[0].reason == .length)
+        #expect(waiting.wait(timeout: 0.1) == nil, "the held request cannot have started")
+        gate.open.signal()
+        #expect(try #require(waiting.results()).map(\.text) == expected[0])
+    }
+
+    /// Priming that can be called off: asked before each chunk after the first, it ends with `stateAfter`'s state
+    /// when never cancelled, and gives up right after the chunk during which it was.
+    @Test func primingGivesUpWithinAChunkOfACancel() throws {
+        let corpus = try smallCorpus()
+        let model = smallModel(vocabularySize: corpus.vocabulary.count, seed: 4)
+        let ids = Array(corpus.ids.prefix(700))  // chunks of 256, 256 and 188
+        let whole = model.stateAfter(ids, chunk: 256)
+        var asked = 0
+        let kept = try #require(
+            model.stateAfter(
+                ids, chunk: 256,
+                unless: {
+                    asked += 1
+                    return false
+                }))
+        #expect(asked == 2)
+        for k in 0..<model.config.layers {
+            #expect(kept.hidden(layer: k) == whole.hidden(layer: k) && kept.cell(layer: k) == whole.cell(layer: k))
+        }
+        asked = 0
+        let dropped = model.stateAfter(
+            ids, chunk: 256,
+            unless: {
+                asked += 1
+                return true
+            })
+        #expect(dropped == nil && asked == 1)
     }
 
     @Test func pastTheQueuesBoundRequestsAreRefused() throws {
@@ -220,7 +312,7 @@ import Testing
         }
     }
 
-    /// Scoring on the engine's thread gives `score`'s surprisals.
+    /// Scoring on the engine's prefill thread gives `score`'s surprisals.
     @Test func scoringEqualsTheModelsScore() throws {
         let corpus = try smallCorpus()
         let model = smallModel(vocabularySize: corpus.vocabulary.count, seed: 3)

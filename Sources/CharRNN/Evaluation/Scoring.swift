@@ -30,6 +30,7 @@ extension CharRNNModel where T == Float {
                 for t in 0..<steps {
                     visit(UnsafeBufferPointer(rebasing: logits[(t * v)..<((t + 1) * v)]), position: start + t + 1)
                 }
+                return true
             }
         case .float16:
             let stepper = try StepModel(model: self, streams: 1, precision: .float16)
@@ -47,25 +48,39 @@ extension CharRNNModel where T == Float {
     /// The state of one stream after `ids`, run from a zero state in chunks of `chunk` steps (the priming of
     /// generation: `TextGenerator.prime`, `GenerationEngine`).
     public func stateAfter<C: RandomAccessCollection<Int>>(_ ids: C, chunk: Int = 256) -> RecurrentState<Float> {
-        run(ids, chunk: chunk) { _, _, _ in }
+        run(ids, chunk: chunk) { _, _, _ in true }
+    }
+
+    /// `stateAfter(_:chunk:)` that asks `cancelled` before each chunk after the first and gives up (nil) when it
+    /// says yes: a server stops priming a prompt its client has left within one chunk.
+    func stateAfter<C: RandomAccessCollection<Int>>(
+        _ ids: C, chunk: Int = 256, unless cancelled: () -> Bool
+    ) -> RecurrentState<Float>? {
+        var gaveUp = false
+        let state = run(ids, chunk: chunk) { _, start, steps in
+            gaveUp = start + steps < ids.count && cancelled()
+            return !gaveUp
+        }
+        return gaveUp ? nil : state
     }
 
     /// Runs `ids` as one stream from a zero state in chunks of at most `chunk` steps (so any length runs in
     /// bounded memory), calling `body` with each chunk's logits (steps, V), its first position and its length;
-    /// returns the final state.
+    /// returns the final state, or the state so far when `body` returns false (to go no further).
     fileprivate func run<C: RandomAccessCollection<Int>>(
         _ ids: C, chunk: Int,
-        _ body: (_ logits: UnsafeBufferPointer<Float>, _ start: Int, _ steps: Int) -> Void
+        _ body: (_ logits: UnsafeBufferPointer<Float>, _ start: Int, _ steps: Int) -> Bool
     ) -> RecurrentState<Float> {
         let state = RecurrentState<Float>(config: config, batch: 1)
         var (index, position) = (ids.startIndex, 0)
         while index < ids.endIndex {
             let end = ids.index(index, offsetBy: chunk, limitedBy: ids.endIndex) ?? ids.endIndex
             let inputs = ids[index..<end].map { Int32($0) }
-            inputs.withUnsafeBufferPointer {
+            let goOn = inputs.withUnsafeBufferPointer {
                 body(logits(inputs: $0, steps: inputs.count, batch: 1, state: state), position, inputs.count)
             }
             (index, position) = (end, position + inputs.count)
+            if !goOn { break }
         }
         return state
     }
@@ -85,6 +100,7 @@ extension CharRNNModel where T == Float {
                 let softmax = LogSoftmax(UnsafeBufferPointer(rebasing: logits[(t * v)..<((t + 1) * v)]))
                 out.append(TokenPrediction(logprob: softmax(ids[start + t + 1]), top: softmax.mostLikely(top)))
             }
+            return true
         }
         return out
     }

@@ -83,7 +83,21 @@ public final class CharRNNModel<T: RNNScalar> {
         self.threads = workerCount(threads)
         _ = BLASThreads.singleThreaded
         parameters = ParameterStore(config: config)
-        layers = (0..<config.layers).map {
+        layers = Self.layers(config)
+    }
+
+    /// A model reading `model`'s weights (the same memory, not a copy) with passes of its own on `threads`
+    /// threads: inference on another thread while `model` is used elsewhere. Neither may change the weights.
+    init(sharingWeightsOf model: CharRNNModel, threads: Int) {
+        config = model.config
+        self.threads = workerCount(threads)
+        parameters = model.parameters
+        layers = Self.layers(config)
+        firstLayerInput = model.firstLayerInput
+    }
+
+    private static func layers(_ config: ModelConfig) -> [RecurrentLayer<T>] {
+        (0..<config.layers).map {
             RecurrentLayer(
                 cell: config.cell, inputSize: $0 == 0 ? config.embeddingSize : config.hiddenSize,
                 hiddenSize: config.hiddenSize)

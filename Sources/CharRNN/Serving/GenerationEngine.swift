@@ -1,15 +1,21 @@
 // GenerationEngine: one model serving many requests at once by continuous batching.
 //
 // Requests in flight share one StepModel: each choice of each request is a row of the batch, and every step
-// advances all rows with one read of the weights. Requests join between steps (primed one at a time, then their
-// rows appended) and leave between steps (their rows removed, the rows after them moved up), so a short request
-// never waits for a long one to end. StepModel gives a row the same bits whatever the batch holds, and each
-// request draws its coins from its own generator, seeded by the request, in the order `charrnn sample` draws
-// them: a request's text depends on its prompt, settings and seed only.
+// advances all rows with one read of the weights. Requests join between steps (their rows appended) and leave
+// between steps (their rows removed, the rows after them moved up), so a short request never waits for a long one
+// to end. StepModel gives a row the same bits whatever the batch holds, and each request draws its coins from its
+// own generator, seeded by the request, in the order `charrnn sample` draws them: a request's text depends on its
+// prompt, settings and seed only.
 //
-// Threads: the engine runs on a thread of its own (steps are seconds of CPU, not something to run on a Swift
-// concurrency executor). `submit`, `GenerationTicket.cancel`, `load` and `shutdown` may be called from any
-// thread; events arrive on the engine's thread and must not block it (hand them to a queue or a stream).
+// Threads: the engine steps on a thread of its own (steps are seconds of CPU, not something to run on a Swift
+// concurrency executor). A prompt is primed in float32 through the batched forward pass (`stateAfter`, as
+// `charrnn sample` primes): one of up to `inlinePromptTokens` tokens on the engine's thread as it joins (a few
+// milliseconds between two steps), a longer one on a second thread, the prefill thread, while it waits, so a
+// prompt of thousands of tokens delays its own first token only, never the streams in flight; scoring runs there
+// too. The prefill thread works in submission order, single-threaded, with a model of its own that reads
+// `model`'s weights (so it never takes the worker pool from a step; threads change no result). `submit`, `score`,
+// `GenerationTicket.cancel`, `load` and `shutdown` may be called from any thread; events arrive on the engine's
+// thread (scores on the prefill thread) and must not block it (hand them to a queue or a stream).
 
 import Foundation
 
@@ -22,15 +28,30 @@ public final class GenerationEngine: @unchecked Sendable {
     /// metrics); must be quick.
     public var onStep: (@Sendable (_ seconds: Double, _ streams: Int) -> Void)?
     private let stepper: StepModel
-    /// Guards `waiting`, `chores`, `accepting`, `stopping`, `activeStreams` and the jobs' `cancelled`. `active` is
-    /// the engine thread's alone: other threads never read it.
+    /// The prefill thread's model: `model`'s weights, one thread, so priming never takes the worker pool from a
+    /// step (a step's loops would then run serially; the results do not depend on threads).
+    private let prefillModel: CharRNNModel<Float>
+    /// Prompts of at most this many tokens are primed on the engine's thread as they join: about 0.1 ms a token
+    /// for LSTM 2×512 plus a fixed millisecond, which two steps apart no stream notices (its text is sent every
+    /// 10 ms), where a hand-off to the prefill thread per short request cost 32 clients about a tenth of their
+    /// tokens per second (BENCHMARKS.md). Longer prompts go to the prefill thread.
+    public static let inlinePromptTokens = 64
+    /// Called on the prefill thread before it primes a request (tests hold it here to see the others go on).
+    var beforePriming: (@Sendable () -> Void)?
+    /// Guards `waiting`, `accepting`, `stopping`, `activeStreams` and the jobs' `cancelled`, `ready` and `primed`.
+    /// `active` is the engine thread's alone: other threads never read it.
     private let lock = NSCondition()
     private var waiting: [GenerationJob] = []
     private var accepting = true
     private var stopping = false
     private var activeStreams = 0
-    /// Work for the engine's thread between steps (scoring), in order.
-    private var chores: [() -> Void] = []
+    /// Guards `prefillWork` and `prefillStopping`; taken inside `lock` (never the other way round).
+    private let prefillLock = NSCondition()
+    /// Work for the prefill thread (priming and scoring), in order.
+    private var prefillWork: [() -> Void] = []
+    /// Set when the engine's thread has ended: the prefill thread finishes its work and ends.
+    private var prefillStopping = false
+    private let prefillFinished = DispatchSemaphore(value: 0)
     /// The jobs in the batch, in row order: read and written by the engine's thread only.
     private var active: [GenerationJob] = []
     /// Each step's input tokens, one per row (the engine thread's; kept to allocate nothing per step).
@@ -51,15 +72,20 @@ public final class GenerationEngine: @unchecked Sendable {
         self.vocabulary = vocabulary
         self.limits = limits
         stepper = try StepModel(model: model, streams: limits.streams, precision: precision)
+        prefillModel = CharRNNModel(sharingWeightsOf: model, threads: 1)
     }
 
-    /// Starts the engine's thread.
+    /// Starts the engine's threads.
     public func start() {
         precondition(thread == nil, "the engine is already started")
         let thread = Thread { [self] in run() }
         thread.name = "charrnn-engine"
         thread.stackSize = 8 << 20
         self.thread = thread
+        let prefill = Thread { [self] in prefillLoop() }
+        prefill.name = "charrnn-prefill"
+        prefill.stackSize = 8 << 20
+        prefill.start()
         thread.start()
     }
 
@@ -95,7 +121,12 @@ public final class GenerationEngine: @unchecked Sendable {
         let runsAtOnce = queued == 0 && reserved + request.choices <= limits.streams
         guard runsAtOnce || queued < limits.queue else { throw .queueFull }
         waiting.append(job)
-        lock.signal()
+        if request.maxTokens == 0 || request.prompt.count <= Self.inlinePromptTokens {
+            job.ready = true  // nothing to generate, or primed as it joins
+            lock.signal()
+        } else {
+            enqueuePrefill { [self] in prime(job) }
+        }
         return GenerationTicket { [weak self, weak job] in
             guard let self, let job else { return }
             self.lock.lock()
@@ -105,7 +136,7 @@ public final class GenerationEngine: @unchecked Sendable {
         }
     }
 
-    /// Scores `ids` as one stream from a zero state on the engine's thread, between steps: `completion` gets
+    /// Scores `ids` as one stream from a zero state on the prefill thread, in turn with priming: `completion` gets
     /// every predicted token's (positions 1 … count − 1) log-probability, minus the surprisal `charrnn eval
     /// --per-token` computes (float32, the training forward pass), and the `top` most likely tokens at its
     /// position.
@@ -120,8 +151,51 @@ public final class GenerationEngine: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard accepting else { throw .shuttingDown }
-        chores.append { [model] in completion(model.predictions(ids, top: top)) }
+        enqueuePrefill { [prefillModel] in completion(prefillModel.predictions(ids, top: top)) }
+    }
+
+    /// Hands `work` to the prefill thread, after what it has already.
+    private func enqueuePrefill(_ work: @escaping () -> Void) {
+        prefillLock.lock()
+        prefillWork.append(work)
+        prefillLock.signal()
+        prefillLock.unlock()
+    }
+
+    /// The prefill thread: runs its work in order until the engine's thread has ended and nothing is left.
+    private func prefillLoop() {
+        while true {
+            prefillLock.lock()
+            while prefillWork.isEmpty && !prefillStopping { prefillLock.wait() }
+            if prefillWork.isEmpty {
+                prefillLock.unlock()
+                break
+            }
+            let work = prefillWork.removeFirst()
+            prefillLock.unlock()
+            work()
+        }
+        prefillFinished.signal()
+    }
+
+    /// On the prefill thread: runs `job`'s prompt, all but its last token, from a zero state (the last is the
+    /// first step's input) and marks it ready to join. A job cancelled before or while it is primed is dropped
+    /// (within a chunk of 256 tokens; the engine's thread removes it from the queue).
+    private func prime(_ job: GenerationJob) {
+        let cancelled = { [lock] in
+            lock.lock()
+            defer { lock.unlock() }
+            return job.cancelled
+        }
+        if cancelled() { return }
+        beforePriming?()
+        let ids = job.request.prompt.isEmpty ? [vocabulary.generationStart] : job.request.prompt
+        guard let primed = prefillModel.stateAfter(ids.dropLast(), unless: cancelled) else { return }
+        lock.lock()
+        job.primed = primed
+        job.ready = true
         lock.signal()
+        lock.unlock()
     }
 
     /// Why the engine cannot run `request`, or nil.
@@ -148,7 +222,8 @@ public final class GenerationEngine: @unchecked Sendable {
     }
 
     /// Stops taking requests; what is in flight (and waiting) goes on for up to `grace` seconds, then is
-    /// cancelled. Returns when the engine's thread has ended. Calling it again returns at once.
+    /// cancelled; scoring already asked for is finished. Returns when the engine's threads have ended. Calling it
+    /// again returns at once.
     public func shutdown(grace: Double) {
         lock.lock()
         accepting = false
@@ -173,17 +248,26 @@ public final class GenerationEngine: @unchecked Sendable {
     private func run() {
         while true {
             lock.lock()
-            while active.isEmpty && waiting.isEmpty && chores.isEmpty && !stopping { lock.wait() }
+            // Work: rows to step, a job ready to join, a cancelled job, or the end.
+            while active.isEmpty && !waiting.contains(where: { $0.ready || $0.cancelled }) && !stopping {
+                lock.wait()
+            }
             if stopping { (active + waiting).forEach { $0.cancelled = true } }
-            let work = chores
-            chores.removeAll()
-            // Cancelled jobs leave first, then waiting jobs join in order while their rows fit.
+            // Cancelled jobs leave first, then ready jobs join in order while their rows fit; one still being
+            // primed lets those behind it go first (it takes the next free rows once ready).
             let cancelled = active.filter(\.cancelled) + waiting.filter(\.cancelled)
             waiting.removeAll(where: \.cancelled)
             var rows = active.reduce(0) { $0 + ($1.cancelled ? 0 : $1.request.choices) }
             var admitted: [GenerationJob] = []
-            while let next = waiting.first, rows + next.request.choices <= limits.streams {
-                admitted.append(waiting.removeFirst())
+            var index = 0
+            while index < waiting.count {
+                let next = waiting[index]
+                if !next.ready {
+                    index += 1
+                    continue
+                }
+                if rows + next.request.choices > limits.streams { break }
+                admitted.append(waiting.remove(at: index))
                 rows += next.request.choices
             }
             activeStreams = rows
@@ -191,7 +275,6 @@ public final class GenerationEngine: @unchecked Sendable {
             lock.unlock()
             retire(where: { job in cancelled.contains { $0 === job } })
             for job in cancelled { job.events(.cancelled) }
-            work.forEach { $0() }
             if done { break }
             for job in admitted { admit(job) }
             if active.isEmpty { continue }
@@ -208,22 +291,32 @@ public final class GenerationEngine: @unchecked Sendable {
             activeStreams = active.reduce(0) { $0 + $1.request.choices }
             lock.unlock()
         }
+        prefillLock.lock()
+        prefillStopping = true
+        prefillLock.signal()
+        prefillLock.unlock()
+        prefillFinished.wait()
         finished.signal()
     }
 
-    /// Primes `job` (its prompt from a zero state, in float32 chunks) and appends its rows to the batch; a job
-    /// with nothing to generate finishes at once.
+    /// Appends the rows of `job` to the batch, each starting from the state after its prompt (primed here when
+    /// short, on the prefill thread otherwise); a job with nothing to generate finishes at once.
     private func admit(_ job: GenerationJob) {
-        let ids = job.request.prompt.isEmpty ? [vocabulary.generationStart] : job.request.prompt
         if job.request.maxTokens == 0 {
             job.finishAtLength()
             return
         }
-        let primed = model.stateAfter(ids.dropLast())
+        let ids = job.request.prompt.isEmpty ? [vocabulary.generationStart] : job.request.prompt
+        let last = ids[ids.count - 1]
+        lock.lock()
+        let fromPrefill = job.primed
+        job.primed = nil
+        lock.unlock()
+        let primed = fromPrefill ?? model.stateAfter(ids.dropLast())
         job.row = active.last.map { $0.row + $0.request.choices } ?? 0
         for i in 0..<job.request.choices {
             stepper.state.copyRow(0, of: primed, to: job.row + i)
-            job.current[i] = Int32(ids[ids.count - 1])
+            job.current[i] = Int32(last)
         }
         active.append(job)
     }
@@ -242,73 +335,5 @@ public final class GenerationEngine: @unchecked Sendable {
             kept.append(job)
         }
         active = kept
-    }
-}
-
-/// A request inside the engine: its rows, its coins, and where each choice is.
-final class GenerationJob: @unchecked Sendable {
-    let request: GenerationRequest
-    let events: @Sendable (GenerationEvent) -> Void
-    /// Set by its ticket or by shutdown; read and written under the engine's lock.
-    var cancelled = false
-    /// Its first row in the batch; its choices take `request.choices` rows from there.
-    var row = 0
-    /// Each choice's input to the next step.
-    var current: [Int32]
-    private var sampler: Sampler
-    private var rng: SplitMix64
-    private var texts: [StreamText]
-    private var reasons: [FinishReason?]
-    private var steps = 0
-
-    init(request: GenerationRequest, events: @escaping @Sendable (GenerationEvent) -> Void, vocabularySize: Int) {
-        self.request = request
-        self.events = events
-        current = [Int32](repeating: 0, count: request.choices)
-        sampler = Sampler(config: request.sampling, vocabularySize: vocabularySize)
-        rng = SplitMix64(seed: request.seed)
-        texts = [StreamText](
-            repeating: StreamText(stop: request.stop, includeStop: false), count: request.choices)
-        reasons = [FinishReason?](repeating: nil, count: request.choices)
-    }
-
-    /// Every choice has finished.
-    var isDone: Bool { !reasons.contains(nil) }
-
-    /// Picks each choice's next token from its row of `logits` (B′, V), reports new text and ends, and finishes
-    /// the choices still running once `maxTokens` steps are done. Coins are drawn for every choice, finished or
-    /// not, as `TextGenerator` draws them.
-    func advance(logits: UnsafeBufferPointer<Float>, vocabulary: Vocabulary) {
-        let v = vocabulary.count
-        steps += 1
-        for i in 0..<request.choices {
-            let start = (row + i) * v
-            let id = sampler.pick(
-                UnsafeBufferPointer(rebasing: logits[start..<(start + v)]), coin: rng.nextUnitDouble())
-            current[i] = Int32(id)
-            guard reasons[i] == nil else { continue }
-            if request.logprobs {
-                let softmax = LogSoftmax(UnsafeBufferPointer(rebasing: logits[start..<(start + v)]))
-                events(.token(choice: i, id: id, logprob: softmax(id), top: softmax.mostLikely(request.topLogprobs)))
-            }
-            let (text, stopped) = texts[i].push(vocabulary.tokens[id])
-            if !text.isEmpty { events(.text(choice: i, text)) }
-            if stopped {
-                reasons[i] = .stop
-                events(.finished(choice: i, reason: .stop, tokens: steps))
-            }
-        }
-        if steps >= request.maxTokens { finishAtLength() }
-    }
-
-    /// Ends every choice still running: what its text held back, then `.length` (or `.stop` if that completes a
-    /// stop text).
-    func finishAtLength() {
-        for i in 0..<request.choices where reasons[i] == nil {
-            let (text, stopped) = texts[i].finish()
-            if !text.isEmpty { events(.text(choice: i, text)) }
-            reasons[i] = stopped ? .stop : .length
-            events(.finished(choice: i, reason: reasons[i]!, tokens: steps))
-        }
     }
 }
