@@ -34,7 +34,7 @@ public final class GenerationEngine: @unchecked Sendable {
     /// Prompts of at most this many tokens are primed on the engine's thread as they join: about 0.1 ms a token
     /// for LSTM 2×512 plus a fixed millisecond, which two steps apart no stream notices (its text is sent every
     /// 10 ms), where a hand-off to the prefill thread per short request cost 32 clients about a tenth of their
-    /// tokens per second (BENCHMARKS.md). Longer prompts go to the prefill thread.
+    /// tokens per second (docs/performance-log.md, 2026-12-03). Longer prompts go to the prefill thread.
     public static let inlinePromptTokens = 64
     /// Called on the prefill thread before it primes a request (tests hold it here to see the others go on).
     var beforePriming: (@Sendable () -> Void)?
