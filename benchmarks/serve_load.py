@@ -82,6 +82,12 @@ async def stream_request(port, body):
     return status, first, gaps, chunk_gaps, total
 
 
+def start_server(binary, model, flags):
+    """Starts `binary -m m=MODEL --port 0 FLAGS…` and returns (the process, the loopback port it printed)."""
+    server = subprocess.Popen([binary, "-m", f"m={model}", "--port", "0"] + flags, stdout=subprocess.PIPE, text=True)
+    return server, int(re.search(r"127\.0\.0\.1:(\d+)", server.stdout.readline()).group(1))
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -140,11 +146,10 @@ def main():
     parser.add_argument("--max-queue", type=int, default=64)
     parser.add_argument("--serve-args", default="", help="more flags for the server, as one string")
     args = parser.parse_args()
-    server = subprocess.Popen(
-        [args.binary, "-m", f"m={args.model}", "--port", "0", "--threads", str(args.threads),
-         "--max-streams", str(args.max_streams), "--max-queue", str(args.max_queue)] + args.serve_args.split(),
-        stdout=subprocess.PIPE, text=True)
-    port = int(re.search(r"127\.0\.0\.1:(\d+)", server.stdout.readline()).group(1))
+    server, port = start_server(
+        args.binary, args.model,
+        ["--threads", str(args.threads), "--max-streams", str(args.max_streams), "--max-queue", str(args.max_queue)]
+        + args.serve_args.split())
     try:
         asyncio.run(concurrency_run(port, 4, 2, args.tokens))  # warm-up
         warm = rss_kib(server.pid)

@@ -12,12 +12,10 @@ usage: python serve_long_prompt.py SERVE_BINARY MODEL --text FILE [--clients 8] 
 import argparse
 import asyncio
 import json
-import re
 import statistics
-import subprocess
 import time
 
-from serve_load import percentile, stream_request
+from serve_load import percentile, start_server, stream_request
 
 
 async def round_(port, clients, tokens, long_prompt, longs, seed):
@@ -57,10 +55,7 @@ def main():
     args = parser.parse_args()
     with open(args.text, encoding="utf-8") as f:
         long_prompt = f.read(args.prompt_chars)
-    server = subprocess.Popen(
-        [args.binary, "-m", f"m={args.model}", "--port", "0", "--threads", str(args.threads)],
-        stdout=subprocess.PIPE, text=True)
-    port = int(re.search(r"127\.0\.0\.1:(\d+)", server.stdout.readline()).group(1))
+    server, port = start_server(args.binary, args.model, ["--threads", str(args.threads)])
     try:
         for r in range(args.rounds):
             started = time.perf_counter()

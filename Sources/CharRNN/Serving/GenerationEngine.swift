@@ -38,7 +38,7 @@ public final class GenerationEngine: @unchecked Sendable {
     public static let inlinePromptTokens = 64
     /// Called on the prefill thread before it primes a request (tests hold it here to see the others go on).
     var beforePriming: (@Sendable () -> Void)?
-    /// Guards `waiting`, `accepting`, `stopping`, `activeStreams` and the jobs' `cancelled`, `ready` and `primed`.
+    /// Guards `waiting`, `accepting`, `stopping`, `activeStreams` and the jobs' `cancelled` and `primed`.
     /// `active` is the engine thread's alone: other threads never read it.
     private let lock = NSCondition()
     private var waiting: [GenerationJob] = []
@@ -105,7 +105,9 @@ public final class GenerationEngine: @unchecked Sendable {
         _ request: GenerationRequest, events: @escaping @Sendable (GenerationEvent) -> Void
     ) throws(EngineError) -> GenerationTicket {
         if let problem = problem(with: request) { throw problem }
-        let job = GenerationJob(request: request, events: events, vocabularySize: model.config.vocabularySize)
+        let job = GenerationJob(
+            request: request, events: events, vocabularySize: model.config.vocabularySize,
+            primedAhead: request.maxTokens > 0 && request.prompt.count > Self.inlinePromptTokens)
         lock.lock()
         defer { lock.unlock() }
         guard accepting else { throw .shuttingDown }
@@ -121,11 +123,10 @@ public final class GenerationEngine: @unchecked Sendable {
         let runsAtOnce = queued == 0 && reserved + request.choices <= limits.streams
         guard runsAtOnce || queued < limits.queue else { throw .queueFull }
         waiting.append(job)
-        if request.maxTokens == 0 || request.prompt.count <= Self.inlinePromptTokens {
-            job.ready = true  // nothing to generate, or primed as it joins
-            lock.signal()
-        } else {
+        if job.primedAhead {
             enqueuePrefill { [self] in prime(job) }
+        } else {
+            lock.signal()
         }
         return GenerationTicket { [weak self, weak job] in
             guard let self, let job else { return }
@@ -189,11 +190,9 @@ public final class GenerationEngine: @unchecked Sendable {
         }
         if cancelled() { return }
         beforePriming?()
-        let ids = job.request.prompt.isEmpty ? [vocabulary.generationStart] : job.request.prompt
-        guard let primed = prefillModel.stateAfter(ids.dropLast(), unless: cancelled) else { return }
+        guard let primed = prefillModel.stateAfter(promptIDs(job).dropLast(), unless: cancelled) else { return }
         lock.lock()
         job.primed = primed
-        job.ready = true
         lock.signal()
         lock.unlock()
     }
@@ -306,7 +305,7 @@ public final class GenerationEngine: @unchecked Sendable {
             job.finishAtLength()
             return
         }
-        let ids = job.request.prompt.isEmpty ? [vocabulary.generationStart] : job.request.prompt
+        let ids = promptIDs(job)
         let last = ids[ids.count - 1]
         lock.lock()
         let fromPrefill = job.primed
@@ -319,6 +318,11 @@ public final class GenerationEngine: @unchecked Sendable {
             job.current[i] = Int32(last)
         }
         active.append(job)
+    }
+
+    /// The ids `job` is primed with: its prompt, or the token generation starts after when it has none.
+    private func promptIDs(_ job: GenerationJob) -> [Int] {
+        job.request.prompt.isEmpty ? [vocabulary.generationStart] : job.request.prompt
     }
 
     /// Removes the jobs `leaving` picks from the batch, moving the rows of the others up to keep them contiguous.

@@ -7,10 +7,12 @@ final class GenerationJob: @unchecked Sendable {
     let events: @Sendable (GenerationEvent) -> Void
     /// Set by its ticket or by shutdown; read and written under the engine's lock.
     var cancelled = false
-    /// Whether it may join the batch: primed, or with nothing to generate (under the engine's lock).
-    var ready = false
+    /// Whether its prompt is primed on the prefill thread before it joins, rather than as it joins.
+    let primedAhead: Bool
     /// The state after its prompt (batch 1), from the prefill thread until it joins (under the engine's lock).
     var primed: RecurrentState<Float>?
+    /// Whether it may join the batch (under the engine's lock).
+    var ready: Bool { !primedAhead || primed != nil }
     /// Its first row in the batch; its choices take `request.choices` rows from there.
     var row = 0
     /// Each choice's input to the next step.
@@ -21,9 +23,13 @@ final class GenerationJob: @unchecked Sendable {
     private var reasons: [FinishReason?]
     private var steps = 0
 
-    init(request: GenerationRequest, events: @escaping @Sendable (GenerationEvent) -> Void, vocabularySize: Int) {
+    init(
+        request: GenerationRequest, events: @escaping @Sendable (GenerationEvent) -> Void, vocabularySize: Int,
+        primedAhead: Bool
+    ) {
         self.request = request
         self.events = events
+        self.primedAhead = primedAhead
         current = [Int32](repeating: 0, count: request.choices)
         sampler = Sampler(config: request.sampling, vocabularySize: vocabularySize)
         rng = SplitMix64(seed: request.seed)
