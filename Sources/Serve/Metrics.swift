@@ -34,6 +34,15 @@ struct Histogram {
     }
 }
 
+/// One model's engine as `/metrics` shows it: streams and queue now, and its prompt cache's counts so far.
+struct ModelLoad {
+    var model: String
+    var streams: Int
+    var queued: Int
+    var cacheHits: Int
+    var cacheMisses: Int
+}
+
 /// The server's counters, safe from any thread.
 final class ServerMetrics: Sendable {
     private struct State {
@@ -58,8 +67,8 @@ final class ServerMetrics: Sendable {
         }
     }
 
-    /// The exposition text; `load` gives each model's streams and queued requests.
-    func render(load: [(model: String, streams: Int, queued: Int)]) -> String {
+    /// The exposition text; `load` gives each model's streams, queued requests and prompt cache.
+    func render(load: [ModelLoad]) -> String {
         let s = state.withLock { $0 }
         var lines = [
             "# HELP charrnn_requests_total HTTP requests by endpoint and status.",
@@ -81,6 +90,14 @@ final class ServerMetrics: Sendable {
             "# HELP charrnn_queue_depth Requests waiting for streams.", "# TYPE charrnn_queue_depth gauge",
         ]
         lines += load.map { "charrnn_queue_depth{model=\"\($0.model)\"} \($0.queued)" }
+        lines += [
+            "# HELP charrnn_prompt_cache_total Short prompts whose state was kept from an earlier request (hit) or primed (miss).",
+            "# TYPE charrnn_prompt_cache_total counter",
+        ]
+        for entry in load {
+            lines.append("charrnn_prompt_cache_total{model=\"\(entry.model)\",result=\"hit\"} \(entry.cacheHits)")
+            lines.append("charrnn_prompt_cache_total{model=\"\(entry.model)\",result=\"miss\"} \(entry.cacheMisses)")
+        }
         lines += [
             "# HELP charrnn_time_to_first_token_seconds From a request's arrival to its first generated text.",
             "# TYPE charrnn_time_to_first_token_seconds histogram",

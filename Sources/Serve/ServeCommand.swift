@@ -198,8 +198,12 @@ struct ServeCommand: AsyncParsableCommand {
         router.post("/v1/completions") { request, context in try await completions.handle(request, context: context) }
         router.get("/metrics") { _, _ in
             let load = order.map { id in
-                let (streams, queued) = models[id]!.engine.load
-                return (model: id, streams: streams, queued: queued)
+                let engine = models[id]!.engine
+                let (streams, queued) = engine.load
+                let cache = engine.promptCache
+                return ModelLoad(
+                    model: id, streams: streams, queued: queued, cacheHits: cache.hits,
+                    cacheMisses: cache.misses)
             }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -277,7 +277,24 @@ import Testing
 
     @Test func metricsCountRequestsTokensAndLatency() throws {
         let port = try server().port
-        _ = try request(port, "POST", "/v1/completions", json: Self.completion(["max_tokens": 5, "seed": 1]))
+        // A prompt no other test sends, twice: the second joins with the state kept from the first.
+        let hit = "charrnn_prompt_cache_total{model=\"en\",result=\"hit\"} "
+        let miss = "charrnn_prompt_cache_total{model=\"en\",result=\"miss\"} "
+        func counts() throws -> (hits: Int, misses: Int) {
+            let lines = try request(port, "GET", "/metrics").text.split(separator: "\n")
+            func value(_ prefix: String) -> Int {
+                lines.first { $0.hasPrefix(prefix) }.flatMap { Int($0.dropFirst(prefix.count)) } ?? -1
+            }
+            return (value(hit), value(miss))
+        }
+        let before = try counts()
+        for seed in 1...2 {
+            _ = try request(
+                port, "POST", "/v1/completions",
+                json: Self.completion(["prompt": "Metrics, metrics", "max_tokens": 5, "seed": seed]))
+        }
+        let after = try counts()
+        #expect(before.hits >= 0 && after.hits > before.hits && after.misses > before.misses, "\(before) \(after)")
         let metrics = try request(port, "GET", "/metrics")
         #expect(metrics.status == 200)
         let text = metrics.text

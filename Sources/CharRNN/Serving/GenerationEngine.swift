@@ -10,7 +10,8 @@
 // Threads: the engine steps on a thread of its own (steps are seconds of CPU, not something to run on a Swift
 // concurrency executor). A prompt is primed in float32 through the batched forward pass (`stateAfter`, as
 // `charrnn sample` primes): one of up to `inlinePromptTokens` tokens on the engine's thread as it joins (a few
-// milliseconds between two steps), a longer one on a second thread, the prefill thread, while it waits, so a
+// milliseconds between two steps; the states after the last few such prompts are kept, so one sent again costs
+// nothing: `PromptStateCache`), a longer one on a second thread, the prefill thread, while it waits, so a
 // prompt of thousands of tokens delays its own first token only, never the streams in flight; scoring runs there
 // too. The prefill thread works in submission order, single-threaded, with a model of its own that reads
 // `model`'s weights (so it never takes the worker pool from a step; threads change no result). `submit`, `score`,
@@ -36,9 +37,17 @@ public final class GenerationEngine: @unchecked Sendable {
     /// 10 ms), where a hand-off to the prefill thread per short request cost 32 clients about a tenth of their
     /// tokens per second (docs/performance-log.md, 2026-12-03). Longer prompts go to the prefill thread.
     public static let inlinePromptTokens = 64
+    /// Short prompts whose states the engine keeps (`PromptStateCache`), so one sent again joins without priming.
+    public static let cachedPrompts = 32
+    /// The states after recent short prompts: the engine thread's alone.
+    private var promptStates = PromptStateCache(
+        capacity: GenerationEngine.cachedPrompts, maxTokens: GenerationEngine.inlinePromptTokens)
+    /// `promptStates`' hits and misses, for other threads (under `lock`).
+    private var promptCacheCounts = (hits: 0, misses: 0)
     /// Called on the prefill thread before it primes a request (tests hold it here to see the others go on).
     var beforePriming: (@Sendable () -> Void)?
-    /// Guards `waiting`, `accepting`, `stopping`, `activeStreams` and the jobs' `cancelled` and `primed`.
+    /// Guards `waiting`, `accepting`, `stopping`, `activeStreams`, `promptCacheCounts` and the jobs' `cancelled`
+    /// and `primed`.
     /// `active` is the engine thread's alone: other threads never read it.
     private let lock = NSCondition()
     private var waiting: [GenerationJob] = []
@@ -94,6 +103,14 @@ public final class GenerationEngine: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return (activeStreams, waiting.count)
+    }
+
+    /// Short prompts primed as they joined (`misses`) and those whose state was kept from an earlier request
+    /// (`hits`).
+    public var promptCache: (hits: Int, misses: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return promptCacheCounts
     }
 
     /// Queues `request`; `events` then receives its text and its end, in order, on the engine's thread.
@@ -299,7 +316,8 @@ public final class GenerationEngine: @unchecked Sendable {
     }
 
     /// Appends the rows of `job` to the batch, each starting from the state after its prompt (primed here when
-    /// short, on the prefill thread otherwise); a job with nothing to generate finishes at once.
+    /// short, or kept from a request with the same prompt; on the prefill thread otherwise); a job with nothing
+    /// to generate finishes at once.
     private func admit(_ job: GenerationJob) {
         if job.request.maxTokens == 0 {
             job.finishAtLength()
@@ -311,7 +329,13 @@ public final class GenerationEngine: @unchecked Sendable {
         let fromPrefill = job.primed
         job.primed = nil
         lock.unlock()
-        let primed = fromPrefill ?? model.stateAfter(ids.dropLast())
+        let primed =
+            fromPrefill ?? promptStates.state(after: ids.dropLast()) { [model] in model.stateAfter(ids.dropLast()) }
+        if fromPrefill == nil {
+            lock.lock()
+            promptCacheCounts = (promptStates.hits, promptStates.misses)
+            lock.unlock()
+        }
         job.row = active.last.map { $0.row + $0.request.choices } ?? 0
         for i in 0..<job.request.choices {
             stepper.state.copyRow(0, of: primed, to: job.row + i)
