@@ -91,7 +91,7 @@ final class ServerMetrics: Sendable {
         ]
         lines += load.map { "charrnn_queue_depth{model=\"\($0.model)\"} \($0.queued)" }
         lines += [
-            "# HELP charrnn_prompt_cache_total Short prompts whose state was kept from an earlier request (hit) or primed (miss).",
+            "# HELP charrnn_prompt_cache_total Short prompts kept from an earlier request (hit) or primed (miss).",
             "# TYPE charrnn_prompt_cache_total counter",
         ]
         for entry in load {

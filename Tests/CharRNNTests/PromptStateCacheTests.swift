@@ -56,8 +56,8 @@ import Testing
     }
 
     /// Prompts sent again, one after another (so each joins a batch of its own making): the same prompt with
-    /// other seeds and choices, a prefix of it, one of the same length, another prompt, none. Each text equals TextGenerator's; only
-    /// the first of each prompt is primed.
+    /// other seeds and choices, a prefix of it, one of the same length, another prompt, none. Each text equals
+    /// TextGenerator's; only the first of each prompt is primed.
     @Test func aRequestWhosePromptWasKeptGetsTheTextItGetsAlone() throws {
         let corpus = try smallCorpus()
         let vocabulary = corpus.vocabulary
