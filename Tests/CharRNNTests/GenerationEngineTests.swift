@@ -226,6 +226,27 @@ import Testing
         #expect(dropped == nil && asked == 1)
     }
 
+    /// Priming runs the layers without the decoder: the state it leaves has the bits of the whole forward pass's,
+    /// whether the first layer reads embedded rows (fewer positions than the vocabulary) or the vocabulary's
+    /// projected table (more), in one chunk or several.
+    @Test func primingWithoutTheDecoderLeavesTheForwardPassState() throws {
+        let corpus = try smallCorpus()
+        let model = smallModel(vocabularySize: corpus.vocabulary.count, seed: 5)
+        for count in [5, corpus.vocabulary.count + 3, 300] {
+            let ids = Array(corpus.ids.prefix(count))
+            let primed = model.stateAfter(ids, chunk: 256)
+            let whole = RecurrentState<Float>(config: model.config, batch: 1)
+            for start in stride(from: 0, to: ids.count, by: 256) {
+                let chunk = ids[start..<min(start + 256, ids.count)].map { Int32($0) }
+                model.logits(inputs: chunk, steps: chunk.count, batch: 1, state: whole) { _ in }
+            }
+            for k in 0..<model.config.layers {
+                #expect(primed.hidden(layer: k) == whole.hidden(layer: k), "\(count) tokens, layer \(k)")
+                #expect(primed.cell(layer: k) == whole.cell(layer: k), "\(count) tokens, layer \(k)")
+            }
+        }
+    }
+
     @Test func pastTheQueuesBoundRequestsAreRefused() throws {
         let corpus = try smallCorpus()
         let model = smallModel(vocabularySize: corpus.vocabulary.count, seed: 3)

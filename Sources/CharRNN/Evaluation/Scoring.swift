@@ -48,7 +48,7 @@ extension CharRNNModel where T == Float {
     /// The state of one stream after `ids`, run from a zero state in chunks of `chunk` steps (the priming of
     /// generation: `TextGenerator.prime`, `GenerationEngine`).
     public func stateAfter<C: RandomAccessCollection<Int>>(_ ids: C, chunk: Int = 256) -> RecurrentState<Float> {
-        run(ids, chunk: chunk) { _, _, _ in true }
+        run(ids, chunk: chunk, decode: false) { _, _, _ in true }
     }
 
     /// `stateAfter(_:chunk:)` that asks `cancelled` before each chunk after the first and gives up (nil) when it
@@ -57,7 +57,7 @@ extension CharRNNModel where T == Float {
         _ ids: C, chunk: Int = 256, unless cancelled: () -> Bool
     ) -> RecurrentState<Float>? {
         var gaveUp = false
-        let state = run(ids, chunk: chunk) { _, start, steps in
+        let state = run(ids, chunk: chunk, decode: false) { _, start, steps in
             gaveUp = start + steps < ids.count && cancelled()
             return !gaveUp
         }
@@ -65,10 +65,11 @@ extension CharRNNModel where T == Float {
     }
 
     /// Runs `ids` as one stream from a zero state in chunks of at most `chunk` steps (so any length runs in
-    /// bounded memory), calling `body` with each chunk's logits (steps, V), its first position and its length;
-    /// returns the final state, or the state so far when `body` returns false (to go no further).
+    /// bounded memory), calling `body` with each chunk's logits (steps, V; empty when `decode` is false, for
+    /// callers that want the state only), its first position and its length; returns the final state, or the
+    /// state so far when `body` returns false (to go no further).
     fileprivate func run<C: RandomAccessCollection<Int>>(
-        _ ids: C, chunk: Int,
+        _ ids: C, chunk: Int, decode: Bool = true,
         _ body: (_ logits: UnsafeBufferPointer<Float>, _ start: Int, _ steps: Int) -> Bool
     ) -> RecurrentState<Float> {
         let state = RecurrentState<Float>(config: config, batch: 1)
@@ -77,7 +78,11 @@ extension CharRNNModel where T == Float {
             let end = ids.index(index, offsetBy: chunk, limitedBy: ids.endIndex) ?? ids.endIndex
             let inputs = ids[index..<end].map { Int32($0) }
             let goOn = inputs.withUnsafeBufferPointer {
-                body(logits(inputs: $0, steps: inputs.count, batch: 1, state: state), position, inputs.count)
+                guard decode else {
+                    advance(inputs: $0, steps: inputs.count, batch: 1, state: state)
+                    return body(UnsafeBufferPointer(start: nil, count: 0), position, inputs.count)
+                }
+                return body(logits(inputs: $0, steps: inputs.count, batch: 1, state: state), position, inputs.count)
             }
             (index, position) = (end, position + inputs.count)
             if !goOn { break }

@@ -190,10 +190,20 @@ public final class CharRNNModel<T: RNNScalar> {
         return UnsafeBufferPointer(start: w.logits.pointer, count: steps * batch * config.vocabularySize)
     }
 
-    /// Embedding, the recurrent layers (with dropout when training) and the decoder; carries the state.
+    /// Runs `inputs`, (T, B) time-major, through the layers only, replacing `state` with the final one: what
+    /// `logits` does to the state, the same bits, without the decoder's product (priming needs the state only;
+    /// for a large vocabulary the decoder is most of a short prompt's cost).
+    func advance(inputs: UnsafeBufferPointer<Int32>, steps: Int, batch: Int, state: RecurrentState<T>) {
+        var unused = SplitMix64(seed: 0)
+        forward(inputs, steps: steps, batch: batch, state: state, train: false, rng: &unused, decode: false)
+    }
+
+    /// Embedding, the recurrent layers (with dropout when training) and, unless `decode` is false (then the
+    /// workspace's logits are stale), the decoder; carries the state.
+    @discardableResult
     private func forward(
         _ inputs: UnsafeBufferPointer<Int32>, steps: Int, batch: Int, state: RecurrentState<T>, train: Bool,
-        rng: inout SplitMix64, part: BatchPart? = nil
+        rng: inout SplitMix64, part: BatchPart? = nil, decode: Bool = true
     ) -> Workspace {
         let n = steps * batch
         precondition(inputs.count == n, "inputs need T·B = \(n) ids")
@@ -226,9 +236,11 @@ public final class CharRNNModel<T: RNNScalar> {
         var top = UnsafePointer(w.caches[layers.count - 1].outputs.pointer)
         if train { top = d.dropInput(layers.count, top, using: &rng, part: part) }
         w.decoderInput = top
-        linearForward(
-            output: w.logits.pointer, input: top, weight: p.value("decoder.weight"), bias: p.value("decoder.bias"),
-            rows: n, inputSize: h, outputSize: v, threads: threads)
+        if decode {
+            linearForward(
+                output: w.logits.pointer, input: top, weight: p.value("decoder.weight"),
+                bias: p.value("decoder.bias"), rows: n, inputSize: h, outputSize: v, threads: threads)
+        }
 
         // Carry the final states (detached) to the next batch.
         for (k, layer) in layers.enumerated() {
