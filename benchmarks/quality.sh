@@ -11,7 +11,8 @@
 #        fresh one under /tmp), PEER=1 (also PyTorch; needs python3 with torch, or PYTHON=...).
 #        Settings other than the recipe's, for BENCHMARKS.md's table: HIDDEN, LAYERS, EMBEDDING, BATCH, SEQ,
 #        WARMUP, DECAY (the update where the cosine decay ends; default: measured, see below), LR, and
-#        REGULARISATION (charrnn's flags as one string).
+#        REGULARISATION (charrnn's flags as one string; both default to one of two settings, chosen by the epochs
+#        that fit in the hour, see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-1}
@@ -26,10 +27,12 @@ python=${PYTHON:-python3}
 # The recipe (README: Getting good results; BENCHMARKS.md: Quality has the settings tried), as charrnn's flags;
 # pytorch_quality.py takes the same names but for --batch, --seq, --warmup, --decay-steps and --lr.
 hidden=${HIDDEN:-640} layers=${LAYERS:-2} embedding=${EMBEDDING:-64} batch=${BATCH:-50} seq=${SEQ:-100}
-warmup=${WARMUP:-200} lr=${LR:-0.002}
-read -r -a regularisation <<< "${REGULARISATION:---dropout 0.2 --input-dropout 0.1 --output-dropout 0.2 --weight-drop 0.3}"
-model=(--hidden $hidden --layers $layers --embedding $embedding --batch-size $batch --seq-length $seq
-    "${regularisation[@]}")
+warmup=${WARMUP:-200}
+# Two settings of regularisation and learning rate; which one runs depends on the epochs the hour allows (below).
+long_regularisation="--dropout 0.2 --input-dropout 0.1 --output-dropout 0.2 --weight-drop 0.3" long_lr=0.002
+short_regularisation="--dropout 0.15 --input-dropout 0.05 --output-dropout 0.15 --weight-drop 0.2" short_lr=0.003
+read -r -a regularisation <<< "${REGULARISATION:-$long_regularisation}"
+model=(--hidden $hidden --layers $layers --embedding $embedding --batch-size $batch --seq-length $seq)
 
 start=$(date +%s)
 # The cosine decay ends where the time runs out: machines differ 2.6x in speed (5,250 characters/s on a Zen 3,
@@ -39,8 +42,8 @@ start=$(date +%s)
 # training time (the rest pays for the validations). The run itself is deterministic given the decay printed
 # here; DECAY=N repeats it anywhere.
 if [ -z "${DECAY:-}" ]; then
-    .build/release/charrnn train "$corpus" -o "$out/calibrate" "${model[@]}" --seed "$seed" --max-steps 70 \
-        --eval-every 10 --eval-tokens 2 --quiet
+    .build/release/charrnn train "$corpus" -o "$out/calibrate" "${model[@]}" "${regularisation[@]}" \
+        --seed "$seed" --max-steps 70 --eval-every 10 --eval-tokens 2 --quiet
     decay=$(python3 -c 'import json, statistics, sys
 t = {r["step"]: r["elapsed_seconds"] for r in map(json.loads, open(sys.argv[1])) if "val_loss" in r}
 per_update = statistics.median((t[s + 10] - t[s]) / 10 for s in range(10, 70, 10))
@@ -50,6 +53,21 @@ print(max(1000, int(0.95 * float(sys.argv[2]) / per_update) // 100 * 100))' "$ou
 else
     decay=$DECAY
 fi
+# AWD-LSTM's heavier regularisation pays where the model reads the text 25 times or more in the hour (2x640 on a
+# Zen 5: 1.4178 and 1.4085). Where the decay ends before 18 M characters (18 epochs of the training text; a Zen 4
+# or a Zen 3), it slows learning more than it stops memorising, and lighter regularisation with Adam at 3e-3 does
+# better (the Zen 4: 1.4186 and 1.4178, the heavier setting 1.4255). BENCHMARKS.md, Quality, has every run.
+# REGULARISATION and LR override the choice.
+if [ "$(( decay * batch * seq ))" -lt 18000000 ]; then
+    setting="lighter regularisation, Adam at 3e-3 (fewer than 18 epochs fit)"
+    read -r -a regularisation <<< "${REGULARISATION:-$short_regularisation}"
+    lr=${LR:-$short_lr}
+else
+    setting="AWD-LSTM regularisation, Adam at 2e-3"
+    lr=${LR:-$long_lr}
+fi
+echo "quality: $setting: ${regularisation[*]} --learning-rate $lr"
+model+=("${regularisation[@]}")
 recipe=("${model[@]}" --lr-schedule cosine --warmup-steps $warmup --lr-decay-steps $decay --learning-rate $lr)
 
 .build/release/charrnn train "$corpus" -o "$out/run" "${recipe[@]}" --seed "$seed" --max-time "$limit" \
