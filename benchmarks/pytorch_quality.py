@@ -19,7 +19,7 @@ eval` of charrnn's best.safetensors on the whole validation text gives).
 usage: pytorch_quality.py CORPUS --seconds S [--hidden 640] [--layers 2] [--embedding 64] [--batch 50] [--seq 100]
        [--lr 2e-3] [--warmup 200] [--decay-steps 7500] [--min-lr-factor 0.1] [--clip 5] [--weight-decay 0]
        [--dropout 0.2] [--input-dropout 0.1] [--output-dropout 0.2] [--weight-drop 0.3] [--embedding-dropout 0]
-       [--eval-every 500] [--eval-tokens 0 (all)] [--threads 2] [--seed 1] [--min-count 1]
+       [--eval-every 500] [--eval-tokens 0 (all)] [--threads 2] [--seed 1] [--min-count 1] [--max-steps 0 (no limit)]
 """
 import argparse
 import collections
@@ -106,7 +106,7 @@ def main():
     p.add_argument("--seconds", type=float, required=True)
     for name, default in [("hidden", 640), ("layers", 2), ("embedding", 64), ("batch", 50), ("seq", 100),
                           ("warmup", 200), ("decay-steps", 7500), ("eval-every", 500), ("threads", 2), ("seed", 1),
-                          ("min-count", 1), ("eval-tokens", 0)]:
+                          ("min-count", 1), ("eval-tokens", 0), ("max-steps", 0)]:
         p.add_argument("--" + name, type=int, default=default)
     for name, default in [("lr", 2e-3), ("min-lr-factor", 0.1), ("clip", 5.0), ("weight-decay", 0.0),
                           ("dropout", 0.2), ("input-dropout", 0.1), ("output-dropout", 0.2), ("weight-drop", 0.3),
@@ -154,7 +154,7 @@ def main():
         print(json.dumps({"step": step, **record, "val_loss": v, "elapsed_seconds": round(time.time() - start, 1)}),
               flush=True)
 
-    while time.time() - start < a.seconds:
+    while time.time() - start < a.seconds and (a.max_steps == 0 or step < a.max_steps):
         j = step % k
         if j == 0:
             state = zero_state(a, a.batch)
