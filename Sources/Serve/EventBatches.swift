@@ -3,9 +3,10 @@
 // The engine's thread appends; the handler takes everything that came since it last looked. Each hand-off costs a
 // task wake-up, and for a stream a rendering pass and a socket write, so with `interval` above zero a waiting
 // handler is woken only once the oldest event it has not seen is that old, or when the request's first text or
-// its end arrives (time to first token and the last chunk are never held back). Events are pushed every step, and
-// a request's last event always wakes its handler, so an event waits at most `interval` plus one step (or one
-// prompt's priming by the engine). With `interval` 0 every push wakes a waiting handler.
+// its end arrives (time to first token and the last chunk are never held back); a handler back from writing waits
+// by the same rule. Events are pushed every step, and a request's last event always wakes its handler, so an event
+// waits at most `interval` plus one step (or one prompt's priming by the engine). With `interval` 0 every push
+// wakes a waiting handler.
 import CharRNN
 import Dispatch
 import Synchronization
@@ -21,6 +22,13 @@ final class EventBatches: Sendable {
         var oldest: UInt64 = 0
         /// Whether a text event has been handed over yet.
         var textHanded = false
+
+        /// Whether the events waiting should go to the handler now: the interval is 0, one of them is urgent, or
+        /// the oldest has waited `interval` nanoseconds.
+        func due(interval: UInt64, now: UInt64) -> Bool {
+            interval == 0 || now &- oldest >= interval
+                || events.contains { EventBatches.urgent($0.event, textHanded: textHanded) }
+        }
 
         mutating func takeAll() -> [Event] {
             if !textHanded { textHanded = events.contains { if case .text = $0.event { true } else { false } } }
@@ -46,8 +54,7 @@ final class EventBatches: Sendable {
             if s.events.isEmpty { s.oldest = now }
             s.events.append(event)
             guard let waiter = s.waiter,
-                interval == 0 || Self.urgent(event.event, textHanded: s.textHanded)
-                    || now - s.oldest >= interval
+                interval == 0 || Self.urgent(event.event, textHanded: s.textHanded) || now &- s.oldest >= interval
             else { return nil }
             s.waiter = nil
             return (waiter, s.takeAll())
@@ -56,7 +63,7 @@ final class EventBatches: Sendable {
     }
 
     /// Whether `event` wakes the handler whatever the interval: the first text, and ends.
-    private static func urgent(_ event: GenerationEvent, textHanded: Bool) -> Bool {
+    fileprivate static func urgent(_ event: GenerationEvent, textHanded: Bool) -> Bool {
         switch event {
         case .text: return !textHanded
         case .finished, .cancelled: return true
@@ -64,13 +71,16 @@ final class EventBatches: Sendable {
         }
     }
 
-    /// Every event pushed since the last call, in order, waiting until there is at least one. One caller at a
-    /// time. A task cancelled while it waits goes on waiting: cancel the request's tickets (the engine then
-    /// reports `.cancelled`).
+    /// Every event pushed since the last call, in order, waiting until there is at least one and they are due (the
+    /// same rule as `push`'s: a handler that comes back from writing a chunk does not take the events of the step
+    /// that ran meanwhile at once, or a slow handler would write a chunk per step). One caller at a time. A task
+    /// cancelled while it waits goes on waiting: cancel the request's tickets (the engine then reports
+    /// `.cancelled`).
     func next() async -> [Event] {
         await withCheckedContinuation { continuation in
             let ready = state.withLock { s -> [Event]? in
-                guard !s.events.isEmpty else {
+                let now = interval > 0 ? DispatchTime.now().uptimeNanoseconds : 0
+                guard !s.events.isEmpty, s.due(interval: interval, now: now) else {
                     s.waiter = continuation
                     return nil
                 }
