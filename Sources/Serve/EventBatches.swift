@@ -22,16 +22,24 @@ final class EventBatches: Sendable {
         var oldest: UInt64 = 0
         /// Whether a text event has been handed over yet.
         var textHanded = false
+        /// Whether `events` holds an event that goes to the handler whatever the interval (`urgent`).
+        var urgentWaiting = false
 
-        /// Whether the events waiting should go to the handler now: the interval is 0, one of them is urgent, or
-        /// the oldest has waited `interval` nanoseconds.
+        mutating func append(_ event: Event, at now: UInt64) {
+            if events.isEmpty { oldest = now }
+            events.append(event)
+            if EventBatches.urgent(event.event, textHanded: textHanded) { urgentWaiting = true }
+        }
+
+        /// Whether the events waiting should go to the handler now (`push`'s and `next`'s one rule): the interval
+        /// is 0, one of them is urgent, or the oldest has waited `interval` nanoseconds.
         func due(interval: UInt64, now: UInt64) -> Bool {
-            interval == 0 || now &- oldest >= interval
-                || events.contains { EventBatches.urgent($0.event, textHanded: textHanded) }
+            interval == 0 || urgentWaiting || now &- oldest >= interval
         }
 
         mutating func takeAll() -> [Event] {
             if !textHanded { textHanded = events.contains { if case .text = $0.event { true } else { false } } }
+            urgentWaiting = false
             var all: [Event] = []
             swap(&all, &events)
             return all
@@ -51,11 +59,8 @@ final class EventBatches: Sendable {
     func push(_ event: Event) {
         let now = interval > 0 ? DispatchTime.now().uptimeNanoseconds : 0
         let wake = state.withLock { s -> (CheckedContinuation<[Event], Never>, [Event])? in
-            if s.events.isEmpty { s.oldest = now }
-            s.events.append(event)
-            guard let waiter = s.waiter,
-                interval == 0 || Self.urgent(event.event, textHanded: s.textHanded) || now &- s.oldest >= interval
-            else { return nil }
+            s.append(event, at: now)
+            guard let waiter = s.waiter, s.due(interval: interval, now: now) else { return nil }
             s.waiter = nil
             return (waiter, s.takeAll())
         }
@@ -63,7 +68,7 @@ final class EventBatches: Sendable {
     }
 
     /// Whether `event` wakes the handler whatever the interval: the first text, and ends.
-    fileprivate static func urgent(_ event: GenerationEvent, textHanded: Bool) -> Bool {
+    private static func urgent(_ event: GenerationEvent, textHanded: Bool) -> Bool {
         switch event {
         case .text: return !textHanded
         case .finished, .cancelled: return true
