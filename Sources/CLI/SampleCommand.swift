@@ -49,7 +49,7 @@ struct SampleCommand: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "Weights to generate with: float32 (the model as trained) or float16 (a half-precision copy, about twice "
-                + "as fast for one stream; the prime still runs in float32).",
+                + "as fast for one stream; a prime of more than 64 tokens still runs in float32).",
             valueName: "float32|float16"))
     var precision: WeightPrecision = .float32
 

@@ -5,8 +5,7 @@
 // handler is woken only once the oldest event it has not seen is that old, or when the request's first text or
 // its end arrives (time to first token and the last chunk are never held back); a handler back from writing waits
 // by the same rule. Events are pushed every step, and a request's last event always wakes its handler, so an event
-// waits at most `interval` plus one step (or one prompt's priming by the engine). With `interval` 0 every push
-// wakes a waiting handler.
+// waits at most `interval` plus one step. With `interval` 0 every push wakes a waiting handler.
 import CharRNN
 import Dispatch
 import Synchronization

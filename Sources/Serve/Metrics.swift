@@ -59,10 +59,12 @@ final class ServerMetrics: Sendable {
 
     func firstToken(after seconds: Double) { state.withLock { $0.timeToFirstToken.observe(seconds) } }
 
-    /// One batched step: `streams` tokens, each `seconds` after the stream's last.
-    func step(seconds: Double, streams: Int) {
+    /// One batched step: `tokens` generated, each `seconds` after the stream's last (a step that only read
+    /// prompts generated none and is no token's latency).
+    func step(seconds: Double, tokens: Int) {
+        guard tokens > 0 else { return }
         state.withLock {
-            $0.tokens += streams
+            $0.tokens += tokens
             $0.tokenLatency.observe(seconds)
         }
     }
@@ -91,7 +93,8 @@ final class ServerMetrics: Sendable {
         ]
         lines += load.map { "charrnn_queue_depth{model=\"\($0.model)\"} \($0.queued)" }
         lines += [
-            "# HELP charrnn_prompt_cache_total Short prompts kept from an earlier request (hit) or primed (miss).",
+            "# HELP charrnn_prompt_cache_total Short prompts whose state was kept from an earlier request (hit) "
+                + "or not (miss).",
             "# TYPE charrnn_prompt_cache_total counter",
         ]
         for entry in load {

@@ -138,7 +138,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let metrics = ServerMetrics()
         for model in loaded.values {
-            model.engine.onStep = { seconds, streams in metrics.step(seconds: seconds, streams: streams) }
+            model.engine.onStep = { seconds, generated in metrics.step(seconds: seconds, tokens: generated) }
             model.engine.start()
         }
         let router = makeRouter(models: loaded, order: order, metrics: metrics)

@@ -168,7 +168,7 @@ import Testing
         let vocabulary = corpus.vocabulary
         let model = smallModel(vocabularySize: vocabulary.count, seed: 4)
         let held = GenerationRequest(prompt: Array(corpus.ids.prefix(500)), maxTokens: 20, seed: 9)
-        #expect(held.prompt.count > GenerationEngine.inlinePromptTokens)
+        #expect(!TextGenerator.primesInSteps(count: held.prompt.count))
         let later = GenerationRequest(prompt: Array(corpus.ids.prefix(10)), maxTokens: 30, seed: 10)
         let expected = try [held, later].map { try alone($0, model: model, vocabulary: vocabulary) }
         let engine = try GenerationEngine(

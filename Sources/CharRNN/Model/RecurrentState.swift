@@ -44,4 +44,14 @@ extension RecurrentState {
             }
         }
     }
+
+    /// Returns stream `row` (h and c of every layer) to zero.
+    func zeroRow(_ row: Int) {
+        precondition(row >= 0 && row < batch, "row out of range")
+        let h = hiddenSize
+        for k in hidden.indices {
+            (hidden[k].pointer + row * h).update(repeating: 0, count: h)
+            if cell[k].count > 0 { (cell[k].pointer + row * h).update(repeating: 0, count: h) }
+        }
+    }
 }

@@ -69,8 +69,9 @@ public final class StepModel {
         try body(tokens.withUnsafeBufferPointer { step($0) })
     }
 
-    /// `step(_:_:)` on ids in place, the logits valid until the next call.
-    func step(_ tokens: UnsafeBufferPointer<Int32>) -> UnsafeBufferPointer<Float> {
+    /// `step(_:_:)` on ids in place, the logits valid until the next call; with `decode` false only the states
+    /// advance (priming wants no logits) and the result is empty.
+    func step(_ tokens: UnsafeBufferPointer<Int32>, decode: Bool = true) -> UnsafeBufferPointer<Float> {
         let batch = tokens.count
         precondition(batch >= 1 && batch <= streams, "need 1 to \(streams) tokens, one per stream, got \(batch)")
         let c = model.config
@@ -124,6 +125,7 @@ public final class StepModel {
             }
         }
         let logits = w.logits.pointer
+        guard decode else { return UnsafeBufferPointer(start: logits, count: 0) }
         for b in 0..<batch { (logits + b * v).update(from: w.decoderBias.pointer, count: v) }
         w.decoder.multiplyAdd(state.hidden[c.layers - 1].pointer, batch: batch, into: logits, ldy: v, threads: threads)
         return UnsafeBufferPointer(start: logits, count: batch * v)

@@ -1,7 +1,12 @@
 // TextGenerator: runs a trained model one token at a time for B streams at once, primed with text.
 //
 // Per token it advances a StepModel and picks each stream's next token with the Sampler: nothing is allocated per
-// token. The prime always runs in float32, in chunks through the model's batched forward pass (`stateAfter`).
+// token. A prime of up to `steppedPrimeTokens` tokens runs through that same step, a token at a time (in the
+// generation's precision); a longer one in float32, in chunks through the model's batched forward pass
+// (`stateAfter`), which reads the weights once per chunk rather than once per token. The two sum in different
+// orders, so the states they leave differ in the last bits: every generator primes by this one rule, which is
+// how `charrnn serve` gives a request `charrnn sample`'s text (its engine primes a short prompt in the rows the
+// request will generate in, batched with the streams in flight, rather than alone).
 
 /// Generates token ids from a model for `streams` parallel samples.
 public final class TextGenerator {
@@ -9,7 +14,8 @@ public final class TextGenerator {
     public let vocabulary: Vocabulary
     public let streams: Int
     private let stepper: StepModel
-    private var state: RecurrentState<Float> { stepper.state }
+    /// Every stream's state (tests read it).
+    var state: RecurrentState<Float> { stepper.state }
     private var sampler: Sampler
     private var rng: SplitMix64
     private var current: [Int32]
@@ -41,12 +47,30 @@ public final class TextGenerator {
     /// The token generation starts after when there is no prime (`Vocabulary.generationStart`).
     public var defaultStart: Int { vocabulary.generationStart }
 
+    /// Primes of at most this many tokens (the generation start counting as one when there is no prime) run
+    /// through the generation step; longer ones through the forward pass (see the top of this file).
+    public static let steppedPrimeTokens = 64
+
+    /// Whether a prime of `count` tokens runs through the generation step, a token at a time.
+    public static func primesInSteps(count: Int) -> Bool { count <= steppedPrimeTokens }
+
     /// Runs `ids` through the model from a zero state (the same for every stream); the last id becomes the input
     /// of the first generated step. Empty `ids` means `[defaultStart]`.
     public func prime(_ ids: [Int]) {
         let ids = ids.isEmpty ? [defaultStart] : ids
-        let primed = model.stateAfter(ids.dropLast())
-        for b in 0..<streams { state.copyRow(0, of: primed, to: b) }
+        if Self.primesInSteps(count: ids.count) {
+            // One row primed, then copied: a stream's row gets the same bits whatever the step's batch.
+            state.zeroRow(0)
+            var token: [Int32] = [0]
+            for id in ids.dropLast() {
+                token[0] = Int32(id)
+                _ = token.withUnsafeBufferPointer { stepper.step($0, decode: false) }
+            }
+            for b in 1..<streams { state.copyRow(0, of: state, to: b) }
+        } else {
+            let primed = model.stateAfter(ids.dropLast())
+            for b in 0..<streams { state.copyRow(0, of: primed, to: b) }
+        }
         for b in 0..<streams { current[b] = Int32(ids[ids.count - 1]) }
     }
 

@@ -7,16 +7,21 @@
 // own generator, seeded by the request, in the order `charrnn sample` draws them: a request's text depends on its
 // prompt, settings and seed only.
 //
+// Priming follows `charrnn sample`'s rule (`TextGenerator.primesInSteps`). A short prompt (up to 64 tokens) joins
+// at once with zero states and its rows read it a token a step, batched with the streams in flight: the weights
+// are read once a step for everyone, where priming it alone through the forward pass cost a packing of every
+// matrix (about a millisecond between two steps, which 32 clients paid some 200 times a second). The states after
+// the last few such prompts are kept, so one sent again starts generating at once (`PromptStateCache`). A longer
+// prompt is primed in float32 through the batched forward pass (`stateAfter`) on a second thread, the prefill
+// thread, while it waits, so a prompt of thousands of tokens delays its own first token only, never the streams
+// in flight; scoring runs there too. The prefill thread works in submission order, single-threaded, with a model
+// of its own that reads `model`'s weights (so it never takes the worker pool from a step; threads change no
+// result).
+//
 // Threads: the engine steps on a thread of its own (steps are seconds of CPU, not something to run on a Swift
-// concurrency executor). A prompt is primed in float32 through the batched forward pass (`stateAfter`, as
-// `charrnn sample` primes): one of up to `inlinePromptTokens` tokens on the engine's thread as it joins (a few
-// milliseconds between two steps; the states after the last few such prompts are kept, so one sent again costs
-// nothing: `PromptStateCache`), a longer one on a second thread, the prefill thread, while it waits, so a
-// prompt of thousands of tokens delays its own first token only, never the streams in flight; scoring runs there
-// too. The prefill thread works in submission order, single-threaded, with a model of its own that reads
-// `model`'s weights (so it never takes the worker pool from a step; threads change no result). `submit`, `score`,
-// `GenerationTicket.cancel`, `load` and `shutdown` may be called from any thread; events arrive on the engine's
-// thread (scores on the prefill thread) and must not block it (hand them to a queue or a stream).
+// concurrency executor). `submit`, `score`, `GenerationTicket.cancel`, `load` and `shutdown` may be called from any
+// thread; events arrive on the engine's thread (scores on the prefill thread) and must not block it (hand them to
+// a queue or a stream).
 
 import Foundation
 
@@ -25,23 +30,18 @@ public final class GenerationEngine: @unchecked Sendable {
     public let model: CharRNNModel<Float>
     public let vocabulary: Vocabulary
     public let limits: EngineLimits
-    /// Called on the engine's thread after every step with its wall time in seconds and the rows it ran (for
-    /// metrics); must be quick.
-    public var onStep: (@Sendable (_ seconds: Double, _ streams: Int) -> Void)?
+    /// Called on the engine's thread after every step with its wall time in seconds and the tokens it generated
+    /// (its rows, but for those still reading their prompt), for metrics; must be quick.
+    public var onStep: (@Sendable (_ seconds: Double, _ generated: Int) -> Void)?
     private let stepper: StepModel
     /// The prefill thread's model: `model`'s weights, one thread, so priming never takes the worker pool from a
     /// step (a step's loops would then run serially; the results do not depend on threads).
     private let prefillModel: CharRNNModel<Float>
-    /// Prompts of at most this many tokens are primed on the engine's thread as they join: about 0.1 ms a token
-    /// for LSTM 2×512 plus a fixed millisecond, which two steps apart no stream notices (its text is sent every
-    /// 10 ms), where a hand-off to the prefill thread per short request cost 32 clients about a tenth of their
-    /// tokens per second (docs/performance-log.md, 2026-12-03). Longer prompts go to the prefill thread.
-    public static let inlinePromptTokens = 64
     /// Short prompts whose states the engine keeps (`PromptStateCache`), so one sent again joins without priming.
     public static let cachedPrompts = 32
     /// The states after recent short prompts: the engine thread's alone.
     private var promptStates = PromptStateCache(
-        capacity: GenerationEngine.cachedPrompts, maxTokens: GenerationEngine.inlinePromptTokens)
+        capacity: GenerationEngine.cachedPrompts, maxTokens: TextGenerator.steppedPrimeTokens)
     /// `promptStates`' hits and misses, for other threads (under `lock`).
     private var promptCacheCounts = (hits: 0, misses: 0)
     /// Called on the prefill thread before it primes a request (tests hold it here to see the others go on).
@@ -124,7 +124,7 @@ public final class GenerationEngine: @unchecked Sendable {
         if let problem = problem(with: request) { throw problem }
         let job = GenerationJob(
             request: request, events: events, vocabularySize: model.config.vocabularySize,
-            primedAhead: request.maxTokens > 0 && request.prompt.count > Self.inlinePromptTokens)
+            primedAhead: request.maxTokens > 0 && !TextGenerator.primesInSteps(count: request.prompt.count))
         lock.lock()
         defer { lock.unlock() }
         guard accepting else { throw .shuttingDown }
@@ -298,10 +298,12 @@ public final class GenerationEngine: @unchecked Sendable {
             tokens.removeAll(keepingCapacity: true)
             for job in active { tokens += job.current }
             let logits = tokens.withUnsafeBufferPointer { stepper.step($0) }
+            var generated = 0
             for job in active {
-                job.advance(logits: logits, vocabulary: vocabulary)
+                if !job.isPriming { generated += job.request.choices }
+                if job.advance(logits: logits, vocabulary: vocabulary) { keepPrimedState(of: job) }
             }
-            onStep?(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, tokens.count)
+            onStep?(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, generated)
             retire(where: \.isDone)
             lock.lock()
             activeStreams = active.reduce(0) { $0 + $1.request.choices }
@@ -315,33 +317,43 @@ public final class GenerationEngine: @unchecked Sendable {
         finished.signal()
     }
 
-    /// Appends the rows of `job` to the batch, each starting from the state after its prompt (primed here when
-    /// short, or kept from a request with the same prompt; on the prefill thread otherwise); a job with nothing
-    /// to generate finishes at once.
+    /// Appends the rows of `job` to the batch: from the state its prompt left (primed on the prefill thread, or
+    /// kept from a request with the same prompt), or from zero states to read a short prompt a token a step. A job
+    /// with nothing to generate finishes at once.
     private func admit(_ job: GenerationJob) {
         if job.request.maxTokens == 0 {
             job.finishAtLength()
             return
         }
         let ids = promptIDs(job)
-        let last = ids[ids.count - 1]
         lock.lock()
         let fromPrefill = job.primed
         job.primed = nil
         lock.unlock()
-        let primed =
-            fromPrefill ?? promptStates.state(after: ids.dropLast()) { [model] in model.stateAfter(ids.dropLast()) }
-        if fromPrefill == nil {
+        var primed = fromPrefill
+        if primed == nil && ids.count > 1 {  // a one-token prompt leaves the zero state: nothing to keep
+            primed = promptStates.state(after: ids.dropLast())
             lock.lock()
             promptCacheCounts = (promptStates.hits, promptStates.misses)
             lock.unlock()
         }
         job.row = active.last.map { $0.row + $0.request.choices } ?? 0
         for i in 0..<job.request.choices {
-            stepper.state.copyRow(0, of: primed, to: job.row + i)
-            job.current[i] = Int32(last)
+            if let primed {
+                stepper.state.copyRow(0, of: primed, to: job.row + i)
+            } else {
+                stepper.state.zeroRow(job.row + i)
+            }
         }
+        if primed != nil { job.beginGenerating(after: ids) } else { job.beginPriming(ids) }
         active.append(job)
+    }
+
+    /// Keeps the state `job`'s rows hold now, just primed in the batch, for a later request with its prompt.
+    private func keepPrimedState(of job: GenerationJob) {
+        let state = RecurrentState<Float>(config: model.config, batch: 1)
+        state.copyRow(job.row, of: stepper.state, to: 0)
+        promptStates.keep(state, after: promptIDs(job).dropLast())
     }
 
     /// The ids `job` is primed with: its prompt, or the token generation starts after when it has none.

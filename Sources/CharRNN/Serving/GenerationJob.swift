@@ -1,5 +1,6 @@
-// GenerationJob: one request inside a GenerationEngine: the state its prompt primed, its rows in the batch, its
-// coins, and each choice's text so far. The engine's threads hand it over under the engine's lock.
+// GenerationJob: one request inside a GenerationEngine: its prompt (primed ahead, or read by its rows a token a
+// step), its rows in the batch, its coins, and each choice's text so far. The engine's threads hand it over under
+// the engine's lock.
 
 /// A request inside the engine: its rows, its coins, and where each choice is.
 final class GenerationJob: @unchecked Sendable {
@@ -17,6 +18,9 @@ final class GenerationJob: @unchecked Sendable {
     var row = 0
     /// Each choice's input to the next step.
     var current: [Int32]
+    /// Prompt tokens its rows still read, one a step, before the step whose logits give the first token (a
+    /// short prompt is primed in the batch: `beginPriming`).
+    private var promptLeft: ArraySlice<Int> = []
     private var sampler: Sampler
     private var rng: SplitMix64
     private var texts: [StreamText]
@@ -41,10 +45,33 @@ final class GenerationJob: @unchecked Sendable {
     /// Every choice has finished.
     var isDone: Bool { !reasons.contains(nil) }
 
-    /// Picks each choice's next token from its row of `logits` (B′, V), reports new text and ends, and finishes
-    /// the choices still running once `maxTokens` steps are done. Coins are drawn for every choice, finished or
-    /// not, as `TextGenerator` draws them.
-    func advance(logits: UnsafeBufferPointer<Float>, vocabulary: Vocabulary) {
+    /// Its rows (zero states) are to read `ids` (a prompt, or the generation start), one token a step, before
+    /// generating: the steps leave in them the state `TextGenerator.prime` leaves.
+    func beginPriming(_ ids: [Int]) {
+        current = [Int32](repeating: Int32(ids[0]), count: request.choices)
+        promptLeft = ids.dropFirst()
+    }
+
+    /// Whether its rows are still reading its prompt: the next step's logits are not sampled.
+    var isPriming: Bool { !promptLeft.isEmpty }
+
+    /// Starts from a primed state: its rows hold the state after all but the last of `ids`.
+    func beginGenerating(after ids: [Int]) {
+        current = [Int32](repeating: Int32(ids[ids.count - 1]), count: request.choices)
+        promptLeft = []
+    }
+
+    /// After a step: while priming, feeds the next prompt token and returns true when its rows now hold the state
+    /// after all but the last (which is their next input, the first generating step's). Otherwise picks each
+    /// choice's next token from its row of `logits` (B′, V), reports new text and ends, and finishes the choices
+    /// still running once `maxTokens` steps are done. Coins are drawn for every choice, finished or not, as
+    /// `TextGenerator` draws them; none while priming.
+    @discardableResult
+    func advance(logits: UnsafeBufferPointer<Float>, vocabulary: Vocabulary) -> Bool {
+        if let next = promptLeft.popFirst() {
+            for i in 0..<request.choices { current[i] = Int32(next) }
+            return promptLeft.isEmpty
+        }
         let v = vocabulary.count
         steps += 1
         for i in 0..<request.choices {
@@ -65,6 +92,7 @@ final class GenerationJob: @unchecked Sendable {
             }
         }
         if steps >= request.maxTokens { finishAtLength() }
+        return false
     }
 
     /// Ends every choice still running: what its text held back, then `.length` (or `.stop` if that completes a
