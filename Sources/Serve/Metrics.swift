@@ -84,7 +84,7 @@ final class ServerMetrics: Sendable {
             "# HELP charrnn_tokens_generated_total Tokens generated, over all models and streams.",
             "# TYPE charrnn_tokens_generated_total counter",
             "charrnn_tokens_generated_total \(s.tokens)",
-            "# HELP charrnn_streams_active Streams generating now (a request takes one per choice).",
+            "# HELP charrnn_streams_active Streams in the batch, generating or reading their prompt (one per choice).",
             "# TYPE charrnn_streams_active gauge",
         ]
         lines += load.map { "charrnn_streams_active{model=\"\($0.model)\"} \($0.streams)" }
@@ -93,8 +93,8 @@ final class ServerMetrics: Sendable {
         ]
         lines += load.map { "charrnn_queue_depth{model=\"\($0.model)\"} \($0.queued)" }
         lines += [
-            "# HELP charrnn_prompt_cache_total Short prompts whose state was kept from an earlier request (hit) "
-                + "or not (miss).",
+            "# HELP charrnn_prompt_cache_total Prompts of 2 to 64 tokens whose state was kept from an earlier request "
+                + "(hit) or not, so read in the batch (miss).",
             "# TYPE charrnn_prompt_cache_total counter",
         ]
         for entry in load {

@@ -97,12 +97,13 @@ import Testing
 }
 
 extension PrimingTests {
-    /// The engine reports as generated the tokens its requests got, not the steps their rows spent on a prompt.
+    /// The engine reports as generated the tokens its requests got: not the steps their rows spent on a prompt,
+    /// nor the rows of choices a stop text ended while the others go on.
     @Test func stepsReadingAPromptGenerateNothing() throws {
         let corpus = try smallCorpus()
         let model = smallModel(vocabularySize: corpus.vocabulary.count, seed: 3)
         let engine = try GenerationEngine(
-            model: model, vocabulary: corpus.vocabulary, limits: EngineLimits(streams: 6, queue: 10))
+            model: model, vocabulary: corpus.vocabulary, limits: EngineLimits(streams: 12, queue: 10))
         final class Count: Sendable { let value = Mutex(0) }
         let generated = Count()
         engine.onStep = { _, tokens in generated.value.withLock { $0 += tokens } }
@@ -110,12 +111,18 @@ extension PrimingTests {
         defer { engine.shutdown(grace: 0) }
         let requests = [0, 1, 5, 40, 64].enumerated().map { i, count in
             GenerationRequest(
-                prompt: Array(corpus.ids.prefix(count)), maxTokens: 7 + i, seed: UInt64(i), choices: 1 + i % 2)
+                prompt: Array(corpus.ids.prefix(count)), maxTokens: 30 + i, seed: UInt64(i), choices: 1 + i % 3,
+                stop: i % 2 == 0 ? ["e"] : [])
         }
         let collectors = requests.map { GenerationEngineTests.Collector(choices: $0.choices) }
         for (r, c) in zip(requests, collectors) { _ = try engine.submit(r, events: c.handler) }
-        for c in collectors { _ = try #require(c.wait()) }
+        var tokens: [Int] = []  // each choice's
+        for c in collectors {
+            for case .finished(_, _, let count) in try #require(c.wait()) { tokens.append(count) }
+        }
         engine.shutdown(grace: 5)  // every step reported
-        #expect(generated.value.withLock { $0 } == requests.reduce(0) { $0 + $1.maxTokens * $1.choices })
+        let total = requests.reduce(0) { $0 + $1.maxTokens * $1.choices }
+        #expect(tokens.reduce(0, +) < total)  // some choices stopped early
+        #expect(generated.value.withLock { $0 } == tokens.reduce(0, +))
     }
 }

@@ -45,8 +45,8 @@ extension CharRNNModel where T == Float {
 }
 
 extension CharRNNModel where T == Float {
-    /// The state of one stream after `ids`, run from a zero state in chunks of `chunk` steps (the priming of
-    /// generation: `TextGenerator.prime`, `GenerationEngine`).
+    /// The state of one stream after `ids`, run from a zero state in chunks of `chunk` steps (how generation is
+    /// primed with more than `TextGenerator.steppedPrimeTokens` tokens: `TextGenerator.prime`, `GenerationEngine`).
     public func stateAfter<C: RandomAccessCollection<Int>>(_ ids: C, chunk: Int = 256) -> RecurrentState<Float> {
         run(ids, chunk: chunk, decode: false) { _, _, _ in true }
     }

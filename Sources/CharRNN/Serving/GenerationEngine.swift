@@ -31,7 +31,8 @@ public final class GenerationEngine: @unchecked Sendable {
     public let vocabulary: Vocabulary
     public let limits: EngineLimits
     /// Called on the engine's thread after every step with its wall time in seconds and the tokens it generated
-    /// (its rows, but for those still reading their prompt), for metrics; must be quick.
+    /// (one per choice still running: rows reading their prompt, or whose choice a stop text ended, generate
+    /// none), for metrics; must be quick.
     public var onStep: (@Sendable (_ seconds: Double, _ generated: Int) -> Void)?
     private let stepper: StepModel
     /// The prefill thread's model: `model`'s weights, one thread, so priming never takes the worker pool from a
@@ -98,15 +99,15 @@ public final class GenerationEngine: @unchecked Sendable {
         thread.start()
     }
 
-    /// Streams generating now and requests waiting for streams.
+    /// Streams in the batch (generating, or reading their prompt) and requests waiting for streams.
     public var load: (streams: Int, queued: Int) {
         lock.lock()
         defer { lock.unlock() }
         return (activeStreams, waiting.count)
     }
 
-    /// Short prompts primed as they joined (`misses`) and those whose state was kept from an earlier request
-    /// (`hits`).
+    /// Prompts of 2 to 64 tokens primed in the batch (`misses`) and those whose state was kept from an earlier
+    /// request (`hits`); shorter ones start from the zero state and count as neither.
     public var promptCache: (hits: Int, misses: Int) {
         lock.lock()
         defer { lock.unlock() }
@@ -297,10 +298,12 @@ public final class GenerationEngine: @unchecked Sendable {
             let started = DispatchTime.now().uptimeNanoseconds
             tokens.removeAll(keepingCapacity: true)
             for job in active { tokens += job.current }
-            let logits = tokens.withUnsafeBufferPointer { stepper.step($0) }
+            // A step in which every row reads a prompt needs no logits (for a large vocabulary, half its work).
+            let decode = active.contains { !$0.isPriming }
+            let logits = tokens.withUnsafeBufferPointer { stepper.step($0, decode: decode) }
             var generated = 0
             for job in active {
-                if !job.isPriming { generated += job.request.choices }
+                if !job.isPriming { generated += job.runningChoices }
                 if job.advance(logits: logits, vocabulary: vocabulary) { keepPrimedState(of: job) }
             }
             onStep?(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, generated)
@@ -351,6 +354,7 @@ public final class GenerationEngine: @unchecked Sendable {
 
     /// Keeps the state `job`'s rows hold now, just primed in the batch, for a later request with its prompt.
     private func keepPrimedState(of job: GenerationJob) {
+        guard promptStates.capacity > 0 else { return }
         let state = RecurrentState<Float>(config: model.config, batch: 1)
         state.copyRow(job.row, of: stepper.state, to: 0)
         promptStates.keep(state, after: promptIDs(job).dropLast())

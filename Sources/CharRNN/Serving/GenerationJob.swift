@@ -8,7 +8,8 @@ final class GenerationJob: @unchecked Sendable {
     let events: @Sendable (GenerationEvent) -> Void
     /// Set by its ticket or by shutdown; read and written under the engine's lock.
     var cancelled = false
-    /// Whether its prompt is primed on the prefill thread before it joins, rather than as it joins.
+    /// Whether its prompt is primed on the prefill thread before it joins, rather than read by its rows in the
+    /// batch after it joins.
     let primedAhead: Bool
     /// The state after its prompt (batch 1), from the prefill thread until it joins (under the engine's lock).
     var primed: RecurrentState<Float>?
@@ -44,6 +45,9 @@ final class GenerationJob: @unchecked Sendable {
 
     /// Every choice has finished.
     var isDone: Bool { !reasons.contains(nil) }
+
+    /// Choices not yet finished: the tokens its next sampling step generates.
+    var runningChoices: Int { reasons.reduce(0) { $0 + ($1 == nil ? 1 : 0) } }
 
     /// Its rows (zero states) are to read `ids` (a prompt, or the generation start), one token a step, before
     /// generating: the steps leave in them the state `TextGenerator.prime` leaves.
