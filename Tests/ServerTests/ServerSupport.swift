@@ -63,12 +63,15 @@ final class ServerProcess: @unchecked Sendable {
     /// What the server wrote to stderr (after it exited).
     var standardError: String { String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
 
-    deinit {
+    /// Kills the process (SIGKILL) if it is running, and waits for it.
+    func killIfRunning() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
+
+    deinit { killIfRunning() }
 }
 
 struct TestFailure: Error, CustomStringConvertible {

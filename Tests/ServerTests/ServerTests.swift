@@ -6,8 +6,13 @@ import Synchronization
 import Testing
 
 @Suite(.serialized) struct ServerTests {
-    /// One server for the tests that do not stop it: the English model as "en".
-    static let shared: ServerProcess? = try? ServerProcess(["-m", "en=\(englishModel)", "--threads", "2"])
+    /// One server for the tests that do not stop it: the English model as "en". A static is never deinitialised,
+    /// so the server is killed when the test process exits (it outlived the tests before).
+    static let shared: ServerProcess? = {
+        let server = try? ServerProcess(["-m", "en=\(englishModel)", "--threads", "2"])
+        atexit { ServerTests.shared?.killIfRunning() }
+        return server
+    }()
 
     func server() throws -> ServerProcess {
         try #require(Self.shared, "charrnn-serve did not start")
