@@ -66,6 +66,7 @@ else
     setting="AWD-LSTM regularisation, Adam at 2e-3"
     lr=${LR:-$long_lr}
 fi
+[ -n "${REGULARISATION:-}${LR:-}" ] && setting="the given setting (the script would choose $setting)"
 echo "quality: $setting: ${regularisation[*]} --learning-rate $lr"
 model+=("${regularisation[@]}")
 recipe=("${model[@]}" --lr-schedule cosine --warmup-steps $warmup --lr-decay-steps $decay --learning-rate $lr)
