@@ -39,6 +39,7 @@ struct CharRNNCommand: ParsableCommand {
                 // Argument errors: ArgumentParser's short message and where the options are listed.
                 text = message(for: error) + " (see '\(helpCommand)')"
             }
+            Interrupts.leavingStatus.store(code.rawValue, ordering: .releasing)  // a signal now adds no line
             if reportsErrors(error) { Terminal.error(text) }
             leave(code.rawValue)
         }
@@ -51,6 +52,7 @@ nonisolated(unsafe) var joinedGroup: ProcessGroup?
 /// Exits with `code`, leaving the MPI job first when there is one. Every rank fails together by design, but a
 /// rank whose partners are gone would wait in MPI_Finalize forever: after 10 s it exits without it.
 func leave(_ code: Int32) -> Never {
+    Interrupts.leavingStatus.store(code, ordering: .releasing)
     if let group = joinedGroup {
         let watchdog = Thread {
             Thread.sleep(forTimeInterval: 10)

@@ -6,6 +6,9 @@
 //                            status 130 and one line; nothing has been written, so nothing is lost
 //   while training           the first signal finishes the current update, writes latest.safetensors and exits
 //                            with 130; a second SIGINT exits at once (every checkpoint write is atomic)
+//   leaving                  the command has finished or failed and said so (`leave`): the process exits at once
+//                            with its own status and no second line (under mpirun, one rank's exit makes mpirun
+//                            send SIGTERM to the others, which are leaving too)
 //
 // SIGUSR1 acts as SIGTERM. Under mpirun it is the one to use: mpirun passes SIGUSR1 to every rank at once, while
 // on SIGINT or SIGTERM it sends the ranks SIGTERM after a second and SIGKILL a second later
@@ -19,6 +22,8 @@ enum Interrupts {
     static let count = Atomic<Int>(0)
     /// Set when the first update is about to run: from then on a signal asks training to stop.
     static let trainingStarted = Atomic<Bool>(false)
+    /// The status the process is leaving with once `leave` has begun; -1 before.
+    static let leavingStatus = Atomic<Int32>(-1)
 
     /// Blocks SIGINT and SIGTERM (a signal then waits until `install` unblocks it; the mask survives `exec`).
     static func block() { mask(SIG_BLOCK) }
@@ -29,6 +34,8 @@ enum Interrupts {
     /// Installs the handlers, then unblocks the signals (a parent may also have started us with them blocked).
     static func install() {
         let handler: @convention(c) (Int32) -> Void = { signal in
+            let leaving = Interrupts.leavingStatus.load(ordering: .acquiring)
+            if leaving >= 0 { _exit(leaving) }
             if !Interrupts.trainingStarted.load(ordering: .acquiring) {
                 let message: StaticString = "charrnn: interrupted before training started; nothing was written\n"
                 _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
