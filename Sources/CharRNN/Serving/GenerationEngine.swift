@@ -341,14 +341,14 @@ public final class GenerationEngine: @unchecked Sendable {
             lock.unlock()
         }
         job.row = active.last.map { $0.row + $0.request.choices } ?? 0
-        for i in 0..<job.request.choices {
-            if let primed {
-                stepper.state.copyRow(0, of: primed, to: job.row + i)
-            } else {
-                stepper.state.zeroRow(job.row + i)
-            }
+        let rows = job.row..<(job.row + job.request.choices)
+        if let primed {
+            for row in rows { stepper.state.copyRow(0, of: primed, to: row) }
+            job.beginGenerating(after: ids)
+        } else {
+            for row in rows { stepper.state.zeroRow(row) }
+            job.beginPriming(ids)
         }
-        if primed != nil { job.beginGenerating(after: ids) } else { job.beginPriming(ids) }
         active.append(job)
     }
 
