@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=${1:-2}; chars=${2:-3200000}
-corpus=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
+corpus=${CORPUS:-corpora/tinyshakespeare.txt}
 [ -f "$corpus" ] || { echo "lr_scaling: $corpus not found (set CORPUS=...)" >&2; exit 1; }
 swift build -c release --product charrnn >/dev/null
 bin=$PWD/.build/release/charrnn

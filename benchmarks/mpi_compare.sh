@@ -5,11 +5,11 @@
 # carried per update, and one process's time per update at smaller batches (what a rank of a larger job computes).
 #
 # usage: benchmarks/mpi_compare.sh [RUNS (5)] [CELL (lstm)] [HIDDEN (512)] [STEPS (30)]
-# needs: Open MPI (openmpi-bin), ../shared/corpora/tinyshakespeare.txt (or CORPUS=...)
+# needs: Open MPI (openmpi-bin), corpora/tinyshakespeare.txt (or CORPUS=...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}; cell=${2:-lstm}; hidden=${3:-512}; steps=${4:-30}
-corpus=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
+corpus=${CORPUS:-corpora/tinyshakespeare.txt}
 [ -f "$corpus" ] || { echo "mpi_compare: $corpus not found (set CORPUS=...)" >&2; exit 1; }
 swift build -c release --product charrnn >/dev/null
 bin=$PWD/.build/release/charrnn

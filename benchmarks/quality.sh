@@ -6,7 +6,7 @@
 # alone (tools/pytorch/check_checkpoint.py --validation).
 #
 # usage: benchmarks/quality.sh [SEED (default 1)]
-# env:   CORPUS (../shared/corpora/tinyshakespeare.txt), SECONDS_LIMIT (training time, default 3300: with start-up,
+# env:   CORPUS (corpora/tinyshakespeare.txt), SECONDS_LIMIT (training time, default 3300: with start-up,
 #        validations and the last checkpoint the run stays under 60 minutes), OUT (run directory, default a
 #        fresh one under /tmp), PEER=1 (also PyTorch; needs python3 with torch, or PYTHON=...).
 #        Settings other than the recipe's, for BENCHMARKS.md's table: HIDDEN, LAYERS, EMBEDDING, BATCH, SEQ,
@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-1}
-corpus=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
+corpus=${CORPUS:-corpora/tinyshakespeare.txt}
 limit=${SECONDS_LIMIT:-3300}
 [ -f "$corpus" ] || { echo "quality: $corpus not found (set CORPUS=...)" >&2; exit 1; }
 swift build -c release --product charrnn >/dev/null

@@ -4,7 +4,7 @@
 # sampling one stream and 32 streams against PyTorch.
 #
 # usage: benchmarks/run_all.sh [RUNS (default 5)]; needs python3 with torch==2.13.0, hyperfine,
-# ../shared/corpora/tinyshakespeare.txt (or CORPUS=...), and the corpora from corpora/prepare.sh for tokenizing.
+# corpora/tinyshakespeare.txt (or CORPUS=...), and the corpora from corpora/prepare.sh for tokenizing.
 # Takes about 25 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -4,11 +4,11 @@
 # with float32 and float16 weights. charrnn's start-up (loading the checkpoint, measured each round with
 # --length 0) is subtracted. Prints medians, min–max and ratios to PyTorch.
 #
-# usage: benchmarks/sample_compare.sh [RUNS (default 5)]; needs python3 with torch, ../shared/corpora/tinyshakespeare.txt
+# usage: benchmarks/sample_compare.sh [RUNS (default 5)]; needs python3 with torch, corpora/tinyshakespeare.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-corpus=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
+corpus=${CORPUS:-corpora/tinyshakespeare.txt}
 swift build -c release --product charrnn >/dev/null
 out=$(mktemp -d)
 # A 2×512 checkpoint (one update is enough: speed does not depend on the weights).

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { sed -n 6,8p "$0" >&2; exit 2; }
 a=$1; b=$2; runs=${3:-5}; cell=${4:-lstm}; hidden=${5:-512}; steps=${6:-30}; threads=${7:-2}
-corpus=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
+corpus=${CORPUS:-corpora/tinyshakespeare.txt}
 [ -f "$corpus" ] || { echo "train_ab: $corpus not found (set CORPUS=...)" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -3,11 +3,11 @@
 # tiny-shakespeare (B=50, T=50, Adam 2e-3, clip 5), median and min–max of chars/s and peak RSS, and the ratio.
 #
 # usage: benchmarks/train_compare.sh [RUNS (default 5)] [CELL (lstm)] [HIDDEN (512)] [STEPS (30)] [THREADS (2)]
-# needs: python3 with torch (pip install torch==2.13.0), /usr/bin/time, ../shared/corpora/tinyshakespeare.txt
+# needs: python3 with torch (pip install torch==2.13.0), /usr/bin/time, corpora/tinyshakespeare.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}; cell=${2:-lstm}; hidden=${3:-512}; steps=${4:-30}; threads=${5:-2}
-corpus=${CORPUS:-../shared/corpora/tinyshakespeare.txt}
+corpus=${CORPUS:-corpora/tinyshakespeare.txt}
 [ -f "$corpus" ] || { echo "train_compare: $corpus not found (set CORPUS=...)" >&2; exit 1; }
 swift build -c release --product charrnn >/dev/null
 out=$(mktemp -d)

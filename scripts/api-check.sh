@@ -4,16 +4,21 @@
 # each checked for no 5xx, a status and content type the description allows, and a body that matches its schema.
 #
 # usage: bash scripts/api-check.sh [EXAMPLES per operation, default 200]
-# env:   SEED (default 1), MODEL (default models/fortunes-en.safetensors)
+# env:   SEED (default 1), MODEL (default models/fortunes-en.safetensors), CHARRNN_SERVE (the server binary to
+#        check; default: build and check .build/release/charrnn-serve). The test command checks its debug build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 examples=${1:-200}
 venv=.build/api-venv
 [ -x "$venv/bin/schemathesis" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q schemathesis; }
-swift build -c release --product charrnn-serve >/dev/null
+serve=${CHARRNN_SERVE:-}
+if [ -z "$serve" ]; then
+    swift build -c release --product charrnn-serve >/dev/null
+    serve=.build/release/charrnn-serve
+fi
 log=$(mktemp)
 # The server's default limits, which the description states.
-.build/release/charrnn-serve -m "en=${MODEL:-models/fortunes-en.safetensors}" --port 0 >"$log" 2>&1 &
+"$serve" -m "en=${MODEL:-models/fortunes-en.safetensors}" --port 0 >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -f "$log" "${spec:-}"' EXIT
 for _ in $(seq 100); do grep -q "listening on" "$log" && break; sleep 0.1; done

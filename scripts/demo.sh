@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, builds charrnn in release mode, prepares the corpora, trains a small
-# LSTM on the English quotations for a bounded time (progress on the terminal), scores it, samples from it, and
-# says where the checkpoint and metrics are. Set DEMO_SECONDS to train longer or shorter (default 120).
+# The main job: installs what is missing, builds every program the README documents in release mode (charrnn and
+# the server it runs, charrnn-serve), prepares the corpora, trains a small LSTM on the English quotations for a
+# bounded time (progress on the terminal), scores it, samples from it, says where the checkpoint and metrics are,
+# and how to serve it. Set DEMO_SECONDS to train longer or shorter (default 120).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-swift build -c release --product charrnn
+swift build -c release   # charrnn and charrnn-serve
 bash corpora/prepare.sh
 charrnn=.build/release/charrnn
 run=runs/demo
@@ -28,3 +29,6 @@ echo "== Sampling 400 characters, primed with \"The meaning of life\""
 echo "The meaning of life" | "$charrnn" sample -m "$run/best.safetensors" --length 400 --temperature 0.7 --seed 1
 echo
 echo "checkpoint: $run/best.safetensors (and latest.safetensors); metrics: $run/metrics.jsonl; loss plot: $run/loss.svg"
+echo
+echo "To serve it beside the shipped English model, with the browser playground at http://127.0.0.1:8080/ (Ctrl-C stops):"
+echo "  $charrnn serve -m demo=$run/best.safetensors -m en=models/fortunes-en.safetensors"

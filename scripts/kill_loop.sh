@@ -13,11 +13,7 @@ swift build -c release --product charrnn >/dev/null
 bin=.build/release/charrnn
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-corpus=../shared/corpora/tinyshakespeare.txt
-if [ ! -f "$corpus" ]; then
-    corpus=$work/corpus.txt
-    for i in $(seq 1 4000); do echo "line $i: the quick brown fox jumps over the lazy dog $((i % 17))"; done > "$corpus"
-fi
+corpus=corpora/tinyshakespeare.txt
 run=$work/run
 # Hidden 384: checkpoints of ~20 MB (weights and Adam moments), written after every update, so a good share of
 # the kills land in the middle of a write.

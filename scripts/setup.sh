@@ -2,9 +2,15 @@
 # Installs what charrnn needs on Debian/Ubuntu when it is missing: ICU and OpenBLAS headers, pkg-config, the
 # fortune packages the corpora come from, and Open MPI (mpirun, for training on many machines; charrnn loads it at
 # run time, only under mpirun) with iproute2 for the two-host tests. Checks the Swift toolchain. Safe to run again.
+#
+# usage: bash scripts/setup.sh [--tests]
+# --tests also installs what the test suite needs beside charrnn (the test command passes it): clang-format (the
+# format check), curl (the README's server examples), python3-venv (the venvs of scripts/test-venvs.sh), and
+# Debian's chromium and chromium-driver (the playground's browser test).
 set -euo pipefail
 
 packages=(libicu-dev libopenblas-dev pkg-config fortunes fortunes-min fortunes-zh openmpi-bin libopenmpi-dev iproute2)
+[ "${1:-}" = "--tests" ] && packages+=(clang-format curl python3-venv chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,8 +6,7 @@ import Testing
 
 @testable import CharRNN
 
-@Suite(.enabled(if: MPI.enabled, "mpirun is not installed (Debian: openmpi-bin); CI always runs these"))
-struct MPIFaultTests {
+@Suite struct MPIFaultTests {
     @Test func badInputFailsTheJobWithOneLine() throws {
         try withTemporaryDirectory { dir in
             let corpus = try mpiCorpus(in: dir)

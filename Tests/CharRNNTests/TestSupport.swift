@@ -169,17 +169,12 @@ func runCharRNN(
         stderr: String(decoding: stderrData, as: UTF8.self), stdoutBytes: stdoutData)
 }
 
-/// tiny-shakespeare from ../shared/corpora when this checkout sits beside it; nil (tests skip) otherwise.
-let tinyShakespeare: URL? = {
-    let here = URL(fileURLWithPath: #filePath)
-    for up in 3...5 {
-        var url = here
-        for _ in 0..<up { url.deleteLastPathComponent() }
-        let candidate = url.appendingPathComponent("shared/corpora/tinyshakespeare.txt")
-        if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-    }
-    return nil
-}()
+/// The repository's root (this file is Tests/CharRNNTests/TestSupport.swift).
+let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// tiny-shakespeare, shipped in corpora/ (corpora/README.md says where it comes from).
+let tinyShakespeare: URL = repositoryRoot.appendingPathComponent("corpora/tinyshakespeare.txt")
 
 /// `value` as a `T`, or a recorded failure naming `what` (a wrong type fails the test instead of crashing the run).
 func expectType<T>(

@@ -103,10 +103,8 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: tinyShakespeare != nil, "../shared/corpora/tinyshakespeare.txt is not beside this checkout"))
-    func loadsTinyShakespeareLikeNanoGPT() throws {
-        let url = try #require(tinyShakespeare)
-        let corpus = try Corpus.load(from: TextSource(paths: [url.path]), tokenizer: TokenizerConfig())
+    @Test func loadsTinyShakespeareLikeNanoGPT() throws {
+        let corpus = try Corpus.load(from: TextSource(paths: [tinyShakespeare.path]), tokenizer: TokenizerConfig())
         #expect(corpus.statistics.bytes == 1_115_394)
         #expect(corpus.ids.count == 1_115_394)
         #expect(corpus.vocabulary.count == 66)  // 65 characters + <unk>
