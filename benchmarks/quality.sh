@@ -24,7 +24,7 @@ out=${OUT:-$(mktemp -d /tmp/charrnn-quality.XXXXXX)}
 python=${PYTHON:-python3}
 [ -x .build/pytorch-venv/bin/python ] && [ -z "${PYTHON:-}" ] && python=.build/pytorch-venv/bin/python
 
-# The recipe (README: Getting good results; BENCHMARKS.md: Quality has the settings tried), as charrnn's flags;
+# The recipe (README: Getting good results; docs/performance-log.md has the settings tried), as charrnn's flags;
 # pytorch_quality.py takes the same names but for --batch, --seq, --warmup, --decay-steps and --lr.
 hidden=${HIDDEN:-640} layers=${LAYERS:-2} embedding=${EMBEDDING:-64} batch=${BATCH:-50} seq=${SEQ:-100}
 warmup=${WARMUP:-200}
@@ -56,7 +56,7 @@ fi
 # AWD-LSTM's heavier regularisation pays where the model reads the text 25 times or more in the hour (2x640 on a
 # Zen 5: 1.4178 and 1.4085). Where the decay ends before 18 M characters (18 epochs of the training text; a Zen 4
 # or a Zen 3), it slows learning more than it stops memorising, and lighter regularisation with Adam at 3e-3 does
-# better (the Zen 4: 1.4186 and 1.4178, the heavier setting 1.4255). BENCHMARKS.md, Quality, has every run.
+# better (the Zen 4: 1.4186 and 1.4178, the heavier setting 1.4255). docs/runs/README.md lists every run.
 # REGULARISATION and LR override the choice.
 if [ "$(( decay * batch * seq ))" -lt 18000000 ]; then
     setting="lighter regularisation, Adam at 3e-3 (fewer than 18 epochs fit)"
