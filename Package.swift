@@ -83,5 +83,10 @@ let package = Package(
             name: "ServerTests",
             dependencies: ["CharRNN", "charrnn-serve"]
         ),
+        // The documents against the code (flags, paths, tests named), and the README's examples run as written.
+        .testTarget(
+            name: "DocumentTests",
+            dependencies: ["charrnn", "charrnn-serve"]
+        ),
     ]
 )
