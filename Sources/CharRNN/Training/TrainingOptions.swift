@@ -6,6 +6,8 @@
 // come from the checkpoint, and giving a different value is an error; how the run goes on from there (learning
 // rate and schedule, weight decay, clipping, how often and on how much it validates, when it stops) may be
 // changed, and each change is reported. With no changes, N steps and N/2 + N/2 resumed give the same bytes.
+// `charrnn train --help` lists the flags on each side (TrainCommand's discussion of --resume), for the documents
+// to point at.
 import Foundation
 
 /// A training run's settings as given by the user, each nil when not given. `charrnn train` maps its flags one to
