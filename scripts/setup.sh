@@ -5,7 +5,7 @@
 #
 # usage: bash scripts/setup.sh [--tests]
 # --tests also installs what the test suite needs beside charrnn (the test command passes it): clang-format (the
-# format check), curl (the README's server examples), python3-venv (the venvs of scripts/test-venvs.sh), and
+# format check), curl (the README's server examples), python3-venv (the venvs of pytorch-venv.sh, browser-venv.sh and api-check.sh), and
 # Debian's chromium and chromium-driver (the playground's browser test).
 set -euo pipefail
 

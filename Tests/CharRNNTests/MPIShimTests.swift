@@ -50,7 +50,7 @@ import Testing
             let flags = MPITests.flags("lstm", steps: 30)
             let r = try runMPI(ranks: 2, ["train", corpus, "-o", local] + flags)
             try #require(r.status == 0, "\(r.stderr)")
-            let script = PyTorch.root.appendingPathComponent("scripts/mpi-two-hosts.sh").path
+            let script = repositoryRoot.appendingPathComponent("scripts/mpi-two-hosts.sh").path
             let two = try runCharRNN(
                 [charrnnExecutable.path, "train", corpus, "-o", hosts] + flags.filter { $0 != "--quiet" },
                 launcher: ["/bin/bash", script])

@@ -10,15 +10,11 @@ import Testing
 @testable import CharRNN
 
 enum PyTorch {
-    /// The package root, from this file's path.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     /// A python that imports torch: CHARRNN_PYTHON, else the venv's; nil when neither exists.
     static let python: String? = {
         let candidates: [String?] = [
             ProcessInfo.processInfo.environment["CHARRNN_PYTHON"],
-            root.appendingPathComponent(".build/pytorch-venv/bin/python").path,
+            repositoryRoot.appendingPathComponent(".build/pytorch-venv/bin/python").path,
         ]
         return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
@@ -46,7 +42,7 @@ enum PyTorch {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [
-            PyTorch.root.appendingPathComponent("tools/pytorch/check_checkpoint.py").path, "--compare",
+            repositoryRoot.appendingPathComponent("tools/pytorch/check_checkpoint.py").path, "--compare",
             "--charrnn", charrnnExecutable.path, "--tolerance", "1e-5", run + "/latest.safetensors", text.path,
         ]
         let out = Pipe()

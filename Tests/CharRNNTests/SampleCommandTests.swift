@@ -333,12 +333,8 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
 }
 
 @Suite struct ShippedModelTests {
-    /// The package root (models/ lives there), from this file's path.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     @Test func sampleWithoutAModelUsesTheDefaultAndTheChineseModelContinuesAPoem() throws {
-        let models = Self.root.appendingPathComponent("models")
+        let models = repositoryRoot.appendingPathComponent("models")
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         // From another directory, `sample` finds models/default.safetensors next to the build.

@@ -32,7 +32,10 @@ enum Documents {
         "--compare", "--tolerance", "--charrnn",
     ]
 
-    static func checker() throws -> DocumentChecker {
+    /// The checker, made once for every test (it runs both binaries' help dumps and reads Tests/).
+    static let shared = Result { try checker() }
+
+    private static func checker() throws -> DocumentChecker {
         let help = try runProgram(buildDirectory.appendingPathComponent("charrnn").path, ["--experimental-dump-help"])
         let serveHelp = try runProgram(
             buildDirectory.appendingPathComponent("charrnn").path, ["serve", "--experimental-dump-help"])
@@ -47,7 +50,7 @@ enum Documents {
 
 @Suite struct DocumentTests {
     @Test func theDocumentsAgreeWithTheCode() throws {
-        let checker = try Documents.checker()
+        let checker = try Documents.shared.get()
         let paths = try Documents.paths()
         #expect(paths.contains("README.md") && paths.contains("docs/ARCHITECTURE.md"), "\(paths)")
         for path in paths {
@@ -105,7 +108,7 @@ enum Documents {
         ),
     ])
     func aBadDocumentIsCaught(document: String, kind: DocumentProblem.Kind, text: String) throws {
-        let problems = try Documents.checker().problems(in: "# A document\n\n" + document, at: "docs/BAD.md")
+        let problems = try Documents.shared.get().problems(in: "# A document\n\n" + document, at: "docs/BAD.md")
         #expect(problems.map(\.kind) == [kind] && problems.map(\.text) == [text], "\(problems)")
         #expect(problems.first?.line == (document.hasPrefix("```") ? 4 : 3), "\(problems)")
     }
@@ -125,7 +128,7 @@ enum Documents {
             [CI](.ci/run), `ResumeTests.threadCountMayChangeAcrossAResume`, `…stoppingAndResumingEqualsOneRun`,
             `Data/TextSource.swift` and `CharRNNTests`.
             """
-        let problems = try Documents.checker().problems(in: document, at: "docs/GOOD.md")
+        let problems = try Documents.shared.get().problems(in: document, at: "docs/GOOD.md")
         #expect(problems.isEmpty, "\(problems)")
     }
 }

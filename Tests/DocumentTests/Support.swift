@@ -39,7 +39,6 @@ func runProgram(
     let watchdog = DispatchWorkItem {
         guard process.isRunning else { return }
         timedOut.store(true, ordering: .relaxed)
-        kill(-process.processIdentifier, SIGKILL)
         kill(process.processIdentifier, SIGKILL)
     }
     DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
