@@ -74,9 +74,16 @@ let package = Package(
             path: "Sources/Serve",
             exclude: ["README.md"]
         ),
+        // A test fixture, not a product: trains under mpirun with a fault planted in one rank, through the
+        // library's Trainer.afterUpdate (MPIFaultTests), so that charrnn itself carries no test hook.
+        .executableTarget(
+            name: "replica-drift",
+            dependencies: ["CharRNN"],
+            path: "Tests/Fixtures/ReplicaDrift"
+        ),
         .testTarget(
             name: "CharRNNTests",
-            dependencies: ["CharRNN", "charrnn", "CKernels", "CMPIShim"]
+            dependencies: ["CharRNN", "charrnn", "replica-drift", "CKernels", "CMPIShim"]
         ),
         // Through the built charrnn-serve binary on loopback.
         .testTarget(

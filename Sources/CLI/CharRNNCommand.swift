@@ -114,7 +114,7 @@ struct CommandFailure: Error {
     let underlying: (any Error)?
 
     init(_ error: any Error) {
-        message = String(describing: error)
+        message = userMessage(error)
         underlying = error
     }
 
@@ -131,7 +131,7 @@ func reportingFailures<T>(prefix: String? = nil, _ body: () throws -> T) throws 
     } catch let failure as CommandFailure {
         throw failure
     } catch {
-        let text = String(describing: error)
+        let text = userMessage(error)
         throw CommandFailure(message: prefix.map { "\($0): \(text)" } ?? text, underlying: error)
     }
 }

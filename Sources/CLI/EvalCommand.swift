@@ -57,7 +57,7 @@ struct EvalCommand: ParsableCommand {
         if dynamic && (perToken || precision == .float16) {
             throw ValidationError("--dynamic scores in float32 and as a summary only; drop --per-token and --precision")
         }
-        if let problem = dynamicSettings?.problem { throw ValidationError(problem) }
+        if let problem = dynamicSettings?.problem { throw ValidationError(userMessage(problem)) }
     }
 
     func run() throws {

@@ -56,7 +56,7 @@ struct SampleCommand: ParsableCommand {
     var sampling: SamplingConfig { SamplingConfig(temperature: temperature, greedy: greedy, topK: topK, topP: topP) }
 
     func validate() throws {
-        if let problem = sampling.problem { throw ValidationError(problem) }
+        if let problem = sampling.problem { throw ValidationError(userMessage(problem)) }
         if length < 0 { throw ValidationError("--length must be 0 or more, got \(length)") }
         if numSamples < 1 { throw ValidationError("--num-samples must be at least 1, got \(numSamples)") }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }

@@ -1,5 +1,6 @@
-// `charrnn train`: flags → TrainingOptions (the library resolves them into a new run or a resumed one), then the
-// library's Trainer; progress on stderr. Interrupts.swift says what SIGINT and SIGTERM do.
+// `charrnn train`: flags → TrainingOptions; the library joins the MPI job when there is one, reads the corpus and
+// resolves a new run or a resumed one (TrainingSetup), then trains (Trainer); progress on stderr. Interrupts.swift
+// says what SIGINT and SIGTERM do.
 import ArgumentParser
 import CharRNN
 import Foundation
@@ -18,11 +19,9 @@ struct TrainCommand: ParsableCommand {
             Writes RUN_DIR/latest.safetensors (every evaluation), RUN_DIR/best.safetensors (lowest validation \
             loss) and RUN_DIR/metrics.jsonl (one JSON line per evaluation). With no limit given, trains 10 epochs.
 
-            --resume continues a run with the checkpoint's model, data layout (--batch-size, --seq-length, \
-            --val-frac), --optimizer and --seed: giving them other values is an error. The learning rate and its \
-            schedule, --weight-decay, --grad-clip, --clip-mode, --eval-every, --eval-tokens, \
-            --gradient-exchange and the regularisation flags other than --dropout may change (each change is \
-            reported), and the limits are this command's own.
+            --resume continues a run with the checkpoint's \(flagList(TrainingOptions.keptOnResume)): giving \
+            them other values is an error. \(flagList(TrainingOptions.changeableOnResume)) may change (each \
+            change is reported), and the limits (--max-steps, --max-epochs, --max-time) are this command's own.
 
             Started by mpirun or srun, N processes train one model, each on B/N of the --batch-size B streams \
             (README: Training on many machines).
@@ -110,47 +109,35 @@ struct TrainCommand: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let maxVocab, maxVocab < 2 { throw ValidationError("--max-vocab must be at least 2, got \(maxVocab)") }
         if minCount < 1 { throw ValidationError("--min-count must be at least 1, got \(minCount)") }
-        if let problem = options.model(vocabularySize: 2).problem { throw ValidationError(problem) }
         do {
-            if let problem = try options.newRun().problem { throw ValidationError(problem) }
+            if let problem = try options.model(vocabularySize: 2).problem ?? options.newRun().problem {
+                throw ValidationError(userMessage(problem))
+            }
         } catch let error as TrainingOptionsError {
-            throw ValidationError(error.description)
+            throw ValidationError(userMessage(error))
         }
     }
 
     func run() throws {
         // Under mpirun or srun every rank runs this; rank 0 reads the corpus and the checkpoint and writes every
-        // file, and the others get what they need from it (ProcessGroup).
-        let group = try reportingFailures { ProcessGroup.launchedByMPI ? try ProcessGroup.joinMPI() : .single }
+        // file, and the others get what they need from it (TrainingSetup).
+        let group = try reportingFailures { try ProcessGroup.joinIfLaunched() }
         joinedGroup = group
         let quiet = self.quiet || !group.isRoot
         try reportingFailures { try group.checkSameArguments(CommandLine.arguments) }
         // The host's cores shared among the ranks on it.
         let threads = self.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / group.localSize)
-        let checkpoint = try resume.map { path in try reportingFailures { try group.checkpointFromRoot(path) } }
-        let corpus = try reportingFailures {
-            try group.corpusFromRoot {
-                let source = try input.source()
-                let corpus =
-                    if let checkpoint {
-                        try Corpus.load(from: source, vocabulary: checkpoint.vocabulary)
-                    } else {
-                        try Corpus.load(
-                            from: source, tokenizer: tokenizer.config,
-                            limits: VocabularyLimits(maxSize: maxVocab, minCount: minCount))
-                    }
-                warnAboutInvalidUTF8(corpus.statistics)
-                return corpus
-            }
+        let setup = try reportingFailures {
+            try TrainingSetup(
+                options: options, resume: resume, text: { try input.source() }, tokenizer: tokenizer.config,
+                limits: VocabularyLimits(maxSize: maxVocab, minCount: minCount), group: group)
         }
-        let (model, training) = try reportingFailures {
-            try group.fromRoot { try configurations(corpus: corpus, checkpoint: checkpoint, quiet: quiet) }
-        }.pair
-        let trainer = try reportingFailures {
-            try Trainer(
-                corpus: corpus, model: model, training: training, runDirectory: runDirectory, resume: checkpoint,
-                threads: threads, group: group)
+        if group.isRoot { warnAboutInvalidUTF8(setup.corpus.statistics) }
+        for change in setup.changes where !quiet {
+            Terminal.note("resuming with \(change.setting.flag) \(change.value) (checkpoint: \(change.checkpoint))")
         }
+        let (corpus, model, training) = (setup.corpus, setup.model, setup.training)
+        let trainer = try reportingFailures { try setup.makeTrainer(runDirectory: runDirectory, threads: threads) }
         // From here a signal stops training with a checkpoint (set before the banner, so a signal sent on seeing
         // the banner is never taken for one before training).
         Interrupts.trainingStarted.store(true, ordering: .releasing)
@@ -203,26 +190,6 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// The model and training configurations of this run: a new run's from the flags, or the checkpoint's with
-    /// the changes the resume policy allows (printed unless `quiet`). Rank 0 works them out for every rank.
-    func configurations(corpus: Corpus, checkpoint: Checkpoint?, quiet: Bool) throws -> Configurations {
-        guard let checkpoint, let path = resume else {
-            return Configurations(
-                model: options.model(vocabularySize: corpus.vocabulary.count), training: try options.newRun())
-        }
-        if corpus.unknownCount > 0 {
-            throw CommandFailure(
-                message:
-                    "\(path): \(corpus.unknownCount.grouped) tokens of this corpus are outside the checkpoint's "
-                    + "vocabulary; resume on the corpus it was trained on, or train a new run"
-            )
-        }
-        let resumed = try reportingFailures(prefix: path) { try options.resuming(checkpoint) }
-        if let problem = resumed.training.problem { throw CommandFailure(message: problem) }
-        for change in resumed.changes where !quiet { Terminal.note("resuming with \(change)") }
-        return Configurations(model: resumed.model, training: resumed.training)
-    }
-
     /// Draws RUN_DIR/loss.svg and returns its path; nil (saying why, unless quiet) when there is nothing to draw
     /// yet or it cannot be drawn: the plot costs nothing that matters, so a failure is a warning.
     func drawPlot(evaluateEvery: Int) -> String? {
@@ -273,12 +240,4 @@ final class Progress {
     func finish() {
         if drawn { Terminal.writeError("\n") }
     }
-}
-
-/// A run's model and training configurations, as rank 0 sends them to the others.
-struct Configurations: Codable {
-    var model: ModelConfig
-    var training: TrainingConfig
-
-    var pair: (ModelConfig, TrainingConfig) { (model, training) }
 }

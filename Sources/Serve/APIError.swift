@@ -22,8 +22,10 @@ struct APIError: Error, Sendable {
     /// is full, 503 while it shuts down.
     init(_ error: EngineError) {
         switch error {
-        case .invalid(let field, let why):
-            self = .invalid(why, param: field == "sampling" ? nil : field)
+        case .invalid(let problem):
+            self = .invalid(error.worded(\.field), param: problem.setting.field)
+        case .outsideVocabulary:
+            self = .invalid(error.worded(\.field), param: "prompt")
         case .queueFull:
             self.init(
                 status: .tooManyRequests, message: error.description, type: "rate_limit_error", param: nil,
@@ -130,5 +132,19 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
                 type: "authentication_error", param: nil)
         }
         return try await next(request, context)
+    }
+}
+
+extension Setting {
+    /// The request's JSON field that gives this setting (OpenAI's name where it has one).
+    var field: String {
+        switch self {
+        case .choices: return "n"
+        case .maxTokens: return "max_tokens"
+        case .topLogprobs: return "logprobs"
+        case .topK: return "top_k"
+        case .topP: return "top_p"
+        default: return rawValue
+        }
     }
 }

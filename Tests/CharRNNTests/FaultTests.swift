@@ -170,7 +170,7 @@ import Testing
         let poisoned = try Trainer(corpus: corpus, model: model, training: training, runDirectory: a.path)
         var calls: [Int] = []
         var snapshot: (values: [Float], first: [Float], second: [Float], step: Int)?
-        poisoned.gradientHook = { step, gradients in
+        poisoned.afterBackward = { step, gradients in
             calls.append(step)
             if step == 3 && snapshot == nil {
                 snapshot = (

@@ -174,7 +174,7 @@ import Testing
         let engine = try GenerationEngine(
             model: model, vocabulary: vocabulary, limits: EngineLimits(streams: 4, queue: 4))
         let gate = PrimingGate(held: 1)
-        engine.beforePriming = gate.hook
+        engine.willPrime = gate.hook
         engine.start()
         defer {
             gate.open.signal()
@@ -259,7 +259,7 @@ import Testing
         #expect(throws: EngineError.queueFull) { try engine.submit(request) { _ in } }
         var wrong = request
         wrong.choices = 3
-        #expect(throws: EngineError.invalid(field: "n", "n must be 1 to 2, got 3")) {
+        #expect(throws: EngineError.invalid(SettingError(.choices, .integer(3), .between(1, 2)))) {
             try engine.submit(wrong) { _ in }
         }
         wrong = request

@@ -15,8 +15,7 @@ import Testing
             #expect(
                 odd.status == 1
                     && odd.stderr
-                        == "charrnn: error: --batch-size 5 does not divide evenly among 2 ranks; give a multiple of "
-                        + "2\n",
+                        == "charrnn: error: --batch-size must be a multiple of the 2 ranks, got 5\n",
                 "\(odd.stderr)")
             let missing = try runMPI(
                 ranks: 2, ["train", dir.path + "/nothing.txt", "-o", dir.path + "/missing", "--max-steps", "2"])
@@ -93,18 +92,20 @@ import Testing
         }
     }
 
-    /// A replica that drifts (a planted fault) stops the run at the next comparison, naming the step.
+    /// A replica that drifts (a fault planted in rank 1 after update 7, through the library's
+    /// `Trainer.afterUpdate`, by the replica-drift fixture) stops the run at the next comparison, naming the step.
     @Test func driftingReplicasStopTheRun() throws {
         try withTemporaryDirectory { dir in
             let corpus = try mpiCorpus(in: dir)
             let mpirun = try #require(MPI.mpirun)
+            let fixture = charrnnExecutable.deletingLastPathComponent().appendingPathComponent("replica-drift")
             let r = try runCharRNN(
-                ["train", corpus, "-o", dir.path + "/run"] + MPITests.flags("lstm", steps: 60),
-                launcher: [mpirun] + MPI.launcher(ranks: 2) + ["-x", "CHARRNN_TEST_DRIFT=1,7", charrnnExecutable.path])
+                [corpus, dir.path + "/run", "1", "7"], launcher: [mpirun] + MPI.launcher(ranks: 2) + [fixture.path])
             #expect(r.status == 1, "\(r.stderr)")
             // The next comparison is the checkpoint at step 25 (every 25 updates here, and every 100).
             #expect(
-                r.stderr.hasPrefix("charrnn: error: the ranks' copies of the model differ at step 25"), "\(r.stderr)")
+                r.stderr.hasPrefix("replica-drift: error: the ranks' copies of the model differ at step 25"),
+                "\(r.stderr)")
         }
     }
 

@@ -78,12 +78,12 @@ import Testing
                 let rows = used.flatMap { ($0 * 4)..<($0 * 4 + 4) }.map { $0 + view.offset }
                 expectGradientsMatch(
                     rows.map { analytic[$0] }, rows.map { numeric[$0] },
-                    "\(cell) \(firstLayerInput) \(regularization.flags) \(view.name)")
+                    "\(cell) \(firstLayerInput) \(regularization) \(view.name)")
                 continue
             }
             expectGradientsMatch(
                 Array(analytic[range]), Array(numeric[range]),
-                "\(cell) \(firstLayerInput) dropout \(dropout) \(regularization.flags) \(view.name)")
+                "\(cell) \(firstLayerInput) dropout \(dropout) \(regularization) \(view.name)")
         }
     }
 

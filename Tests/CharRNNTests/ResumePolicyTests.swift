@@ -21,6 +21,67 @@ import Testing
         return trainer.makeCheckpoint()
     }
 
+    /// Options with `setting` given a value other than `checkpoint()`'s (with the schedule its parameter needs).
+    static func changing(_ setting: Setting) -> TrainingOptions {
+        var o = TrainingOptions()
+        switch setting {
+        case .cell: o.cell = .gru
+        case .layers: o.layers = 3
+        case .hiddenSize: o.hiddenSize = 13
+        case .embeddingSize: o.embeddingSize = 7
+        case .dropout: o.dropout = 0.5
+        case .batchSize: o.batchSize = 2
+        case .sequenceLength: o.sequenceLength = 4
+        case .validationFraction: o.validationFraction = 0.2
+        case .optimizer: o.optimizer = .rmsprop
+        case .seed: o.seed = 6
+        case .learningRate: o.learningRate = 1e-4
+        case .weightDecay: o.weightDecay = 0.1
+        case .schedule: o.schedule = .constant
+        case .stepEvery: (o.schedule, o.stepEvery) = (.step, 7)
+        case .stepFactor: (o.schedule, o.stepFactor) = (.step, 0.9)
+        case .warmupSteps: o.warmupSteps = 4
+        case .minimumFactor: o.minimumFactor = 0.2
+        case .decaySteps: o.decaySteps = 50
+        case .gradientClip: o.gradientClip = 1
+        case .clipMode: o.clipMode = .value
+        case .evaluateEvery: o.evaluateEvery = 3
+        case .evaluationTokens: o.evaluationTokens = 100
+        case .gradientExchange: o.gradientExchange = .bfloat16
+        case .dropoutMasks: o.dropoutMasks = .elementwise
+        case .inputDropout: o.inputDropout = 0.1
+        case .outputDropout: o.outputDropout = 0.1
+        case .weightDrop: o.weightDrop = 0.1
+        case .embeddingDropout: o.embeddingDropout = 0.1
+        default: Issue.record("\(setting) is not a setting of TrainingOptions")
+        }
+        return o
+    }
+
+    /// The two lists `charrnn train --help` shows are what resuming does: each setting kept is a conflict when
+    /// changed, each one that may change is taken and reported; together with the stopping limits they are every
+    /// setting of a training run.
+    @Test func theResumeListsAreWhatResumingEnforces() throws {
+        let checkpoint = try Self.checkpoint()
+        for setting in TrainingOptions.keptOnResume {
+            #expect(throws: TrainingOptionsError.self, "\(setting)") { try Self.changing(setting).resuming(checkpoint) }
+        }
+        for setting in TrainingOptions.changeableOnResume {
+            let changes = try Self.changing(setting).resuming(checkpoint).changes.map(\.setting)
+            let reported =
+                [Setting.stepEvery, .stepFactor, .warmupSteps, .minimumFactor, .decaySteps].contains(setting)
+                ? Setting.schedule : setting
+            #expect(changes == [reported], "\(setting): \(changes)")
+        }
+        let listed = Set(TrainingOptions.keptOnResume + TrainingOptions.changeableOnResume)
+        #expect(listed.count == TrainingOptions.keptOnResume.count + TrainingOptions.changeableOnResume.count)
+        let notOfARun: Set<Setting> = [
+            .vocabularySize, .maxSteps, .maxEpochs, .maxSeconds, .temperature, .topK, .topP, .strictUTF8,
+            .segmentLength, .dynamicLearningRate, .dynamicDecay, .choices, .maxTokens, .topLogprobs,
+        ]
+        #expect(listed.union(notOfARun) == Set(Setting.allCases) && listed.isDisjoint(with: notOfARun))
+    }
+
     @Test func newRunsTakeTheGivenSettingsOverTheDefaults() throws {
         var options = TrainingOptions()
         var c = try options.newRun()
@@ -34,7 +95,7 @@ import Testing
         options.schedule = .step
         #expect(
             throws: TrainingOptionsError.parameterForOtherSchedule(
-                "--warmup-steps, --min-lr-factor and --lr-decay-steps", "cosine")
+                [.warmupSteps, .minimumFactor, .decaySteps], .cosine)
         ) {
             try options.newRun()
         }
@@ -55,8 +116,7 @@ import Testing
         options.weightDrop = 0.25
         let changed = try options.resuming(old)
         #expect(changed.training.regularization == Regularization(dropoutMasks: .elementwise, weightDrop: 0.25))
-        let line = "--dropout-masks elementwise --weight-drop 0.25 (checkpoint: --dropout-masks elementwise)"
-        #expect(changed.changes == ["regularisation " + line])
+        #expect(changed.changes == [SettingChange(.weightDrop, value: "0.25", checkpoint: "0.0")])
         options.dropoutMasks = .locked
         #expect(try options.resuming(old).training.regularization == Regularization(weightDrop: 0.25))
     }
@@ -76,15 +136,17 @@ import Testing
         #expect(changed.training.optimizer.learningRate == 5e-4 && changed.training.gradientClip == 1)
         #expect(changed.training.schedule == .cosine(warmup: 3, total: 40, minimumFactor: 0.1))
         #expect(changed.changes.count == 4, "\(changed.changes)")
-        #expect(changed.changes.contains("--learning-rate 0.0005 (checkpoint: 0.002)"))
+        #expect(changed.changes.contains(SettingChange(.learningRate, value: "0.0005", checkpoint: "0.002")))
         // Giving the checkpoint's own values is no conflict; other values for what it fixes are, all named.
         (options.hiddenSize, options.batchSize) = (12, 4)
         #expect(throws: Never.self) { try options.resuming(checkpoint) }
         (options.hiddenSize, options.batchSize, options.seed, options.optimizer) = (32, 5, 6, .sgd)
         #expect(
             throws: TrainingOptionsError.conflicts([
-                "--hidden 32 (checkpoint: 12)", "--batch-size 5 (checkpoint: 4)", "--optimizer sgd (checkpoint: adam)",
-                "--seed 6 (checkpoint: 5)",
+                SettingChange(.hiddenSize, value: "32", checkpoint: "12"),
+                SettingChange(.batchSize, value: "5", checkpoint: "4"),
+                SettingChange(.optimizer, value: "sgd", checkpoint: "adam"),
+                SettingChange(.seed, value: "6", checkpoint: "5"),
             ])
         ) { try options.resuming(checkpoint) }
     }

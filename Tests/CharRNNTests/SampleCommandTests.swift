@@ -119,8 +119,8 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
 
     @Test(arguments: [
         (["sample", "-m", "/no/such.safetensors", "--prime", "a"], "/no/such.safetensors: no such checkpoint"),
-        (["sample", "--temperature", "0", "--prime", "a"], "--temperature must be greater than 0"),
-        (["sample", "--temperature=-1", "--prime", "a"], "--temperature must be greater than 0"),
+        (["sample", "--temperature", "0", "--prime", "a"], "--temperature must be positive"),
+        (["sample", "--temperature=-1", "--prime", "a"], "--temperature must be positive"),
         (["sample", "--top-p", "1.5", "--prime", "a"], "--top-p must be in (0, 1]"),
         (["sample", "--top-p", "0", "--prime", "a"], "--top-p must be in (0, 1]"),
         (["sample", "--top-k", "0", "--prime", "a"], "--top-k must be at least 1"),

@@ -84,7 +84,7 @@ func smallModel(_ v: Int, _ cell: CellKind) -> ModelConfig {
         }
         var bad = smallTraining(steps: 1)
         bad.optimizer.learningRate = -1
-        #expect(throws: CorpusError.self) {
+        #expect(throws: SettingError(.learningRate, .real(-1), .positive)) {
             try Trainer(corpus: try smallCorpus(), model: smallModel(50, .lstm), training: bad, runDirectory: dir.path)
         }
     }

@@ -20,20 +20,14 @@ public struct BatchLayout: Sendable, Equatable {
     /// The token range being laid out (indices into the corpus).
     public let tokens: Range<Int>
 
-    /// - Throws: `CorpusError.invalidSetting` for B or T < 1; `.tooShort` when not even one batch fits
+    /// - Throws: `CorpusError.invalidSetting` for B or T < 1; `.tooShortForBatch` when not even one batch fits
     ///   (it needs B·T + 1 tokens).
     public init(tokens: Range<Int>, batchSize: Int, sequenceLength: Int) throws(CorpusError) {
-        guard batchSize >= 1 else { throw .invalidSetting("--batch-size must be at least 1, got \(batchSize)") }
-        guard sequenceLength >= 1 else {
-            throw .invalidSetting("--seq-length must be at least 1, got \(sequenceLength)")
-        }
+        if let e = SettingError.check(.batchSize, batchSize, .atLeast(1)) { throw .invalidSetting(e) }
+        if let e = SettingError.check(.sequenceLength, sequenceLength, .atLeast(1)) { throw .invalidSetting(e) }
         let (needed, overflow) = batchSize.multipliedReportingOverflow(by: sequenceLength)
         guard !overflow, tokens.count - 1 >= needed else {
-            throw .tooShort(
-                "the training split has \(tokens.count) tokens, and --batch-size \(batchSize) × --seq-length "
-                    + "\(sequenceLength) needs at least \(overflow ? "more than Int.max" : String(needed + 1)); give "
-                    + "more text or lower them"
-            )
+            throw .tooShortForBatch(tokens: tokens.count, batchSize: batchSize, sequenceLength: sequenceLength)
         }
         self.batchSize = batchSize
         self.sequenceLength = sequenceLength

@@ -15,25 +15,19 @@ public struct CorpusSplit: Sendable, Equatable {
     /// - Parameters:
     ///   - tokenCount: the length of the token stream.
     ///   - validationFraction: in [0, 1). 0 means no validation split.
-    /// - Throws: `CorpusError.invalidSetting` for a fraction outside [0, 1), `.tooShort` when either side would
+    /// - Throws: `CorpusError.invalidSetting` for a fraction outside [0, 1), `.tooShortForTraining` or `.tooShortForValidation` when either side would
     ///   have fewer than 2 tokens (one input and its target).
     public init(tokenCount: Int, validationFraction: Double) throws(CorpusError) {
-        guard validationFraction >= 0 && validationFraction < 1 else {
-            throw .invalidSetting("--val-frac must be in [0, 1), got \(validationFraction)")
-        }
+        let fraction = SettingLimit.fraction(includingZero: true, includingOne: false)
+        if let e = SettingError.check(.validationFraction, validationFraction, fraction) { throw .invalidSetting(e) }
         let trainingCount = Int((Double(tokenCount) * (1 - validationFraction)).rounded(.down))
         let validationCount = tokenCount - trainingCount
         if trainingCount < 2 {
-            throw .tooShort(
-                "\(tokenCount) tokens leave \(trainingCount) for training after the validation split (--val-frac "
-                    + "\(validationFraction)); give more text"
-            )
+            throw .tooShortForTraining(tokens: tokenCount, left: trainingCount, validationFraction: validationFraction)
         }
         if validationFraction > 0 && validationCount < 2 {
-            throw .tooShort(
-                "\(tokenCount) tokens leave \(validationCount) for validation (--val-frac \(validationFraction)) and "
-                    + "at least 2 are needed; give more text or raise --val-frac"
-            )
+            throw .tooShortForValidation(
+                tokens: tokenCount, left: validationCount, validationFraction: validationFraction)
         }
         training = 0..<trainingCount
         validation = trainingCount..<tokenCount

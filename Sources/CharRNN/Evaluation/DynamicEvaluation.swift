@@ -24,14 +24,15 @@ public struct DynamicEvaluation: Sendable, Equatable {
         self.decay = decay
     }
 
-    /// Why the settings cannot be used, or nil.
-    public var problem: String? {
-        if segmentLength < 1 { return "--dynamic-segment must be at least 1, got \(segmentLength)" }
-        if !(learningRate >= 0 && learningRate.isFinite) {
-            return "--dynamic-lr must be 0 or positive, got \(learningRate)"
-        }
-        if !(decay >= 0 && decay <= 1) { return "--dynamic-decay must be in [0, 1], got \(decay)" }
-        return nil
+    /// Why the settings cannot be used (the first setting outside its limits), or nil.
+    public var problem: SettingError? {
+        let checks: [SettingError?] = [
+            SettingError.check(.segmentLength, segmentLength, .atLeast(1)),
+            (learningRate.isFinite ? nil : SettingError(.dynamicLearningRate, .real(learningRate), .zeroOrPositive)),
+            SettingError.check(.dynamicLearningRate, learningRate, .zeroOrPositive),
+            SettingError.check(.dynamicDecay, decay, .fraction(includingZero: true, includingOne: true)),
+        ]
+        return checks.lazy.compactMap { $0 }.first
     }
 }
 
@@ -46,7 +47,7 @@ extension CharRNNModel where T == Float {
     public func evaluateDynamically(
         _ ids: TokenIDs, settings: DynamicEvaluation
     ) -> (totalNats: Double, predictions: Int) {
-        precondition(settings.problem == nil, settings.problem ?? "")
+        precondition(settings.problem == nil, settings.problem?.description ?? "")
         guard ids.count >= 2 else { return (0, 0) }
         // The copy that learns: no dropout, no regularisation, the same weights.
         var plain = config

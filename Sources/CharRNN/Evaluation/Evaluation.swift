@@ -80,7 +80,7 @@ extension CharRNNModel where T == Float {
         each: ((_ position: Int, _ nats: Double) -> Void)? = nil
     ) throws -> EvaluationResult {
         guard corpus.ids.count >= 2 else {
-            throw CorpusError.tooShort("the text has \(corpus.ids.count) token; scoring needs at least 2")
+            throw CorpusError.tooShortToScore(tokens: corpus.ids.count)
         }
         var total = 0.0
         if each != nil || precision == .float16 {

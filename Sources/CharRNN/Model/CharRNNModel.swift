@@ -78,7 +78,7 @@ public final class CharRNNModel<T: RNNScalar> {
     ///   - config: the model's shape (`config.problem` must be nil).
     ///   - threads: threads for the model's passes (default 1; values below 1 count as 1).
     public init(config: ModelConfig, threads: Int = 1) {
-        precondition(config.problem == nil, config.problem ?? "")
+        precondition(config.problem == nil, config.problem?.description ?? "")
         self.config = config
         self.threads = workerCount(threads)
         _ = BLASThreads.singleThreaded

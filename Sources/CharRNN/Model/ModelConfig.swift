@@ -30,19 +30,22 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         self.dropout = dropout
     }
 
-    /// Why the config cannot be used, or nil.
-    public var problem: String? {
-        if vocabularySize < 2 { return "the vocabulary needs at least 2 entries, has \(vocabularySize)" }
-        if layers < 1 { return "--layers must be at least 1, got \(layers)" }
-        if hiddenSize < 1 { return "--hidden must be at least 1, got \(hiddenSize)" }
-        if embeddingSize < 1 { return "--embedding must be at least 1, got \(embeddingSize)" }
-        if !(dropout >= 0 && dropout < 1) { return "--dropout must be in [0, 1), got \(dropout)" }
-        // Bounds far beyond any model that fits in memory; they keep size arithmetic from overflowing.
+    /// Why the config cannot be used (the first setting outside its limits), or nil.
+    public var problem: SettingError? {
+        // The upper bounds are far beyond any model that fits in memory; they keep size arithmetic from
+        // overflowing.
         let limit = 1 << 24
-        if vocabularySize > limit { return "the vocabulary must have at most \(limit) entries, has \(vocabularySize)" }
-        if layers > 1024 { return "--layers must be at most 1024, got \(layers)" }
-        if hiddenSize > limit { return "--hidden must be at most \(limit), got \(hiddenSize)" }
-        if embeddingSize > limit { return "--embedding must be at most \(limit), got \(embeddingSize)" }
-        return nil
+        let checks: [SettingError?] = [
+            SettingError.check(.vocabularySize, vocabularySize, .atLeast(2)),
+            SettingError.check(.layers, layers, .atLeast(1)),
+            SettingError.check(.hiddenSize, hiddenSize, .atLeast(1)),
+            SettingError.check(.embeddingSize, embeddingSize, .atLeast(1)),
+            SettingError.check(.dropout, dropout, .fraction(includingZero: true, includingOne: false)),
+            SettingError.check(.vocabularySize, vocabularySize, .atMost(limit)),
+            SettingError.check(.layers, layers, .atMost(1024)),
+            SettingError.check(.hiddenSize, hiddenSize, .atMost(limit)),
+            SettingError.check(.embeddingSize, embeddingSize, .atMost(limit)),
+        ]
+        return checks.lazy.compactMap { $0 }.first
     }
 }

@@ -28,14 +28,14 @@ public struct SamplingConfig: Sendable, Equatable {
         self.topP = topP
     }
 
-    /// Why the settings cannot be used, or nil.
-    public var problem: String? {
-        if !(temperature > 0 && temperature.isFinite) {
-            return "--temperature must be greater than 0, got \(temperature)"
-        }
-        if let k = topK, k < 1 { return "--top-k must be at least 1, got \(k)" }
-        if let p = topP, !(p > 0 && p <= 1) { return "--top-p must be in (0, 1], got \(p)" }
-        return nil
+    /// Why the settings cannot be used (the first setting outside its limits), or nil.
+    public var problem: SettingError? {
+        let checks: [SettingError?] = [
+            SettingError.check(.temperature, temperature, .positive),
+            topK.flatMap { SettingError.check(.topK, $0, .atLeast(1)) },
+            topP.flatMap { SettingError.check(.topP, $0, .fraction(includingZero: false, includingOne: true)) },
+        ]
+        return checks.lazy.compactMap { $0 }.first
     }
 }
 
@@ -47,7 +47,7 @@ public struct Sampler {
 
     /// A sampler for distributions over `vocabularySize` tokens; its work buffers are allocated once, here.
     public init(config: SamplingConfig, vocabularySize: Int) {
-        precondition(config.problem == nil, config.problem ?? "")
+        precondition(config.problem == nil, config.problem?.description ?? "")
         precondition(vocabularySize >= 2, "sampling needs a vocabulary with at least one token besides <unk>")
         self.config = config
         probabilities = [Double](repeating: 0, count: vocabularySize)

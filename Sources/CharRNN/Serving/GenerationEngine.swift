@@ -45,8 +45,10 @@ public final class GenerationEngine: @unchecked Sendable {
         capacity: GenerationEngine.cachedPrompts, maxTokens: TextGenerator.steppedPrimeTokens)
     /// `promptStates`' hits and misses, for other threads (under `lock`).
     private var promptCacheCounts = (hits: 0, misses: 0)
-    /// Called on the prefill thread before it primes a request (tests hold it here to see the others go on).
-    var beforePriming: (@Sendable () -> Void)?
+    /// Called on the prefill thread before it primes a request's prompt, like `onStep` an observer set before
+    /// `start` (a tracer timing the priming; a test holds the thread here to see the other requests go on). The
+    /// request is primed when it returns. Nil by default.
+    public var willPrime: (@Sendable () -> Void)?
     /// Guards `waiting`, `accepting`, `stopping`, `activeStreams`, `promptCacheCounts` and the jobs' `cancelled`
     /// and `primed`.
     /// `active` is the engine thread's alone: other threads never read it.
@@ -116,9 +118,9 @@ public final class GenerationEngine: @unchecked Sendable {
 
     /// Queues `request`; `events` then receives its text and its end, in order, on the engine's thread.
     ///
-    /// - Throws: `EngineError.invalid` for a request the engine cannot run (too many choices, a token outside
-    ///   the vocabulary, negative `maxTokens`, bad sampling settings), `.queueFull` when `limits.queue` requests
-    ///   are waiting, `.shuttingDown` after `shutdown`.
+    /// - Throws: `EngineError.invalid` for a request the engine cannot run (too many choices, negative
+    ///   `maxTokens`, bad sampling settings), `.outsideVocabulary` for a token outside the vocabulary,
+    ///   `.queueFull` when `limits.queue` requests are waiting, `.shuttingDown` after `shutdown`.
     public func submit(
         _ request: GenerationRequest, events: @escaping @Sendable (GenerationEvent) -> Void
     ) throws(EngineError) -> GenerationTicket {
@@ -160,13 +162,13 @@ public final class GenerationEngine: @unchecked Sendable {
     /// --per-token` computes (float32, the training forward pass), and the `top` most likely tokens at its
     /// position.
     ///
-    /// - Throws: `EngineError.invalid` for a token outside the vocabulary or a negative `top`, `.shuttingDown`
-    ///   after `shutdown`.
+    /// - Throws: `EngineError.outsideVocabulary` for a token outside the vocabulary, `.invalid` for a negative
+    ///   `top`, `.shuttingDown` after `shutdown`.
     public func score(
         _ ids: [Int], top: Int = 0, completion: @escaping @Sendable ([TokenPrediction]) -> Void
     ) throws(EngineError) {
         if let problem = outsideVocabulary(ids) { throw problem }
-        if top < 0 { throw .invalid(field: "logprobs", "logprobs must be 0 or more, got \(top)") }
+        if let e = SettingError.check(.topLogprobs, top, .atLeast(0)) { throw .invalid(e) }
         lock.lock()
         defer { lock.unlock() }
         guard accepting else { throw .shuttingDown }
@@ -207,7 +209,7 @@ public final class GenerationEngine: @unchecked Sendable {
             return job.cancelled
         }
         if cancelled() { return }
-        beforePriming?()
+        willPrime?()
         guard let primed = prefillModel.stateAfter(promptIDs(job).dropLast(), unless: cancelled) else { return }
         lock.lock()
         job.primed = primed
@@ -217,25 +219,19 @@ public final class GenerationEngine: @unchecked Sendable {
 
     /// Why the engine cannot run `request`, or nil.
     func problem(with request: GenerationRequest) -> EngineError? {
-        if request.choices < 1 || request.choices > limits.streams {
-            return .invalid(field: "n", "n must be 1 to \(limits.streams), got \(request.choices)")
-        }
-        if request.maxTokens < 0 {
-            return .invalid(field: "max_tokens", "max_tokens must be 0 or more, got \(request.maxTokens)")
-        }
-        if request.topLogprobs < 0 {
-            return .invalid(field: "logprobs", "logprobs must be 0 or more, got \(request.topLogprobs)")
-        }
-        if let why = request.sampling.problem {
-            return .invalid(field: "sampling", why.replacingOccurrences(of: "--", with: ""))
-        }
+        let checks: [SettingError?] = [
+            SettingError.check(.choices, request.choices, .between(1, limits.streams)),
+            SettingError.check(.maxTokens, request.maxTokens, .atLeast(0)),
+            SettingError.check(.topLogprobs, request.topLogprobs, .atLeast(0)),
+        ]
+        if let problem = checks.lazy.compactMap({ $0 }).first ?? request.sampling.problem { return .invalid(problem) }
         return outsideVocabulary(request.prompt)
     }
 
     /// The error for a prompt with a token id outside the vocabulary, or nil.
     private func outsideVocabulary(_ ids: [Int]) -> EngineError? {
         guard let bad = ids.first(where: { $0 < 0 || $0 >= vocabulary.count }) else { return nil }
-        return .invalid(field: "prompt", "token id \(bad) is outside the vocabulary of \(vocabulary.count)")
+        return .outsideVocabulary(id: bad, vocabularySize: vocabulary.count)
     }
 
     /// Stops taking requests; what is in flight (and waiting) goes on for up to `grace` seconds, then is

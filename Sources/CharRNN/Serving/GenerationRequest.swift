@@ -68,19 +68,22 @@ public struct EngineLimits: Sendable, Equatable {
 }
 
 /// Why the engine refuses a request.
-public enum EngineError: Error, Equatable, CustomStringConvertible, Sendable {
+public enum EngineError: NamesSettings, Equatable, Sendable {
     /// `limits.queue` requests are already waiting.
     case queueFull
     /// The engine is shutting down.
     case shuttingDown
-    /// The request cannot be run: the field and what is wrong.
-    case invalid(field: String, String)
+    /// A setting of the request outside its limits.
+    case invalid(SettingError)
+    /// A prompt token id outside the model's vocabulary of `vocabularySize`.
+    case outsideVocabulary(id: Int, vocabularySize: Int)
 
-    public var description: String {
+    public func worded(_ name: (Setting) -> String) -> String {
         switch self {
         case .queueFull: return "too many requests are waiting; try again shortly"
         case .shuttingDown: return "the server is shutting down"
-        case .invalid(_, let why): return why
+        case .invalid(let error): return error.worded(name)
+        case .outsideVocabulary(let id, let count): return "token id \(id) is outside the vocabulary of \(count)"
         }
     }
 }

@@ -30,8 +30,7 @@ public enum LossPlot {
                 let train = (object["train_loss"] as? NSNumber)?.doubleValue,
                 let seconds = (object["elapsed_seconds"] as? NSNumber)?.doubleValue
             else {
-                throw CorpusError.invalidSetting(
-                    "\(path):\(number + 1): not a metrics line (step, train_loss and elapsed_seconds are needed)")
+                throw MetricsError.malformedLine(path: path, line: number + 1)
             }
             if seconds < last { offset += last }  // a resumed process started its clock again
             last = seconds
@@ -150,5 +149,18 @@ public enum LossPlot {
         let name = URL(fileURLWithPath: runDirectory).lastPathComponent
         try AtomicFile.write(Array(svg(points, title: "charrnn: \(name)").utf8), to: path)
         return path
+    }
+}
+
+/// A metrics file (RUN_DIR/metrics.jsonl) that cannot be read as one.
+public enum MetricsError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Line `line` (from 1) is not a metrics line: step, train_loss and elapsed_seconds are needed.
+    case malformedLine(path: String, line: Int)
+
+    public var description: String {
+        switch self {
+        case .malformedLine(let path, let line):
+            return "\(path):\(line): not a metrics line (step, train_loss and elapsed_seconds are needed)"
+        }
     }
 }

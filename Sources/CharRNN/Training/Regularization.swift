@@ -48,28 +48,18 @@ public struct Regularization: Codable, Sendable, Equatable {
     /// else.
     public static let beforeRegularization = Regularization(dropoutMasks: .elementwise)
 
-    /// Each probability with its flag.
-    private var probabilities: [(flag: String, value: Double)] {
+    /// Each probability with its setting.
+    var probabilities: [(setting: Setting, value: Double)] {
         [
-            ("--input-dropout", inputDropout), ("--output-dropout", outputDropout), ("--weight-drop", weightDrop),
-            ("--embedding-dropout", embeddingDropout),
+            (.inputDropout, inputDropout), (.outputDropout, outputDropout), (.weightDrop, weightDrop),
+            (.embeddingDropout, embeddingDropout),
         ]
     }
 
-    /// Why the settings cannot be used, or nil.
-    public var problem: String? {
-        for (flag, p) in probabilities where !(p >= 0 && p < 1) {
-            return "\(flag) must be in [0, 1), got \(p)"
-        }
-        return nil
-    }
-
-    /// The settings as flags, for messages (those at their default left out).
-    var flags: String {
-        var parts = ["--dropout-masks \(dropoutMasks.rawValue)"]
-        for (flag, p) in probabilities where p != 0 {
-            parts.append("\(flag) \(p)")
-        }
-        return parts.joined(separator: " ")
+    /// Why the settings cannot be used (the first probability outside [0, 1)), or nil.
+    public var problem: SettingError? {
+        probabilities.lazy.compactMap {
+            SettingError.check($0.setting, $0.value, .fraction(includingZero: true, includingOne: false))
+        }.first
     }
 }

@@ -115,15 +115,6 @@ extension Trainer {
         if low != high { throw DistributedError.replicasDiverged(step: state.step) }
     }
 
-    /// For the tests of the replica check only: with CHARRNN_TEST_DRIFT=RANK,STEP in the environment, that rank
-    /// nudges its first parameter after that step's update, as a hardware fault would.
-    func perturbForTests() {
-        guard let spec = ProcessInfo.processInfo.environment["CHARRNN_TEST_DRIFT"] else { return }
-        let numbers = spec.split(separator: ",").compactMap { Int($0) }
-        guard numbers.count == 2, numbers[0] == group.rank, numbers[1] == state.step else { return }
-        model.parameters.values[0] += 1e-3
-    }
-
     /// A 64-bit hash of the parameters' bits (FNV-1a over 64-bit words, the tail zero-padded).
     func parameterHash() -> UInt64 {
         let values = model.parameters.values

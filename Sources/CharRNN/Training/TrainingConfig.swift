@@ -40,24 +40,23 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// The regularisation this run trains with.
     public var effectiveRegularization: Regularization { regularization ?? .beforeRegularization }
 
-    /// Why the settings cannot be used, or nil.
-    public var problem: String? {
-        if batchSize < 1 { return "--batch-size must be at least 1, got \(batchSize)" }
-        if sequenceLength < 1 { return "--seq-length must be at least 1, got \(sequenceLength)" }
-        if !(optimizer.learningRate > 0 && optimizer.learningRate.isFinite) {
-            return "--learning-rate must be positive, got \(optimizer.learningRate)"
-        }
-        if !(gradientClip >= 0) { return "--grad-clip must be 0 (off) or positive, got \(gradientClip)" }
-        if !(validationFraction >= 0 && validationFraction < 1) {
-            return "--val-frac must be in [0, 1), got \(validationFraction)"
-        }
-        if evaluateEvery < 1 { return "--eval-every must be at least 1, got \(evaluateEvery)" }
-        if let n = evaluationTokens, n < 2 { return "--eval-tokens must be at least 2, got \(n)" }
-        if let n = maxSteps, n < 1 { return "--max-steps must be at least 1, got \(n)" }
-        if let n = maxEpochs, n < 1 { return "--max-epochs must be at least 1, got \(n)" }
-        if let s = maxSeconds, !(s > 0) { return "--max-time must be positive, got \(s)" }
-        if !(optimizer.weightDecay >= 0) { return "--weight-decay must be 0 or positive, got \(optimizer.weightDecay)" }
-        return regularization?.problem
+    /// Why the settings cannot be used (the first setting outside its limits), or nil.
+    public var problem: SettingError? {
+        let fraction = SettingLimit.fraction(includingZero: true, includingOne: false)
+        let checks: [SettingError?] = [
+            SettingError.check(.batchSize, batchSize, .atLeast(1)),
+            SettingError.check(.sequenceLength, sequenceLength, .atLeast(1)),
+            SettingError.check(.learningRate, optimizer.learningRate, .positive),
+            SettingError.check(.gradientClip, gradientClip, .offOrPositive),
+            SettingError.check(.validationFraction, validationFraction, fraction),
+            SettingError.check(.evaluateEvery, evaluateEvery, .atLeast(1)),
+            evaluationTokens.flatMap { SettingError.check(.evaluationTokens, $0, .atLeast(2)) },
+            maxSteps.flatMap { SettingError.check(.maxSteps, $0, .atLeast(1)) },
+            maxEpochs.flatMap { SettingError.check(.maxEpochs, $0, .atLeast(1)) },
+            maxSeconds.flatMap { SettingError.check(.maxSeconds, $0, .positive) },
+            SettingError.check(.weightDecay, optimizer.weightDecay, .zeroOrPositive),
+        ]
+        return checks.lazy.compactMap { $0 }.first ?? regularization?.problem
     }
 }
 

@@ -6,8 +6,8 @@
 // come from the checkpoint, and giving a different value is an error; how the run goes on from there (learning
 // rate and schedule, weight decay, clipping, how often and on how much it validates, when it stops) may be
 // changed, and each change is reported. With no changes, N steps and N/2 + N/2 resumed give the same bytes.
-// `charrnn train --help` lists the flags on each side (TrainCommand's discussion of --resume), for the documents
-// to point at.
+// `keptOnResume` and `changeableOnResume` list the settings on each side; `charrnn train --help` words them as
+// flags, for the documents to point at.
 import Foundation
 
 /// A training run's settings as given by the user, each nil when not given. `charrnn train` maps its flags one to
@@ -87,45 +87,63 @@ public struct TrainingOptions: Sendable, Equatable {
     /// The model and training configuration that continue `checkpoint`: its model, data layout, optimizer and
     /// seed, with this run's limits and any change to how training goes on.
     ///
-    /// - Returns: the configurations, and one line per setting that differs from the checkpoint's (such as
-    ///   `--learning-rate 0.001 (checkpoint: 0.002)`), for the user to see.
+    /// - Returns: the configurations, and each setting that differs from the checkpoint's (the learning rate
+    ///   from 0.002 to 0.001, say), for the user to see.
     /// - Throws: `TrainingOptionsError.conflicts` naming every given setting the checkpoint fixes and that differs
     ///   from it; `TrainingOptionsError` for a schedule parameter given for another schedule.
     public func resuming(
         _ checkpoint: Checkpoint
-    ) throws(TrainingOptionsError) -> (model: ModelConfig, training: TrainingConfig, changes: [String]) {
+    ) throws(TrainingOptionsError) -> (model: ModelConfig, training: TrainingConfig, changes: [SettingChange]) {
         let (m, t) = (checkpoint.model, checkpoint.training)
-        var fixed: [String] = []
-        func check<V: Equatable>(_ flag: String, _ given: V?, _ kept: V, _ show: (V) -> String = { "\($0)" }) {
-            if let given, given != kept { fixed.append("\(flag) \(show(given)) (checkpoint: \(show(kept)))") }
+        var fixed: [SettingChange] = []
+        func check<V: Equatable>(_ setting: Setting, _ given: V?, _ kept: V, _ show: (V) -> String = { "\($0)" }) {
+            if let given, given != kept {
+                fixed.append(SettingChange(setting, value: show(given), checkpoint: show(kept)))
+            }
         }
-        check("--cell", cell, m.cell, \.rawValue)
-        check("--layers", layers, m.layers)
-        check("--hidden", hiddenSize, m.hiddenSize)
-        check("--embedding", embeddingSize, m.embeddingSize)
-        check("--dropout", dropout, m.dropout)
-        check("--batch-size", batchSize, t.batchSize)
-        check("--seq-length", sequenceLength, t.sequenceLength)
-        check("--val-frac", validationFraction, t.validationFraction)
-        check("--optimizer", optimizer, t.optimizer.kind, \.rawValue)
-        check("--seed", seed, t.seed)
+        check(.cell, cell, m.cell, \.rawValue)
+        check(.layers, layers, m.layers)
+        check(.hiddenSize, hiddenSize, m.hiddenSize)
+        check(.embeddingSize, embeddingSize, m.embeddingSize)
+        check(.dropout, dropout, m.dropout)
+        check(.batchSize, batchSize, t.batchSize)
+        check(.sequenceLength, sequenceLength, t.sequenceLength)
+        check(.validationFraction, validationFraction, t.validationFraction)
+        check(.optimizer, optimizer, t.optimizer.kind, \.rawValue)
+        check(.seed, seed, t.seed)
         if !fixed.isEmpty { throw .conflicts(fixed) }
         let training = try apply(to: t, resuming: true)
-        var changes: [String] = []
-        func note<V: Equatable>(_ flag: String, _ new: V, _ old: V, _ show: (V) -> String = { "\($0)" }) {
-            if new != old { changes.append("\(flag) \(show(new)) (checkpoint: \(show(old)))") }
+        var changes: [SettingChange] = []
+        func note<V: Equatable>(_ setting: Setting, _ new: V, _ old: V, _ show: (V) -> String = { "\($0)" }) {
+            if new != old { changes.append(SettingChange(setting, value: show(new), checkpoint: show(old))) }
         }
-        note("--learning-rate", training.optimizer.learningRate, t.optimizer.learningRate)
-        note("--weight-decay", training.optimizer.weightDecay, t.optimizer.weightDecay)
-        note("the learning-rate schedule", training.schedule, t.schedule, Self.describe)
-        note("--grad-clip", training.gradientClip, t.gradientClip)
-        note("--clip-mode", training.clipMode, t.clipMode, \.rawValue)
-        note("--eval-every", training.evaluateEvery, t.evaluateEvery)
-        note("--eval-tokens", training.evaluationTokens, t.evaluationTokens) { $0.map(String.init) ?? "all" }
-        note("--gradient-exchange", training.gradientExchange, t.gradientExchange) { ($0 ?? .float32).rawValue }
-        note("regularisation", training.effectiveRegularization, t.effectiveRegularization, \.flags)
+        note(.learningRate, training.optimizer.learningRate, t.optimizer.learningRate)
+        note(.weightDecay, training.optimizer.weightDecay, t.optimizer.weightDecay)
+        note(.schedule, training.schedule, t.schedule, Self.describe)
+        note(.gradientClip, training.gradientClip, t.gradientClip)
+        note(.clipMode, training.clipMode, t.clipMode, \.rawValue)
+        note(.evaluateEvery, training.evaluateEvery, t.evaluateEvery)
+        note(.evaluationTokens, training.evaluationTokens, t.evaluationTokens) { $0.map(String.init) ?? "all" }
+        note(.gradientExchange, training.gradientExchange, t.gradientExchange) { ($0 ?? .float32).rawValue }
+        let (r, old) = (training.effectiveRegularization, t.effectiveRegularization)
+        note(.dropoutMasks, r.dropoutMasks, old.dropoutMasks, \.rawValue)
+        for ((setting, new), (_, was)) in zip(r.probabilities, old.probabilities) { note(setting, new, was) }
         return (m, training, changes)
     }
+
+    /// The settings a resumed run takes from its checkpoint; giving another value is an error.
+    public static let keptOnResume: [Setting] = [
+        .cell, .layers, .hiddenSize, .embeddingSize, .dropout, .batchSize, .sequenceLength, .validationFraction,
+        .optimizer, .seed,
+    ]
+
+    /// The settings a resumed run may change (each change is reported). The stopping limits (`maxSteps`,
+    /// `maxEpochs`, `maxSeconds`) are always the run's own.
+    public static let changeableOnResume: [Setting] = [
+        .learningRate, .schedule, .stepEvery, .stepFactor, .warmupSteps, .minimumFactor, .decaySteps, .weightDecay,
+        .gradientClip, .clipMode, .evaluateEvery, .evaluationTokens, .gradientExchange, .dropoutMasks,
+        .inputDropout, .outputDropout, .weightDrop, .embeddingDropout,
+    ]
 
     /// The given settings over `base`; for a resumed run, only those that may change. The stopping limits are
     /// always this run's.
@@ -174,9 +192,9 @@ public struct TrainingOptions: Sendable, Equatable {
         let kind = schedule ?? Self.kind(of: base)
         let stepGiven = stepEvery != nil || stepFactor != nil
         let cosineGiven = warmupSteps != nil || minimumFactor != nil || decaySteps != nil
-        if kind != .step && stepGiven { throw .parameterForOtherSchedule("--lr-step-every and --lr-decay", "step") }
+        if kind != .step && stepGiven { throw .parameterForOtherSchedule([.stepEvery, .stepFactor], .step) }
         if kind != .cosine && cosineGiven {
-            throw .parameterForOtherSchedule("--warmup-steps, --min-lr-factor and --lr-decay-steps", "cosine")
+            throw .parameterForOtherSchedule([.warmupSteps, .minimumFactor, .decaySteps], .cosine)
         }
         switch (kind, base) {
         case (.constant, _):
@@ -215,22 +233,28 @@ public struct TrainingOptions: Sendable, Equatable {
 }
 
 /// Why `TrainingOptions` cannot make a run.
-public enum TrainingOptionsError: Error, Equatable, CustomStringConvertible {
+public enum TrainingOptionsError: NamesSettings, Equatable {
     /// Settings a resumed run keeps from its checkpoint were given with other values.
-    case conflicts([String])
+    case conflicts([SettingChange])
     /// Parameters of one learning-rate schedule were given with another schedule.
-    case parameterForOtherSchedule(String, String)
+    case parameterForOtherSchedule([Setting], TrainingOptions.ScheduleKind)
 
-    public var description: String {
+    public func worded(_ name: (Setting) -> String) -> String {
         switch self {
-        case .conflicts(let flags):
+        case .conflicts(let changes):
+            let given = changes.map { "\(name($0.setting)) \($0.value) (checkpoint: \($0.checkpoint))" }
             return
                 "resuming keeps the checkpoint's model, data layout, optimizer and seed, but "
-                + "\(flags.joined(separator: ", ")) "
-                + "\(flags.count == 1 ? "was" : "were") given; drop \(flags.count == 1 ? "it" : "them") or train a new "
+                + "\(given.joined(separator: ", ")) "
+                + "\(given.count == 1 ? "was" : "were") given; drop \(given.count == 1 ? "it" : "them") or train a new "
                 + "run"
-        case .parameterForOtherSchedule(let flags, let schedule):
-            return "\(flags) apply only to --lr-schedule \(schedule)"
+        case .parameterForOtherSchedule(let settings, let schedule):
+            let names = settings.map(name)
+            let list =
+                names.count <= 2
+                ? names.joined(separator: " and ")
+                : names.dropLast().joined(separator: ", ") + " and " + names.last!
+            return "\(list) apply only to \(name(.schedule)) \(schedule.rawValue)"
         }
     }
 }

@@ -1,0 +1,90 @@
+// Everything a run needs before its first update, for one process or every rank of an MPI job: the checkpoint to
+// resume and the corpus (rank 0 reads them and sends them to the others, so they need to exist only where rank 0
+// runs), and the model and training configurations from the options: a new run's, or the checkpoint's under the
+// resume policy (TrainingOptions). Rank 0 works the configurations out, so the ranks can never disagree on them;
+// a failure on rank 0 fails every rank with it. Then `makeTrainer` gives each rank its Trainer.
+
+/// A run ready to train: the corpus, the checkpoint it continues (if any) and its configurations.
+public struct TrainingSetup {
+    /// The processes training together (`.single` for one).
+    public let group: ProcessGroup
+    /// The encoded corpus (in the checkpoint's vocabulary when resuming).
+    public let corpus: Corpus
+    /// The checkpoint this run continues, or nil for a new run.
+    public let checkpoint: Checkpoint?
+    public let model: ModelConfig
+    public let training: TrainingConfig
+    /// When resuming, each setting that differs from the checkpoint's (for the user to see).
+    public let changes: [SettingChange]
+
+    /// Reads the checkpoint and the corpus on rank 0, shares them, and resolves the configurations.
+    ///
+    /// - Parameters:
+    ///   - options: the run as the user asked for it.
+    ///   - resume: the path of a checkpoint to continue, or nil for a new run.
+    ///   - text: the corpus's text (called on rank 0 only).
+    ///   - tokenizer: how a new run tokenizes the text (a resumed run uses the checkpoint's vocabulary).
+    ///   - limits: a new run's vocabulary limits.
+    ///   - group: the processes training together. Default: this process alone.
+    /// - Throws: `ResumeError` (naming the checkpoint) when the checkpoint cannot continue on this corpus with
+    ///   these options; `SettingError` and `TrainingOptionsError` for settings that cannot work; the corpus's and
+    ///   the checkpoint's own read errors; `DistributedError` when the processes fail.
+    public init(
+        options: TrainingOptions, resume: String?, text: () throws -> TextSource, tokenizer: TokenizerConfig,
+        limits: VocabularyLimits = VocabularyLimits(), group: ProcessGroup = .single
+    ) throws {
+        let checkpoint = try resume.map { try group.checkpointFromRoot($0) }
+        let corpus = try group.corpusFromRoot {
+            if let checkpoint { return try Corpus.load(from: text(), vocabulary: checkpoint.vocabulary) }
+            return try Corpus.load(from: text(), tokenizer: tokenizer, limits: limits)
+        }
+        let resolved = try group.fromRoot {
+            guard let checkpoint, let resume else {
+                return Resolved(
+                    model: options.model(vocabularySize: corpus.vocabulary.count), training: try options.newRun(),
+                    changes: [])
+            }
+            do {
+                if corpus.unknownCount > 0 { throw TrainingError.tokensOutsideVocabulary(corpus.unknownCount) }
+                let (model, training, changes) = try options.resuming(checkpoint)
+                if let problem = training.problem { throw problem }
+                return Resolved(model: model, training: training, changes: changes)
+            } catch let error as any NamesSettings {
+                throw ResumeError(checkpoint: resume, reason: error)
+            }
+        }
+        self.group = group
+        self.corpus = corpus
+        self.checkpoint = checkpoint
+        (model, training, changes) = (resolved.model, resolved.training, resolved.changes)
+    }
+
+    /// This process's trainer for the run, writing to `runDirectory` (see `Trainer.init`).
+    public func makeTrainer(runDirectory: String, threads: Int) throws -> Trainer {
+        try Trainer(
+            corpus: corpus, model: model, training: training, runDirectory: runDirectory, resume: checkpoint,
+            threads: threads, group: group)
+    }
+
+    /// The configurations as rank 0 sends them to the others.
+    private struct Resolved: Codable {
+        var model: ModelConfig
+        var training: TrainingConfig
+        var changes: [SettingChange]
+    }
+}
+
+/// A checkpoint that cannot continue on this corpus with these options: the checkpoint's path and why.
+public struct ResumeError: NamesSettings {
+    public var checkpoint: String
+    public var reason: any NamesSettings
+
+    public func worded(_ name: (Setting) -> String) -> String { "\(checkpoint): \(reason.worded(name))" }
+}
+
+extension ProcessGroup {
+    /// The MPI job this process was started in (`joinMPI`), or this process alone when no MPI launcher started it.
+    public static func joinIfLaunched() throws(DistributedError) -> ProcessGroup {
+        launchedByMPI ? try joinMPI() : .single
+    }
+}
