@@ -2,6 +2,7 @@
 // fails, a second interrupt, and a numerical blow-up after checkpoints exist.
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CharRNN
 
@@ -113,15 +114,12 @@ import Testing
             let lines =
                 (try? String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8))?.split(separator: "\n").count
                 ?? 0
-            let process = Process()
-            process.executableURL = charrnnExecutable
-            process.arguments =
+            let process = try startCharRNN(
                 [
                     "train", corpus, "-o", run, "--hidden", "192", "--batch-size", "2", "--seq-length", "5",
                     "--eval-every", "1",
                     "--eval-tokens", "20", "--max-steps", "100000000", "--quiet",
-                ] + (attempt > 0 ? ["--resume", run + "/latest.safetensors"] : [])
-            try process.run()
+                ] + (attempt > 0 ? ["--resume", run + "/latest.safetensors"] : []))
             let wrote = waitUntil {
                 let now = (try? String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8))?.split(separator: "\n")
                     .count

@@ -3,6 +3,7 @@
 import CMPIShim
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CharRNN
 
@@ -90,9 +91,9 @@ import Testing
                 """.utf8
             ).write(to: source)
             let binary = dir.appendingPathComponent("abi").path
-            let compile = try runCharRNN(["-o", binary, source.path], launcher: ["/usr/bin/mpicc"])
+            let compile = try runProgram(URL(fileURLWithPath: "/usr/bin/mpicc"), ["-o", binary, source.path])
             try #require(compile.status == 0, "\(compile.stderr)")
-            let run = try runCharRNN([], launcher: [binary])
+            let run = try runProgram(URL(fileURLWithPath: binary))
             // The values mpi_shim.c uses: MPI_IN_PLACE (void *)1, MPI_THREAD_FUNNELED 1, MPI_SUCCESS 0, 256-byte names.
             #expect(run.stdout == "1 1 0 256 256 256\n1\n", "\(run.stdout)")
         }
@@ -111,10 +112,8 @@ import Testing
             let corpus = try mpiCorpus(in: dir)
             let r = try runCharRNN(
                 ["train", corpus, "-o", dir.path + "/run", "--max-steps", "2"],
-                launcher: [
-                    "/usr/bin/env", "OMPI_COMM_WORLD_SIZE=2", "OMPI_COMM_WORLD_RANK=0",
-                    "CHARRNN_MPI_LIBRARY=\(library)",
-                    charrnnExecutable.path,
+                environment: [
+                    "OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_RANK": "0", "CHARRNN_MPI_LIBRARY": library,
                 ])
             #expect(r.status == 1, "\(r.stderr)")
             #expect(

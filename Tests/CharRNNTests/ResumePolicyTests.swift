@@ -2,6 +2,7 @@
 // conflict reads; through the binary, a change of learning rate and of thread count across a resume.
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CharRNN
 

@@ -3,6 +3,7 @@
 // same metrics apart from timings, and so the same samples; from the latest checkpoint and from the best.
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CharRNN
 

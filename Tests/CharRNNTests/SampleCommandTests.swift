@@ -1,6 +1,7 @@
 // `charrnn sample` and `charrnn eval` through the built binary.
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CharRNN
 
@@ -17,13 +18,6 @@ func tinyCheckpoint(in dir: URL, unit: String = "grapheme", cell: String = "lstm
         ], stdin: Data(text.utf8))
     try #require(r.status == 0, "\(r.stderr)")
     return run + "/latest.safetensors"
-}
-
-/// Runs `body` with a fresh temporary directory, removed afterwards.
-func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
-    let dir = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: dir) }
-    return try body(dir)
 }
 
 @Suite struct SampleCommandTests {
@@ -100,18 +94,13 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
         try withTemporaryDirectory { dir in
             let model = try tinyCheckpoint(in: dir)
             let stderrFile = dir.appendingPathComponent("stderr").path
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
             let exe = charrnnExecutable.path
             // pipefail: the pipeline's status is charrnn's (141 if SIGPIPE killed it) unless charrnn exits 0.
-            process.arguments = [
-                "-c",
+            let script =
                 "set -o pipefail; '\(exe)' sample -m '\(model)' --length 100000 --prime h --seed 1 2>'\(stderrFile)' | "
-                    + "head -c 100 >/dev/null",
-            ]
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+                + "head -c 100 >/dev/null"
+            let process = try runProgram(URL(fileURLWithPath: "/bin/bash"), ["-c", script])
+            #expect(process.status == 0)
             let stderr = try String(contentsOfFile: stderrFile, encoding: .utf8)
             #expect(stderr.isEmpty, "\(stderr)")
         }

@@ -1,6 +1,6 @@
 // `charrnn train` through the built binary: a seconds-long run from stdin, its files, and one-line errors.
 import Foundation
-import Synchronization
+import TestSupport
 import Testing
 
 @testable import CharRNN
@@ -97,47 +97,6 @@ import Testing
     }
 }
 
-/// A `charrnn train` process with stderr collected as it comes, for tests that signal it.
-final class TrainingProcess {
-    /// Text appended from the pipe's handler thread and read from the test's.
-    private final class Collected: @unchecked Sendable {
-        private let lock = NSLock()
-        private var text = ""
-        func append(_ more: String) { lock.withLock { text += more } }
-        var value: String { lock.withLock { text } }
-    }
-
-    let process = Process()
-    private let collected = Collected()
-    private let pipe = Pipe()
-
-    /// Starts `executable` (by default the `charrnn` binary) with `arguments`.
-    init(_ arguments: [String], standardInput: FileHandle? = nil, executable: URL = charrnnExecutable) throws {
-        process.executableURL = executable
-        process.arguments = arguments
-        process.standardError = pipe
-        if let standardInput { process.standardInput = standardInput }
-        pipe.fileHandleForReading.readabilityHandler = { [collected] handle in
-            collected.append(String(decoding: handle.availableData, as: UTF8.self))
-        }
-        try process.run()
-    }
-
-    /// stderr so far.
-    var stderr: String { collected.value }
-
-    /// Waits for the process to end (a bound for a hang, not a measure of speed) and returns its stderr.
-    func finish(timeout: TimeInterval = 120) -> (ended: Bool, stderr: String) {
-        let ended = waitUntil(timeout: timeout) { !process.isRunning }
-        if !ended { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        // Whatever the pipe still holds.
-        pipe.fileHandleForReading.readabilityHandler = nil
-        let rest = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (ended, stderr + rest)
-    }
-}
-
 @Suite struct InterruptTests {
     /// SIGINT and SIGTERM once an evaluation has been written: a resumable latest checkpoint, status 130, and how to
     /// resume; a leftover temporary file from an earlier crash is cleaned up by the run.
@@ -151,16 +110,16 @@ final class TrainingProcess {
         try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
         try Data("junk".utf8).write(
             to: URL(fileURLWithPath: run + "/" + AtomicFile.temporaryPrefix + "latest.safetensors-1"))
-        let training = try TrainingProcess([
+        let training = try startCharRNN([
             "train", corpus.path, "-o", run, "--hidden", "16", "--batch-size", "4", "--seq-length", "10",
             "--max-steps", "100000000", "--eval-every", "3",
         ])
         // Signal once the first evaluation is on disk (its metrics line follows its checkpoints).
         #expect(
-            waitUntil { FileManager.default.fileExists(atPath: run + "/metrics.jsonl") || !training.process.isRunning })
-        kill(training.process.processIdentifier, signal)
+            waitUntil { FileManager.default.fileExists(atPath: run + "/metrics.jsonl") || !training.isRunning })
+        kill(training.processIdentifier, signal)
         let (ended, stderr) = training.finish()
-        #expect(ended && training.process.terminationStatus == 130, "\(stderr)")
+        #expect(ended && training.terminationStatus == 130, "\(stderr)")
         #expect(
             stderr.contains("interrupted at step") && stderr.contains("--resume \(run)/latest.safetensors"), "\(stderr)"
         )
@@ -185,15 +144,15 @@ final class TrainingProcess {
         let run = dir.appendingPathComponent("run").path
         let corpus = dir.appendingPathComponent("corpus.txt")
         try TrainCommandTests.text.write(to: corpus)
-        let training = try TrainingProcess([
+        let training = try startCharRNN([
             "train", corpus.path, "-o", run, "--hidden", "16", "--batch-size", "4", "--seq-length", "10",
             "--max-steps", "100000000", "--eval-every", "100000",
         ])
         // The banner is printed once a signal means "stop and save".
-        #expect(waitUntil { training.stderr.contains("writing to") || !training.process.isRunning })
-        training.process.interrupt()
+        #expect(waitUntil { training.stderr.contains("writing to") || !training.isRunning })
+        training.interrupt()
         let (ended, stderr) = training.finish()
-        #expect(ended && training.process.terminationStatus == 130, "\(stderr)")
+        #expect(ended && training.terminationStatus == 130, "\(stderr)")
         #expect(stderr.contains("charrnn: no loss plot yet: the first validation comes at step 100000"), "\(stderr)")
         #expect(!stderr.contains("warning"), "\(stderr)")
         #expect(throws: Never.self) { try Checkpoint.read(from: run + "/latest.safetensors") }
@@ -208,19 +167,19 @@ final class TrainingProcess {
         let fifo = dir.appendingPathComponent("corpus.fifo").path
         try #require(mkfifo(fifo, 0o600) == 0)
         let run = dir.appendingPathComponent("run").path
-        let training = try TrainingProcess(["train", fifo, "-o", run, "--hidden", "16", "--max-steps", "5"])
+        let training = try startCharRNN(["train", fifo, "-o", run, "--hidden", "16", "--max-steps", "5"])
         // charrnn has the FIFO open for reading (so its handlers are in: they come first) once our non-blocking
         // open for writing succeeds; it then waits for text that never comes.
         var writer: Int32 = -1
         #expect(
             waitUntil {
                 writer = open(fifo, O_WRONLY | O_NONBLOCK)
-                return writer >= 0 || !training.process.isRunning
+                return writer >= 0 || !training.isRunning
             })
         defer { if writer >= 0 { close(writer) } }
-        kill(training.process.processIdentifier, signal)
+        kill(training.processIdentifier, signal)
         let (ended, stderr) = training.finish()
-        #expect(ended && training.process.terminationStatus == 130, "\(stderr)")
+        #expect(ended && training.terminationStatus == 130, "\(stderr)")
         #expect(stderr == "charrnn: interrupted before training started; nothing was written\n", "\(stderr)")
         #expect(!FileManager.default.fileExists(atPath: run))
     }

@@ -2,6 +2,7 @@
 // bytes, resuming continues exactly, and the loss goes down.
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CharRNN
 
