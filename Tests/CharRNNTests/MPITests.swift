@@ -1,7 +1,7 @@
 // Data-parallel training through the binary under Open MPI's mpirun, on loopback: N ranks train what one process
 // trains, bfloat16 gradients train close to float32 ones, runs repeat byte for byte, and resumes work across rank
-// counts. Faults are in MPIFaultTests.swift, the shim and two hosts in MPIShimTests.swift; runMPI and startMPI in
-// Runners.swift.
+// counts. Faults are in MPIFaultTests.swift, the shim in BFloat16Tests.swift and MPILoadingTests.swift, two hosts in
+// MPIHostsTests.swift; runMPI and startMPI in Runners.swift.
 //
 // Needs mpirun (Debian: openmpi-bin; scripts/setup.sh installs it, and so the test command); without it they fail
 // saying so.

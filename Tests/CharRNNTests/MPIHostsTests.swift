@@ -1,44 +1,10 @@
-// What data-parallel training rests on below the trainer: CMPIShim's bfloat16 conversions, its view of Open MPI's
-// ABI against the installed mpi.h, and two ranks on two real hosts (network namespaces) against loopback.
-import CMPIShim
+// Open MPI underneath data-parallel training: two ranks on two real hosts (network namespaces) against loopback,
+// and CMPIShim's view of Open MPI's ABI against the installed mpi.h.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import CharRNN
-
-/// The bfloat16 conversions of the gradient exchange against Swift's own bit arithmetic: round to nearest even,
-/// NaN kept, and exact on the way back.
-@Suite struct BFloat16Tests {
-    @Test func roundsToNearestEvenAndKeepsNaN() {
-        var rng = SplitMix64(seed: 3)
-        var values: [Float] = [
-            0, -0, 1, -1, .infinity, -.infinity, .nan, .greatestFiniteMagnitude, .leastNonzeroMagnitude,
-        ]
-        // Ties (the low 16 bits exactly 0x8000) with an even and an odd neighbour below, and values either side.
-        values += [0x3F80_8000, 0x3F81_8000, 0xBF80_8000, 0xBF81_8000, 0x3F80_7FFF, 0x3F81_8001, 0x7F7F_8000].map {
-            Float(bitPattern: $0)
-        }
-        values += (0..<10_000).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())) }
-        var halves = [UInt16](repeating: 0, count: values.count)
-        crnn_float_to_bfloat16(values, &halves, values.count)
-        var back = [Float](repeating: 0, count: values.count)
-        crnn_bfloat16_to_float(halves, &back, values.count)
-        for (i, value) in values.enumerated() {
-            if value.isNaN {
-                #expect(back[i].isNaN, "\(value)")
-                continue
-            }
-            // The independent reference: of the two bfloat16 neighbours, the nearer; on a tie, the even one.
-            let bits = value.bitPattern
-            let (low, high) = (bits & 0xFFFF_0000, (bits & 0xFFFF_0000) &+ 0x1_0000)
-            let (distanceLow, distanceHigh) = (bits - low, high &- bits)
-            let expected =
-                distanceLow < distanceHigh || distanceLow == distanceHigh && (low >> 16) & 1 == 0 ? low : high
-            #expect(back[i].bitPattern == expected, "\(value): \(back[i]) vs \(Float(bitPattern: expected))")
-        }
-    }
-}
 
 @Suite struct MPIHostsTests {
     /// Two ranks on two hosts (network namespaces joined by a veth pair, scripts/mpi-two-hosts.sh) write the bytes
@@ -96,30 +62,6 @@ import TestSupport
             let run = try runProgram(URL(fileURLWithPath: binary))
             // The values mpi_shim.c uses: MPI_IN_PLACE (void *)1, MPI_THREAD_FUNNELED 1, MPI_SUCCESS 0, 256-byte names.
             #expect(run.stdout == "1 1 0 256 256 256\n1\n", "\(run.stdout)")
-        }
-    }
-}
-
-/// Started as if by an MPI launcher but without a usable Open MPI: one line saying so and what to install, status 1,
-/// nothing written. Needs no Open MPI itself (CHARRNN_MPI_LIBRARY names the library to load).
-@Suite struct MPILoadingTests {
-    @Test(arguments: [
-        ("/nonexistent/libmpi.so.40", "cannot load /nonexistent/libmpi.so.40 ("),
-        ("libc.so.6", "libc.so.6 has no symbol MPI_Init_thread; charrnn needs Open MPI 4 or 5"),
-    ])
-    func aMissingOrWrongLibraryIsOneLine(library: String, reason: String) throws {
-        try withTemporaryDirectory { dir in
-            let corpus = try mpiCorpus(in: dir)
-            let r = try runCharRNN(
-                ["train", corpus, "-o", dir.path + "/run", "--max-steps", "2"],
-                environment: [
-                    "OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_RANK": "0", "CHARRNN_MPI_LIBRARY": library,
-                ])
-            #expect(r.status == 1, "\(r.stderr)")
-            #expect(
-                r.stderr.hasPrefix("charrnn: error: started by an MPI launcher, but MPI is unavailable: \(reason)")
-                    && r.stderr.hasSuffix("\n") && r.stderr.filter { $0 == "\n" }.count == 1, "\(r.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: dir.path + "/run"))
         }
     }
 }
