@@ -1,10 +1,10 @@
-// The units other than graphemes: words (ICU's word breaks), code points and bytes.
+// The word unit: ICU's word breaks, which keep spaces and punctuation and split Chinese by dictionary.
 import Foundation
 import Testing
 
 @testable import CharRNN
 
-@Suite struct OtherUnitTests {
+@Suite struct WordUnitTests {
     @Test func wordsSegmentChineseByDictionaryAndKeepSpacesAndPunctuation() throws {
         let text = "Hello, world! 我们在北京学习中文。 It's 2026."
         let t = try tokens(text, TokenizerConfig(unit: .word))
@@ -13,16 +13,5 @@ import Testing
         #expect(t.contains("北京"), "ICU's dictionary keeps 北京 together: \(t)")
         #expect(t.contains("我们"), "\(t)")
         #expect(t.contains("。") && t.contains(","))
-    }
-
-    @Test func codepointsSplitClusters() throws {
-        #expect(
-            try tokens("e\u{301}👍🏽", TokenizerConfig(unit: .codepoint, normalization: .none))
-                == ["e", "\u{301}", "👍", "🏽"])
-    }
-
-    @Test func bytesAreUTF8Bytes() throws {
-        let bytes = Array("aé中😀".utf8)
-        #expect(try tokenBytes(bytes, TokenizerConfig(unit: .byte)) == bytes.map { [$0] })
     }
 }
