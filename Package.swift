@@ -14,6 +14,8 @@
 //              is not Sources/charrnn, which a case-insensitive disk would merge with Sources/CharRNN.)
 //   charrnn-serve  the HTTP server (`charrnn serve` runs it) in Sources/Serve, on Hummingbird: a program of its own,
 //              so that building `charrnn` alone (`swift build --product charrnn`) never builds SwiftNIO.
+//   TestSupport    what every test target shares (Tests/TestSupport, Foundation only, no product): running the built
+//              programs and others to their end or starting them to signal, where they and the repository are.
 //
 // docs/ARCHITECTURE.md describes how they fit together.
 import PackageDescription
@@ -81,19 +83,27 @@ let package = Package(
             dependencies: ["CharRNN"],
             path: "Tests/Fixtures/ReplicaDrift"
         ),
+        // The tests' one runner of programs (to their end, or started to be signalled and stopped), the built
+        // binaries' and the repository's locations, temporary directories. Every test target depends on it.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "CharRNNTests",
-            dependencies: ["CharRNN", "charrnn", "replica-drift", "CKernels", "CMPIShim"]
+            dependencies: ["CharRNN", "charrnn", "replica-drift", "CKernels", "CMPIShim", "TestSupport"]
         ),
         // Through the built charrnn-serve binary on loopback.
         .testTarget(
             name: "ServerTests",
-            dependencies: ["CharRNN", "charrnn-serve"]
+            dependencies: ["CharRNN", "charrnn-serve", "TestSupport"]
         ),
         // The documents against the code (flags, paths, tests named), and the README's examples run as written.
         .testTarget(
             name: "DocumentTests",
-            dependencies: ["charrnn", "charrnn-serve"]
+            dependencies: ["charrnn", "charrnn-serve", "TestSupport"]
+        ),
+        // TestSupport's runner itself, on bash and coreutils.
+        .testTarget(
+            name: "TestSupportTests",
+            dependencies: ["TestSupport"]
         ),
     ]
 )

@@ -1,6 +1,7 @@
 // OpenBLAS's kernel family: the rule for asking for a better one, and the `charrnn` command getting it.
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CharRNN
 

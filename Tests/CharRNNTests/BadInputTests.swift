@@ -2,6 +2,7 @@
 // says what is wrong, and leaves no output file behind.
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CharRNN
 

@@ -2,6 +2,7 @@
 // the model's own weights never change, and on text that repeats what the model has not learned, adapting helps.
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CharRNN
 

@@ -1,7 +1,8 @@
 // Faults in data-parallel training under mpirun: bad input and mismatched ranks end the job with one line,
 // drifting replicas are caught, signals to mpirun stop every rank with a checkpoint, and a killed rank ends the job
-// while the last checkpoint resumes. Helpers (runMPI, startMPI, mpiCorpus) are in MPITests.swift.
+// while the last checkpoint resumes. Helpers: runMPI and startMPI in Runners.swift, mpiCorpus in MPITests.swift.
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CharRNN
@@ -118,11 +119,11 @@ import Testing
             let corpus = try mpiCorpus(in: dir)
             let run = dir.path + "/run"
             let job = try startEndlessRun(corpus: corpus, run: run)
-            kill(job.process.processIdentifier, signal)
+            kill(job.processIdentifier, signal)
             let (ended, stderr) = job.finish(timeout: 60)
             // mpirun passes on the ranks' 130 after SIGUSR1; after SIGINT or SIGTERM it ends the job itself, with 1.
             let expected: Int32 = signal == SIGUSR1 ? 130 : 1
-            #expect(ended && job.process.terminationStatus == expected, "\(stderr)")
+            #expect(ended && job.terminationStatus == expected, "\(stderr)")
             #expect(stderr.contains("charrnn: interrupted at step"), "\(stderr)")
             try expectTheCheckpointResumes(corpus: corpus, run: run)
         }
@@ -138,7 +139,7 @@ import Testing
             kill(rank1, SIGKILL)
             let killed = Date()
             let (ended, stderr) = job.finish(timeout: 60)
-            #expect(ended && job.process.terminationStatus != 0, "\(stderr)")
+            #expect(ended && job.terminationStatus != 0, "\(stderr)")
             #expect(Date().timeIntervalSince(killed) < 10, "the job took \(Date().timeIntervalSince(killed)) s to end")
             try expectTheCheckpointResumes(corpus: corpus, run: run)
         }
@@ -158,14 +159,14 @@ func processes(withEnvironment variable: String, commandContaining text: String)
 }
 
 /// A 2-rank run with no step limit, once its first checkpoint is on disk (or it has ended).
-func startEndlessRun(corpus: String, run: String, _ extra: [String] = []) throws -> TrainingProcess {
+func startEndlessRun(corpus: String, run: String, _ extra: [String] = []) throws -> RunningProgram {
     let job = try startMPI(
         ranks: 2,
         [
             "train", corpus, "-o", run, "--hidden", "32", "--batch-size", "8", "--seq-length", "16",
             "--max-steps", "100000000", "--eval-every", "5", "--eval-tokens", "500",
         ] + extra)
-    #expect(waitUntil { FileManager.default.fileExists(atPath: run + "/metrics.jsonl") || !job.process.isRunning })
+    #expect(waitUntil { FileManager.default.fileExists(atPath: run + "/metrics.jsonl") || !job.isRunning })
     return job
 }
 

@@ -1,50 +1,15 @@
 // Data-parallel training through the binary under Open MPI's mpirun, on loopback: N ranks train what one process
 // trains, bfloat16 gradients train close to float32 ones, runs repeat byte for byte, and resumes work across rank
-// counts. Faults are in MPIFaultTests.swift, the shim and two hosts in MPIShimTests.swift.
+// counts. Faults are in MPIFaultTests.swift, the shim in BFloat16Tests.swift and MPILoadingTests.swift, two hosts in
+// MPIHostsTests.swift; runMPI and startMPI in Runners.swift.
 //
 // Needs mpirun (Debian: openmpi-bin; scripts/setup.sh installs it, and so the test command); without it they fail
 // saying so.
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CharRNN
-
-enum MPI {
-    /// mpirun on PATH, or nil.
-    static let mpirun: String? = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/mpirun" }.first {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }
-    }()
-
-    /// mpirun's flags for N ranks on this machine over loopback TCP, as root, with its own messages off (-q).
-    static func launcher(ranks: Int) -> [String] {
-        [
-            "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-np", "\(ranks)", "--mca", "btl",
-            "self,tcp",
-            "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo", "-q",
-        ]
-    }
-}
-
-/// Runs `charrnn ARGUMENTS` as `ranks` MPI ranks (through mpirun), like runCharRNN runs one process.
-func runMPI(ranks: Int, _ arguments: [String], timeout: TimeInterval = 300) throws -> CommandResult {
-    let mpirun = try #require(MPI.mpirun, "mpirun is not installed: bash scripts/setup.sh installs it (openmpi-bin)")
-    return try runCharRNN(
-        arguments, timeout: timeout, launcher: [mpirun] + MPI.launcher(ranks: ranks) + [charrnnExecutable.path])
-}
-
-/// Starts `charrnn ARGUMENTS` as `ranks` ranks through mpirun, with the signal mask cleared first (by perl,
-/// which Debian always has): the test runner's threads block signals, a child inherits the mask, and mpirun leaves
-/// it as it finds it, so signals sent to it would never arrive.
-func startMPI(ranks: Int, _ arguments: [String]) throws -> TrainingProcess {
-    let mpirun = try #require(MPI.mpirun, "mpirun is not installed (Debian: openmpi-bin)")
-    let clear = "use POSIX; sigprocmask(SIG_SETMASK, POSIX::SigSet->new); exec @ARGV or die \"exec: $!\""
-    return try TrainingProcess(
-        ["-e", clear, mpirun] + MPI.launcher(ranks: ranks) + [charrnnExecutable.path] + arguments,
-        executable: URL(fileURLWithPath: "/usr/bin/perl"))
-}
 
 /// A tiny-shakespeare-like corpus of 60,000 characters for these tests (ASCII verse, so every size works).
 func mpiCorpus(in dir: URL) throws -> String {

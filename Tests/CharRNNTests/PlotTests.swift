@@ -2,6 +2,7 @@
 import Foundation
 import FoundationXML
 import Testing
+import TestSupport
 
 @testable import CharRNN
 

@@ -5,6 +5,7 @@
 // PyTorch comes from .build/pytorch-venv (bash scripts/pytorch-venv.sh; the test command makes it) or
 // CHARRNN_PYTHON; without it the tests fail, saying how to get it.
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CharRNN
@@ -39,20 +40,14 @@ enum PyTorch {
         let text = dir.appendingPathComponent("text.txt")
         try Data(String(repeating: "she sells sea shells by the sea shore, line 4 of 2\n", count: 20).utf8).write(
             to: text)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [
-            repositoryRoot.appendingPathComponent("tools/pytorch/check_checkpoint.py").path, "--compare",
-            "--charrnn", charrnnExecutable.path, "--tolerance", "1e-5", run + "/latest.safetensors", text.path,
-        ]
-        let out = Pipe()
-        let err = Pipe()
-        (process.standardOutput, process.standardError) = (out, err)
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)\(errors)")
+        let process = try runProgram(
+            URL(fileURLWithPath: python),
+            [
+                repositoryRoot.appendingPathComponent("tools/pytorch/check_checkpoint.py").path, "--compare",
+                "--charrnn", charrnnExecutable.path, "--tolerance", "1e-5", run + "/latest.safetensors", text.path,
+            ], timeout: 600)
+        let (output, errors) = (process.stdout, process.stderr)
+        #expect(process.status == 0, "\(output)\(errors)")
         let report = try jsonObject(output)
         #expect(report["match"] as? Bool == true, "\(output)")
         let difference = try expectType(report["difference"], Double.self, "difference")

@@ -1,7 +1,8 @@
 // The resume policy (TrainingOptions): what a resumed run keeps from its checkpoint, what it may change and how a
-// conflict reads; through the binary, a change of learning rate and of thread count across a resume.
+// conflict reads; through the binary, a change of learning rate across a resume (of thread count: ResumeTests).
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CharRNN
 
@@ -182,25 +183,5 @@ import Testing
         #expect(conflict.stderr.contains("--seq-length 9 (checkpoint: 7) was given"), "\(conflict.stderr)")
         #expect(conflict.stderr.split(separator: "\n").count == 1)
         #expect(try Checkpoint.read(from: run + "/latest.safetensors").state.step == 8)
-    }
-}
-
-extension ResumeTests {
-    /// 8 steps on one thread then 8 more on two equal 16 steps on two: the thread count is not part of the state.
-    /// (B = 32, T = 8 and H = 128, so the batch rows, the update and the large products, cut into parts by their
-    /// shape, really split over two threads.)
-    @Test func threadCountMayChangeAcrossAResume() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let (whole, split) = (dir.path + "/whole", dir.path + "/split")
-        let flags = [
-            "--hidden", "128", "--embedding", "8", "--batch-size", "32", "--seq-length", "8", "--dropout", "0.1",
-            "--layers", "2", "--eval-every", "4", "--eval-tokens", "200", "--seed", "3", "--quiet",
-            "--weight-drop", "0.3", "--input-dropout", "0.1", "--output-dropout", "0.2", "--embedding-dropout", "0.1",
-        ]
-        try train(whole, flags + ["--max-steps", "16", "--threads", "2"])
-        try train(split, flags + ["--max-steps", "8", "--threads", "1"])
-        try train(split, ["--resume", split + "/latest.safetensors", "--max-steps", "16", "--threads", "2", "--quiet"])
-        #expect(try bytes(split + "/latest.safetensors") == bytes(whole + "/latest.safetensors"))
     }
 }

@@ -1,5 +1,7 @@
-// `charrnn sample` and `charrnn eval` through the built binary.
+// `charrnn sample` through the built binary: seeds, primes, stop texts, every cell and unit, bad flags and
+// checkpoints. tinyCheckpoint trains the small model the other command tests use too.
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CharRNN
@@ -17,13 +19,6 @@ func tinyCheckpoint(in dir: URL, unit: String = "grapheme", cell: String = "lstm
         ], stdin: Data(text.utf8))
     try #require(r.status == 0, "\(r.stderr)")
     return run + "/latest.safetensors"
-}
-
-/// Runs `body` with a fresh temporary directory, removed afterwards.
-func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
-    let dir = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: dir) }
-    return try body(dir)
 }
 
 @Suite struct SampleCommandTests {
@@ -100,18 +95,13 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
         try withTemporaryDirectory { dir in
             let model = try tinyCheckpoint(in: dir)
             let stderrFile = dir.appendingPathComponent("stderr").path
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
             let exe = charrnnExecutable.path
             // pipefail: the pipeline's status is charrnn's (141 if SIGPIPE killed it) unless charrnn exits 0.
-            process.arguments = [
-                "-c",
+            let script =
                 "set -o pipefail; '\(exe)' sample -m '\(model)' --length 100000 --prime h --seed 1 2>'\(stderrFile)' | "
-                    + "head -c 100 >/dev/null",
-            ]
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+                + "head -c 100 >/dev/null"
+            let process = try runProgram(URL(fileURLWithPath: "/bin/bash"), ["-c", script])
+            #expect(process.status == 0)
             let stderr = try String(contentsOfFile: stderrFile, encoding: .utf8)
             #expect(stderr.isEmpty, "\(stderr)")
         }
@@ -207,154 +197,6 @@ func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
                     "\(name): \(r.stderr)")
                 #expect(r.stderr.split(separator: "\n").count == 1)
             }
-        }
-    }
-}
-
-@Suite struct InfoAndPerTokenTests {
-    @Test func infoDescribesTheCheckpoint() throws {
-        try withTemporaryDirectory { dir in
-            let model = try tinyCheckpoint(in: dir)
-            let text = try runCharRNN(["info", model])
-            #expect(text.status == 0)
-            #expect(text.stdout.contains("model: 2-layer lstm, hidden 16, embedding 8"))
-            #expect(text.stdout.contains("training: step 10"))
-            let json = try runCharRNN(["info", model, "--json"])
-            let info = try jsonObject(json.stdout)
-            #expect(
-                info["parameters"] as? Int
-                    == ParameterStore<Float>(config: try Checkpoint.read(from: model).model).count)
-            #expect((info["vocabulary_preview"] as? [String])?.contains("床") == true)
-            let missing = try runCharRNN(["info", "/no/such.safetensors"])
-            #expect(missing.status == 1 && missing.stderr.split(separator: "\n").count == 1)
-        }
-    }
-
-    @Test func perTokenSurprisalsSumToTheLoss() throws {
-        try withTemporaryDirectory { dir in
-            let model = try tinyCheckpoint(in: dir)
-            let r = try runCharRNN(["eval", "-m", model, "--per-token"], stdin: Data("床前明月光\n".utf8))
-            #expect(r.status == 0)
-            let rows = r.stdout.split(separator: "\n").dropFirst().prefix { $0.split(separator: "\t").count == 3 }
-            #expect(rows.count == 5)  // 6 tokens, 5 predictions
-            let bits = try rows.map { try #require(Double($0.split(separator: "\t")[2]), "\($0)") }
-            let summary = try runCharRNN(["eval", "-m", model, "--json"], stdin: Data("床前明月光\n".utf8))
-            let json = try jsonObject(summary.stdout)
-            let mean = try expectType(json["bits_per_token"], Double.self, "bits_per_token")
-            #expect(abs(bits.reduce(0, +) / 5 - mean) < 0.002)  // rows are rounded to 0.001
-        }
-    }
-
-    @Test(arguments: ["lstm", "gru", "rnn"])
-    func float16SamplesReproduciblyAndScoresCloseToFloat32(cell: String) throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let model = try tinyCheckpoint(in: dir, cell: cell)
-        let args = ["sample", "-m", model, "--length", "60", "--seed", "3", "--prime", "床前", "--precision", "float16"]
-        let a = try runCharRNN(args)
-        let b = try runCharRNN(args + ["--threads", "1"])
-        #expect(a.status == 0 && a.stderr.isEmpty, "\(a.stderr)")
-        #expect(a.stdout == b.stdout && a.stdout.hasPrefix("床前"))
-        let text = Data(String(repeating: "床前明月光，疑是地上霜。héllo wörld 1\n", count: 3).utf8)
-        func nats(_ precision: String) throws -> Double {
-            let r = try runCharRNN(["eval", "-m", model, "--json", "--precision", precision], stdin: text)
-            #expect(r.status == 0, "\(r.stderr)")
-            return try expectType(try jsonObject(r.stdout)["nats_per_token"], Double.self, "nats_per_token")
-        }
-        let (single, half) = (try nats("float32"), try nats("float16"))
-        #expect(single != half && abs(single - half) < 1e-3, "float32 \(single) vs float16 \(half)")
-        let bad = try runCharRNN(["sample", "-m", model, "--precision", "float8"])
-        #expect(bad.status != 0 && bad.stderr.contains("float8"))
-    }
-}
-
-@Suite struct EvalTests {
-    @Test func evalEqualsTheTrainingLossOnTheSameTokens() throws {
-        let corpus = try smallCorpus()
-        var training = smallTraining(steps: 5)
-        training.batchSize = 1  // one validation stream from a zero state: exactly what eval computes
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let trainer = try Trainer(
-            corpus: corpus, model: smallModel(corpus.vocabulary.count, .lstm), training: training,
-            runDirectory: dir.path)
-        _ = try trainer.run { _ in }
-        let split = try CorpusSplit(tokenCount: corpus.ids.count, validationFraction: 0.1)
-        // Training's validation drops the tail that does not fill a T-step window; score the same tokens.
-        let t = training.sequenceLength
-        let used = (split.validation.count - 1) / t * t + 1
-        let (total, n) = trainer.model.evaluate(
-            corpus.ids, range: split.validation.lowerBound..<(split.validation.lowerBound + used))
-        #expect(abs(total / Double(n) - trainer.validationLoss()!) < 1e-5)
-
-        // And through the binary, on text the checkpoint never saw as a file.
-        try trainer.makeCheckpoint().write(to: dir.path + "/c.safetensors")
-        let text = corpus.vocabulary.decode(corpus.ids[split.validation])
-        let r = try runCharRNN(["eval", "-m", dir.path + "/c.safetensors", "--json"], stdin: Data(text.utf8))
-        #expect(r.status == 0, "\(r.stderr)")
-        let json = try jsonObject(r.stdout)
-        let (wholeTotal, wholeN) = trainer.model.evaluate(corpus.ids, range: split.validation)
-        #expect(abs(try expectType(json["nats_per_token"], Double.self) - wholeTotal / Double(wholeN)) < 1e-5)
-        #expect(json["predictions"] as? Int == wholeN)
-    }
-}
-
-@Suite struct ExportTests {
-    @Test func weightsOnlyCopiesSampleTheSameAndRefuseToResume() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let run = dir.path + "/run"
-        let trained = try runCharRNN(
-            [
-                "train", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "3", "--seq-length", "7",
-                "--max-steps", "6", "--eval-every", "3", "--quiet",
-            ], stdin: ResumeTests.text)
-        #expect(trained.status == 0, "\(trained.stderr)")
-        let exported = dir.path + "/small.safetensors"
-        let r = try runCharRNN(["export", run + "/latest.safetensors", "-o", exported])
-        #expect(r.status == 0 && r.stdout.hasPrefix(exported + ": "), "\(r.stderr)")
-        let (full, small) = (
-            try Checkpoint.read(from: run + "/latest.safetensors"), try Checkpoint.read(from: exported)
-        )
-        #expect(full.hasOptimizerState && !small.hasOptimizerState)
-        #expect(small.order.allSatisfy { !$0.hasPrefix("optimizer.") && !$0.hasPrefix("state.") })
-        for name in small.order { #expect(small.tensors[name] == full.tensors[name], "\(name)") }
-        let sizes = try [run + "/latest.safetensors", exported].map { try fileSize($0) }
-        #expect(sizes[1] * 2 < sizes[0])
-        let sample = ["sample", "--length", "60", "--seed", "9", "--prime", "she"]
-        #expect(
-            try runCharRNN(sample + ["-m", exported]).stdoutBytes
-                == runCharRNN(sample + ["-m", run + "/latest.safetensors"]).stdoutBytes)
-        let resumed = try runCharRNN(
-            ["train", "-o", dir.path + "/again", "--resume", exported, "--max-steps", "9"], stdin: ResumeTests.text)
-        #expect(resumed.status == 1 && resumed.stderr.contains("holds weights only"), "\(resumed.stderr)")
-        #expect(resumed.stderr.split(separator: "\n").count == 1)
-    }
-}
-
-@Suite struct ShippedModelTests {
-    @Test func sampleWithoutAModelUsesTheDefaultAndTheChineseModelContinuesAPoem() throws {
-        let models = repositoryRoot.appendingPathComponent("models")
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        // From another directory, `sample` finds models/default.safetensors next to the build.
-        let implicit = try runCharRNN(
-            ["sample", "--length", "80", "--seed", "3", "--prime", "The "], currentDirectory: dir)
-        let explicit = try runCharRNN([
-            "sample", "-m", models.path + "/default.safetensors", "--length", "80", "--seed", "3", "--prime", "The ",
-        ])
-        #expect(implicit.status == 0 && implicit.stderr.isEmpty, "\(implicit.stderr)")
-        #expect(implicit.stdoutBytes == explicit.stdoutBytes && implicit.stdout.count > 40)
-        let poem = try runCharRNN(
-            ["sample", "-m", models.path + "/classical-zh.safetensors", "--length", "40", "--seed", "1"],
-            stdin: Data("床前明月光".utf8))
-        #expect(poem.status == 0 && poem.stderr.isEmpty, "\(poem.stderr)")
-        #expect(poem.stdout.hasPrefix("床前明月光"))
-        let han = poem.stdout.unicodeScalars.filter { (0x4E00...0x9FFF).contains($0.value) }.count
-        #expect(han >= 20, "\(poem.stdout)")
-        for name in ["fortunes-en", "classical-zh"] {
-            let size = try fileSize(models.path + "/\(name).safetensors")
-            #expect(size <= 5_000_000, "\(name) is \(size) bytes")
         }
     }
 }

@@ -1,9 +1,10 @@
-// Helpers shared by the tests: tokenizing strings, random text, temporary files, running the built binary, what
-// this CPU can run.
+// Helpers of the library's tests: tokenizing strings, random text, corpora from bytes, what this CPU can run, JSON
+// and gradient checks. Running the built binary is in Runners.swift; the runner, paths and temporary directories
+// are TestSupport's (Tests/TestSupport).
 import CKernels
 import CKernels.Testing
 import Foundation
-import Synchronization
+import TestSupport
 import Testing
 
 @testable import CharRNN
@@ -73,13 +74,6 @@ enum CPUInfo {
     }()
 }
 
-/// A fresh temporary directory, removed by the caller with `removeItem`.
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("charrnn-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 /// Loads `text` as a corpus (through a temporary file) with the given settings.
 func loadCorpus(
     bytes: [UInt8], _ config: TokenizerConfig = TokenizerConfig(), limits: VocabularyLimits = VocabularyLimits(),
@@ -92,86 +86,6 @@ func loadCorpus(
     return try Corpus.load(
         from: TextSource(paths: [file.path]), tokenizer: config, limits: limits, chunkSize: chunkSize)
 }
-
-/// The result of running the built `charrnn` binary.
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    /// stdout's bytes as written (`stdout` decodes them leniently, replacing invalid UTF-8).
-    var stdoutBytes = Data()
-}
-
-/// The `charrnn` executable built next to the test bundle.
-let charrnnExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-    .appendingPathComponent("charrnn")
-
-/// Runs the `charrnn` executable built next to the test bundle.
-///
-/// - Parameters:
-///   - stdin: bytes written to its stdin (a pipe, closed after them; with neither this nor `standardInput`, an
-///     empty pipe).
-///   - standardInput: a file handle to give as its stdin instead (/dev/null, a socket, a file).
-///   - fileSizeLimitKiB: runs it under `ulimit -f` (through bash), so writing a larger file fails the way a full
-///     disk does.
-///   - timeout: seconds after which a process still running is killed and the test fails.
-///   - launcher: a command that runs the arguments instead of the binary itself (mpirun and its flags, the last
-///     of them naming the binary).
-func runCharRNN(
-    _ arguments: [String], stdin: Data? = nil, standardInput: FileHandle? = nil, currentDirectory: URL? = nil,
-    fileSizeLimitKiB: Int? = nil, timeout: TimeInterval = 300, launcher: [String]? = nil
-) throws -> CommandResult {
-    let exe = charrnnExecutable
-    let process = Process()
-    if let limit = fileSizeLimitKiB {
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", "ulimit -f \(limit) && exec \"$0\" \"$@\"", exe.path] + arguments
-    } else if let launcher, let first = launcher.first {
-        process.executableURL = URL(fileURLWithPath: first)
-        process.arguments = Array(launcher.dropFirst()) + arguments
-    } else {
-        process.executableURL = exe
-        process.arguments = arguments
-    }
-    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-    let out = Pipe()
-    let err = Pipe()
-    let input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = standardInput ?? input
-    try process.run()
-    // Feed stdin from another thread so a large input cannot deadlock against a full stdout pipe.
-    if standardInput == nil {
-        let writer = Thread {
-            if let stdin { input.fileHandleForWriting.write(stdin) }
-            try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-    }
-    // A run that hangs is killed after `timeout` seconds and fails the test (a bound for a hang, not for speed).
-    let timedOut = Atomic<Bool>(false)
-    let watchdog = DispatchWorkItem {
-        guard process.isRunning else { return }
-        timedOut.store(true, ordering: .relaxed)
-        kill(process.processIdentifier, SIGKILL)
-    }
-    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-    let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-    let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    watchdog.cancel()
-    if timedOut.load(ordering: .relaxed) {
-        Issue.record("charrnn \(arguments.joined(separator: " ")) ran for over \(Int(timeout)) s and was killed")
-    }
-    return CommandResult(
-        status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-        stderr: String(decoding: stderrData, as: UTF8.self), stdoutBytes: stdoutData)
-}
-
-/// The repository's root (this file is Tests/CharRNNTests/TestSupport.swift).
-let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 /// tiny-shakespeare, shipped in corpora/ (corpora/README.md says where it comes from).
 let tinyShakespeare: URL = repositoryRoot.appendingPathComponent("corpora/tinyshakespeare.txt")
@@ -196,18 +110,6 @@ func fileSize(_ path: String, sourceLocation: SourceLocation = #_sourceLocation)
     try expectType(
         try FileManager.default.attributesOfItem(atPath: path)[.size], Int.self, "\(path)'s size",
         sourceLocation: sourceLocation)
-}
-
-/// Waits until `condition` holds, checking every 20 ms, for at most `timeout` seconds (a bound for a hang, not a
-/// measure of speed); returns whether it held.
-@discardableResult
-func waitUntil(timeout: TimeInterval = 120, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while !condition() {
-        if Date() > deadline { return false }
-        Thread.sleep(forTimeInterval: 0.02)
-    }
-    return true
 }
 
 // MARK: Gradient checking

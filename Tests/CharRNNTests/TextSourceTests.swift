@@ -2,6 +2,7 @@
 // joined with a line feed where one is missing, and errors name the path.
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CharRNN
 

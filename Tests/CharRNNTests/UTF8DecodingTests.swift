@@ -2,6 +2,7 @@
 // first offset; --strict-utf8 refuses the input naming the offset.
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CharRNN
 

@@ -1,6 +1,7 @@
 // `charrnn vocab` through the built binary: output, JSON, --output, exit codes and one-line errors.
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CharRNN
 

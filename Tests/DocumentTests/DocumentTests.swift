@@ -2,6 +2,7 @@
 // exists (or is one that commands generate), every test suite and test named is in Tests/. Each kind of error is
 // also planted in a small bad document, so the checker is seen finding it every time the suite runs.
 import Foundation
+import TestSupport
 import Testing
 
 enum Documents {
@@ -9,10 +10,10 @@ enum Documents {
     /// but the performance log, whose commands are history (the flags of their day).
     static func paths() throws -> [String] {
         let r = try runProgram(
-            "/usr/bin/git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.md"],
-            currentDirectory: repositoryRoot)
+            URL(fileURLWithPath: "/usr/bin/git"), ["ls-files", "--cached", "--others", "--exclude-standard", "*.md"],
+            input: .nullDevice, currentDirectory: repositoryRoot)
         guard r.status == 0 else { throw DocumentCheckError("git ls-files failed: \(r.stderr)") }
-        return r.output.split(separator: "\n").map(String.init).filter { $0 != "docs/performance-log.md" }
+        return r.stdout.split(separator: "\n").map(String.init).filter { $0 != "docs/performance-log.md" }
     }
 
     /// Paths that commands write, which a document may name before they exist.
@@ -36,14 +37,13 @@ enum Documents {
     static let shared = Result { try checker() }
 
     private static func checker() throws -> DocumentChecker {
-        let help = try runProgram(buildDirectory.appendingPathComponent("charrnn").path, ["--experimental-dump-help"])
-        let serveHelp = try runProgram(
-            buildDirectory.appendingPathComponent("charrnn").path, ["serve", "--experimental-dump-help"])
+        let help = try runProgram(charrnnExecutable, ["--experimental-dump-help"], input: .nullDevice)
+        let serveHelp = try runProgram(charrnnExecutable, ["serve", "--experimental-dump-help"], input: .nullDevice)
         guard help.status == 0, serveHelp.status == 0 else {
             throw DocumentCheckError("the help dumps failed: \(help.stderr) \(serveHelp.stderr)")
         }
         return DocumentChecker(
-            flags: try CommandLineFlags(charrnnHelp: help.stdout, serveHelp: serveHelp.stdout),
+            flags: try CommandLineFlags(charrnnHelp: help.stdoutBytes, serveHelp: serveHelp.stdoutBytes),
             repository: try RepositoryIndex(root: repositoryRoot, generated: generated), otherFlags: otherFlags)
     }
 }

@@ -2,6 +2,7 @@
 // that stops working fails here. The only changes to the text are the ones a test needs: the debug binaries for
 // .build/release/, seconds instead of half-hours of training, an ephemeral port for 8080.
 import Foundation
+import TestSupport
 import Testing
 
 enum Readme {
@@ -36,41 +37,19 @@ enum Readme {
 
 /// A charrnn serve process started from a README line, on an ephemeral port; killed when the test ends.
 final class ReadmeServer {
-    let process = Process()
+    let program: RunningProgram
     let port: Int
 
     init(commandLine: String) throws {
-        var words = commandLine.split(separator: " ").map(String.init)
+        let words = commandLine.split(separator: " ").map(String.init)
         guard words.first == Readme.release else { throw DocumentCheckError("not a charrnn line: \(commandLine)") }
-        words[0] = buildDirectory.appendingPathComponent("charrnn").path
-        process.executableURL = URL(fileURLWithPath: words[0])
-        process.arguments = Array(words.dropFirst()) + ["--port", "0"]
-        process.currentDirectoryURL = repositoryRoot
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var seen = ""
-        let deadline = Date().addingTimeInterval(120)
-        while !seen.contains("\n") && Date() < deadline {
-            let data = output.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            seen += String(decoding: data, as: UTF8.self)
-        }
-        guard let range = seen.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-            let port = Int(seen[range].split(separator: ":").last!)
-        else {
-            process.terminate()
-            throw DocumentCheckError("charrnn serve did not start: \(seen)")
+        program = try RunningProgram(
+            charrnnExecutable, Array(words.dropFirst()) + ["--port", "0"], currentDirectory: repositoryRoot)
+        guard let port = program.listeningPort(timeout: 120) else {
+            program.killIfRunning()
+            throw DocumentCheckError("charrnn serve did not start: \(program.stdout) \(program.stderr)")
         }
         self.port = port
-    }
-
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
     }
 }
 
@@ -82,7 +61,7 @@ final class ReadmeServer {
         #expect(script.contains("charrnn=\(Readme.release)\n") && script.contains("--max-time 1800"), "\(script)")
         let adapted = script.replacingOccurrences(
             of: "charrnn=\(Readme.release)\n",
-            with: "charrnn=\(buildDirectory.appendingPathComponent("charrnn").path)\n"
+            with: "charrnn=\(charrnnExecutable.path)\n"
         ).replacingOccurrences(of: "--max-time 1800", with: "--max-time 4")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("charrnn-readme-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -91,9 +70,11 @@ final class ReadmeServer {
         try shakespeare.prefix(40_000).write(to: dir.appendingPathComponent("my-text.txt"))
         try shakespeare.dropFirst(40_000).prefix(5_000).write(to: dir.appendingPathComponent("held-out.txt"))
         try Data(adapted.utf8).write(to: dir.appendingPathComponent("tutorial.sh"))
-        let r = try runProgram("/bin/bash", ["-e", "tutorial.sh"], currentDirectory: dir)
+        let r = try runProgram(
+            URL(fileURLWithPath: "/bin/bash"), ["-e", "tutorial.sh"], input: .nullDevice, currentDirectory: dir,
+            timeout: 600)
         #expect(r.status == 0, "\(r.stderr)")
-        let out = r.output
+        let out = r.stdout
         #expect(out.contains("Once upon a time"), "the sample echoes its prime: \(out)")
         #expect(out.contains("bits"), "eval reports bits: \(out)")
         for file in [
@@ -119,11 +100,12 @@ final class ReadmeServer {
         let curl = try #require(blocks.first { $0.body.contains("curl ") }?.body, "no curl block")
         #expect(curl.contains("localhost:8080"))
         let r = try runProgram(
-            "/bin/bash", ["-e", "-c", curl.replacingOccurrences(of: "localhost:8080", with: address)],
-            currentDirectory: repositoryRoot, timeout: 300)
+            URL(fileURLWithPath: "/bin/bash"),
+            ["-e", "-c", curl.replacingOccurrences(of: "localhost:8080", with: address)],
+            input: .nullDevice, currentDirectory: repositoryRoot, timeout: 300)
         #expect(r.status == 0, "\(r.stderr)")
         // The first answer is one JSON object with a choice; the second a stream of server-sent events.
-        let out = r.output
+        let out = r.stdout
         #expect(out.hasPrefix("{") && out.contains("\"choices\""), "\(out)")
         #expect(out.contains("data: ") && out.contains("data: [DONE]"), "\(out)")
 
@@ -134,8 +116,9 @@ final class ReadmeServer {
             FileManager.default.isExecutableFile(atPath: venv),
             "no .build/browser-venv: bash scripts/browser-venv.sh makes it with the openai client")
         let p = try runProgram(
-            venv, ["-c", python.replacingOccurrences(of: "127.0.0.1:8080", with: address)], timeout: 300)
+            URL(fileURLWithPath: venv), ["-c", python.replacingOccurrences(of: "127.0.0.1:8080", with: address)],
+            input: .nullDevice, timeout: 300)
         #expect(p.status == 0, "\(p.stderr)")
-        #expect(p.output.hasPrefix("[") && p.output.count > 20, "\(p.output)")
+        #expect(p.stdout.hasPrefix("[") && p.stdout.count > 20, "\(p.stdout)")
     }
 }

@@ -3,6 +3,7 @@
 // chromium and chromium-driver and .build/browser-venv (bash scripts/browser-venv.sh); the test command installs
 // all three, and without one the test fails, saying how to get it.
 import Foundation
+import TestSupport
 import Testing
 
 enum Browser {
@@ -15,18 +16,13 @@ enum Browser {
 @Suite struct PlaygroundBrowserTests {
     @Test func thePlaygroundGeneratesStopsAndScoresInChromium() throws {
         try #require(Browser.available, "no browser: bash scripts/test.sh installs chromium, its driver and Selenium")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Browser.python)
-        process.arguments = [
-            repositoryRoot.appendingPathComponent("scripts/playground-check.py").path,
-            buildDirectory.appendingPathComponent("charrnn-serve").path, englishModel,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let process = try runProgram(
+            URL(fileURLWithPath: Browser.python),
+            [
+                repositoryRoot.appendingPathComponent("scripts/playground-check.py").path,
+                buildDirectory.appendingPathComponent("charrnn-serve").path, englishModel,
+            ], mergingStandardError: true, timeout: 600)
+        let text = process.stdout
+        #expect(process.status == 0, "\(text)")
     }
 }

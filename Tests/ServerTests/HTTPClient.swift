@@ -1,79 +1,8 @@
-// Helpers for the server tests: start the built charrnn-serve on an ephemeral loopback port, and a small HTTP/1.1
-// client over a socket (so a test controls every byte: bodies that are not JSON, a stream read halfway and then
-// dropped, many connections at once).
+// A small HTTP/1.1 client over a socket for the server tests, so a test controls every byte: bodies that are not
+// JSON, a stream read halfway and then dropped, many connections at once. The server itself is ServerProcess.swift's.
 import Foundation
-import Testing
 
-/// The directory the test bundle and the built executables are in.
-let buildDirectory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-
-/// The repository's root (for models/).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-/// The shipped English model, the one most tests serve.
-let englishModel = repositoryRoot.appendingPathComponent("models/fortunes-en.safetensors").path
-
-/// A charrnn-serve process on 127.0.0.1, stopped (SIGKILL) when the test is done with it unless it exited.
-final class ServerProcess: @unchecked Sendable {
-    let process = Process()
-    let port: Int
-    private let output = Pipe()
-    private let errors = Pipe()
-
-    /// Starts `charrnn-serve --port 0 ARGUMENTS` and waits for its "listening on" line.
-    init(_ arguments: [String], timeout: TimeInterval = 60) throws {
-        process.executableURL = buildDirectory.appendingPathComponent("charrnn-serve")
-        process.arguments = ["--port", "0"] + arguments
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        var seen = ""
-        let handle = output.fileHandleForReading
-        while !seen.contains("\n") {
-            let data = handle.availableData
-            if data.isEmpty || Date() > deadline {
-                process.terminate()
-                let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                throw TestFailure("charrnn-serve did not start: \(seen) \(stderr)")
-            }
-            seen += String(decoding: data, as: UTF8.self)
-        }
-        guard let range = seen.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-            let port = Int(seen[range].split(separator: ":").last!)
-        else { throw TestFailure("no port in \(seen)") }
-        self.port = port
-    }
-
-    /// Sends `signal` and waits up to `timeout` seconds for the process to exit; returns its status, or nil if it
-    /// did not exit (then it is killed).
-    func stop(signal: Int32 = SIGTERM, timeout: TimeInterval = 15) -> Int32? {
-        kill(process.processIdentifier, signal)
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            return nil
-        }
-        return process.terminationStatus
-    }
-
-    /// What the server wrote to stderr (after it exited).
-    var standardError: String { String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
-
-    /// Kills the process (SIGKILL) if it is running, and waits for it.
-    func killIfRunning() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
-    deinit { killIfRunning() }
-}
-
+/// A failure of a server test's own making (the server did not start, a reply that is not HTTP).
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
@@ -214,37 +143,4 @@ func request(
     let body = try raw ?? json.map { Array(try JSONSerialization.data(withJSONObject: $0)) }
     connection.sendRequest(method: method, path: path, body: body, headers: headers)
     return try connection.readReply()
-}
-
-/// Runs the built `charrnn` with `arguments` and returns its stdout (the test fails on a non-zero exit).
-func charrnn(_ arguments: [String], stdin: String? = nil) throws -> String {
-    let process = Process()
-    process.executableURL = buildDirectory.appendingPathComponent("charrnn")
-    process.arguments = arguments
-    let (out, input) = (Pipe(), Pipe())
-    process.standardOutput = out
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try input.fileHandleForWriting.close()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw TestFailure("charrnn \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
-    }
-    return String(decoding: data, as: UTF8.self)
-}
-
-/// Runs a built executable (`charrnn` or `charrnn-serve`) to its end; returns its status and stderr.
-func runToEnd(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
-    let process = Process()
-    process.executableURL = buildDirectory.appendingPathComponent(executable)
-    process.arguments = arguments
-    let errors = Pipe()
-    process.standardError = errors
-    process.standardOutput = Pipe()
-    try process.run()
-    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, text)
 }

@@ -1,4 +1,5 @@
-// Optimizers, clipping and schedules against hand-computed numbers (the arithmetic is in the comments).
+// The optimizers (Adam, RMSprop, SGD with momentum, weight decay) against hand-computed numbers (the arithmetic
+// is in the comments), and vectorized Adam against its scalar twin.
 import Foundation
 import Testing
 
@@ -65,39 +66,5 @@ import Testing
     @Test func decoupledWeightDecay() {
         // p ← 1 · (1 − 0.1·0.5) = 0.95, then the SGD step: 0.95 − 0.1·0.5 = 0.9
         #expect(abs(run(.sgd, steps: 1, decay: 0.5) - 0.9) < 1e-12)
-    }
-}
-
-@Suite struct ClippingTests {
-    @Test func normClippingScalesToTheThresholdAndReportsThePreClipNorm() {
-        let g = Buffer<Double>([3, 4])
-        #expect(clipGradients(g, threshold: 1, mode: .norm) == 5)  // √(9 + 16)
-        #expect(abs(g[0] - 0.6) < 1e-12 && abs(g[1] - 0.8) < 1e-12)
-        let small = Buffer<Double>([0.3, 0.4])
-        #expect(clipGradients(small, threshold: 1, mode: .norm) == 0.5)
-        #expect(small.array == [0.3, 0.4])  // under the threshold: untouched
-    }
-
-    @Test func valueClippingClampsEachElement() {
-        let g = Buffer<Float>([-7, 2, 9])
-        _ = clipGradients(g, threshold: 5, mode: .value)
-        #expect(g.array == [-5, 2, 5])
-    }
-}
-
-@Suite struct ScheduleTests {
-    @Test func stepDecay() {
-        let s = LearningRateSchedule.step(every: 10, factor: 0.5)
-        #expect(s.factor(at: 9) == 1 && s.factor(at: 10) == 0.5 && s.factor(at: 25) == 0.25)  // 0.5^2
-    }
-
-    @Test func cosineWithWarmup() {
-        let s = LearningRateSchedule.cosine(warmup: 10, total: 110, minimumFactor: 0.1)
-        #expect(s.factor(at: 0) == 0.1)  // (0 + 1) / 10
-        #expect(s.factor(at: 9) == 1)
-        #expect(abs(s.factor(at: 10) - 1) < 1e-12)  // cos 0
-        #expect(abs(s.factor(at: 60) - 0.55) < 1e-12)  // 0.1 + 0.5 · 0.9 · (1 + cos π/2)
-        #expect(s.factor(at: 200) == 0.1)
-        #expect(LearningRateSchedule.constant.factor(at: 1000) == 1)
     }
 }

@@ -1,5 +1,6 @@
 // The whole model: the gradient training uses is the gradient of the loss training reports (finite differences
-// in Double over every parameter, for every cell, with and without dropout), plus the layer pieces' own checks.
+// in Double over every parameter, for every cell, with and without dropout), and an untrained model's loss and
+// parameter layout.
 import Foundation
 import Testing
 
@@ -137,49 +138,5 @@ import Testing
         #expect(store.view("decoder.weight").shape == [65, 512])
         // 65·64 + 1536·(64+512+2) + 1536·(512+512+2) + 65·512 + 65
         #expect(store.count == 4160 + 887_808 + 1_575_936 + 33_280 + 65)
-    }
-}
-
-@Suite struct SoftmaxCrossEntropyTests {
-    @Test func lossAndGradientAgainstHandComputedValues() {
-        // logits [0, ln 2, ln 3]: softmax = [1, 2, 3] / 6; target 2 → loss = ln 6 − ln 3 = ln 2.
-        let logits = Buffer<Double>([0, log(2), log(3)])
-        var target: Int32 = 2
-        let loss = softmaxCrossEntropy(
-            logits: logits.pointer, targets: &target, rows: 1, classes: 3, gradientScale: 1, threads: 1)
-        #expect(abs(loss - log(2)) < 1e-15)
-        #expect(zip(logits.array, [1.0 / 6, 2.0 / 6, 3.0 / 6 - 1]).allSatisfy { abs($0 - $1) < 1e-15 })
-    }
-
-    @Test func stableForHugeLogits() {
-        let logits = Buffer<Float>([1000, 0, -1000])
-        var target: Int32 = 0
-        #expect(
-            softmaxCrossEntropy(
-                logits: logits.pointer, targets: &target, rows: 1, classes: 3, gradientScale: nil, threads: 1) == 0)
-    }
-}
-
-@Suite struct ActivationTests {
-    @Test func floatPolynomialExpMatchesLibm() {
-        var worst: Float = 0
-        var x: Float = -87
-        while x < 88 {
-            let v = SIMD8<Float>(x, x + 0.011, x + 0.023, x + 0.037, x + 0.041, x + 0.053, x + 0.067, x + 0.071)
-            let fast = Float.exp(v)
-            for i in 0..<8 { worst = max(worst, abs(fast[i] - Foundation.exp(v[i])) / Foundation.exp(v[i])) }
-            x += 0.0917
-        }
-        #expect(worst < 1e-6)
-    }
-
-    @Test func sigmoidAndTanhAtTheExtremes() {
-        let v = SIMD8<Float>(-1000, -20, -1, 0, 1, 20, 1000, .nan)
-        let s = Float.sigmoid(v)
-        let t = Float.tanh(v)
-        #expect(s[0] == 0 && s[3] == 0.5 && s[6] == 1)
-        #expect(t[0] == -1 && t[3] == 0 && t[6] == 1)
-        #expect(s[7].isNaN && t[7].isNaN)  // NaN propagates: the trainer's guard must see it
-        #expect(abs(t[2] - Foundation.tanh(-1)) < 1e-6 && abs(s[4] - 1 / (1 + Foundation.exp(-1))) < 1e-6)
     }
 }
