@@ -1,38 +1,11 @@
-// GET /metrics in Prometheus's text format, by hand (a handful of counters and two histograms do not need a
-// library): requests by endpoint and status, tokens generated, streams and queue depth per model, time to first
-// token, and the time per token (one batched step).
+// GET /metrics: the server's figures recorded through swift-metrics (the Swift server ecosystem's metrics API)
+// and exposed in Prometheus's text format by swift-prometheus. The figures: requests by endpoint and status,
+// tokens generated, streams, queue depth and prompt cache per model, time to first token, and the time per token
+// (one batched step). Sources/Serve/README.md lists them and says why these libraries.
+import CoreMetrics
 import Foundation
+import Prometheus
 import Synchronization
-
-/// A Prometheus histogram: cumulative bucket counts, sum and count.
-struct Histogram {
-    let bounds: [Double]
-    private(set) var counts: [Int]
-    private(set) var sum = 0.0
-    private(set) var count = 0
-
-    init(bounds: [Double]) {
-        self.bounds = bounds
-        counts = [Int](repeating: 0, count: bounds.count)
-    }
-
-    mutating func observe(_ value: Double) {
-        for (i, bound) in bounds.enumerated() where value <= bound { counts[i] += 1 }
-        sum += value
-        count += 1
-    }
-
-    /// The histogram's lines, for metric `name`.
-    func lines(_ name: String, labels: String = "") -> [String] {
-        let extra = labels.isEmpty ? "" : labels + ","
-        var out = zip(bounds, counts).map { "\(name)_bucket{\(extra)le=\"\($0.0)\"} \($0.1)" }
-        out.append("\(name)_bucket{\(extra)le=\"+Inf\"} \(count)")
-        let suffix = labels.isEmpty ? "" : "{\(labels)}"
-        out.append("\(name)_sum\(suffix) \(sum)")
-        out.append("\(name)_count\(suffix) \(count)")
-        return out
-    }
-}
 
 /// One model's engine as `/metrics` shows it: streams and queue now, and its prompt cache's counts so far.
 struct ModelLoad {
@@ -43,74 +16,80 @@ struct ModelLoad {
     var cacheMisses: Int
 }
 
-/// The server's counters, safe from any thread.
+/// The server's metrics, safe from any thread: swift-metrics' counters, gauges and timers, made by a
+/// swift-prometheus factory on this server's own registry (no global state, so each server, and each test, has
+/// its own).
 final class ServerMetrics: Sendable {
-    private struct State {
-        var requests: [String: Int] = [:]  // "endpoint|status" → count
-        var tokens = 0
-        var timeToFirstToken = Histogram(bounds: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
-        var tokenLatency = Histogram(bounds: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1])
+    private let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let tokens: CoreMetrics.Counter
+    private let timeToFirstToken: CoreMetrics.Timer
+    private let tokenLatency: CoreMetrics.Timer
+    /// Each model's prompt-cache counts as last exposed: the engine counts, the counters take the difference.
+    private let cacheSeen = Mutex([String: (hits: Int, misses: Int)]())
+
+    static let timeToFirstTokenName = "charrnn_time_to_first_token_seconds"
+    static let tokenLatencyName = "charrnn_token_latency_seconds"
+
+    init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let milliseconds = { (values: [Double]) in values.map { Duration.microseconds(Int64($0 * 1000)) } }
+        factory.durationHistogramBuckets = [
+            Self.timeToFirstTokenName: milliseconds([5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]),
+            Self.tokenLatencyName: milliseconds([0.5, 1, 2, 5, 10, 20, 50, 100, 250, 500, 1000]),
+        ]
+        self.factory = factory
+        tokens = Counter(label: "charrnn_tokens_generated_total", factory: factory)
+        timeToFirstToken = Timer(label: Self.timeToFirstTokenName, factory: factory)
+        tokenLatency = Timer(label: Self.tokenLatencyName, factory: factory)
     }
-    private let state = Mutex(State())
+
+    /// Each endpoint and status's counter, made once (making one looks it up in the registry, under its lock,
+    /// after checking its name and labels: about a tenth of the time of a `GET /health` when done per request).
+    private let requestCounters = Mutex([String: CoreMetrics.Counter]())
 
     func request(endpoint: String, status: Int) {
-        state.withLock { $0.requests["\(endpoint)|\(status)", default: 0] += 1 }
+        let key = "\(endpoint) \(status)"
+        let counter = requestCounters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(
+                label: "charrnn_requests_total", dimensions: [("endpoint", endpoint), ("status", String(status))],
+                factory: factory)
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
     }
 
-    func firstToken(after seconds: Double) { state.withLock { $0.timeToFirstToken.observe(seconds) } }
+    func firstToken(after seconds: Double) { timeToFirstToken.recordSeconds(seconds) }
 
     /// One batched step: `tokens` generated, each `seconds` after the stream's last (a step that only read
     /// prompts generated none and is no token's latency).
-    func step(seconds: Double, tokens: Int) {
-        guard tokens > 0 else { return }
-        state.withLock {
-            $0.tokens += tokens
-            $0.tokenLatency.observe(seconds)
-        }
+    func step(seconds: Double, tokens count: Int) {
+        guard count > 0 else { return }
+        tokens.increment(by: count)
+        tokenLatency.recordSeconds(seconds)
     }
 
     /// The exposition text; `load` gives each model's streams, queued requests and prompt cache.
     func render(load: [ModelLoad]) -> String {
-        let s = state.withLock { $0 }
-        var lines = [
-            "# HELP charrnn_requests_total HTTP requests by endpoint and status.",
-            "# TYPE charrnn_requests_total counter",
-        ]
-        for key in s.requests.keys.sorted() {
-            let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
-            lines.append("charrnn_requests_total{endpoint=\"\(parts[0])\",status=\"\(parts[1])\"} \(s.requests[key]!)")
-        }
-        lines += [
-            "# HELP charrnn_tokens_generated_total Tokens generated, over all models and streams.",
-            "# TYPE charrnn_tokens_generated_total counter",
-            "charrnn_tokens_generated_total \(s.tokens)",
-            "# HELP charrnn_streams_active Streams in the batch, generating or reading their prompt (one per choice).",
-            "# TYPE charrnn_streams_active gauge",
-        ]
-        lines += load.map { "charrnn_streams_active{model=\"\($0.model)\"} \($0.streams)" }
-        lines += [
-            "# HELP charrnn_queue_depth Requests waiting for streams.", "# TYPE charrnn_queue_depth gauge",
-        ]
-        lines += load.map { "charrnn_queue_depth{model=\"\($0.model)\"} \($0.queued)" }
-        lines += [
-            "# HELP charrnn_prompt_cache_total Prompts of 2 to 64 tokens whose state was kept from an earlier request "
-                + "(hit) or not, so read in the batch (miss).",
-            "# TYPE charrnn_prompt_cache_total counter",
-        ]
         for entry in load {
-            lines.append("charrnn_prompt_cache_total{model=\"\(entry.model)\",result=\"hit\"} \(entry.cacheHits)")
-            lines.append("charrnn_prompt_cache_total{model=\"\(entry.model)\",result=\"miss\"} \(entry.cacheMisses)")
+            let model = [("model", entry.model)]
+            Gauge(label: "charrnn_streams_active", dimensions: model, factory: factory).record(entry.streams)
+            Gauge(label: "charrnn_queue_depth", dimensions: model, factory: factory).record(entry.queued)
+            let (hits, misses) = cacheSeen.withLock { seen in
+                let before = seen[entry.model] ?? (0, 0)
+                seen[entry.model] = (entry.cacheHits, entry.cacheMisses)
+                return (entry.cacheHits - before.hits, entry.cacheMisses - before.misses)
+            }
+            for (result, count) in [("hit", hits), ("miss", misses)] {
+                Counter(
+                    label: "charrnn_prompt_cache_total", dimensions: model + [("result", result)], factory: factory
+                ).increment(by: count)
+            }
         }
-        lines += [
-            "# HELP charrnn_time_to_first_token_seconds From a request's arrival to its first generated text.",
-            "# TYPE charrnn_time_to_first_token_seconds histogram",
-        ]
-        lines += s.timeToFirstToken.lines("charrnn_time_to_first_token_seconds")
-        lines += [
-            "# HELP charrnn_token_latency_seconds Time per token: one batched step of every stream in flight.",
-            "# TYPE charrnn_token_latency_seconds histogram",
-        ]
-        lines += s.tokenLatency.lines("charrnn_token_latency_seconds")
-        return lines.joined(separator: "\n") + "\n"
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
     }
 }
