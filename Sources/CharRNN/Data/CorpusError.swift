@@ -52,10 +52,10 @@ public enum CorpusError: NamesSettings, Sendable, Equatable {
             return "no input: give corpus files or a directory, or pipe text through stdin"
         case .tooShortForBatch(let tokens, let b, let t):
             let (needed, overflow) = b.multipliedReportingOverflow(by: t)
+            let least = overflow ? "more than Int.max" : String(needed + 1)
             return
                 "corpus too short: the training split has \(tokens) tokens, and \(name(.batchSize)) \(b) × "
-                + "\(name(.sequenceLength)) \(t) needs at least \(overflow ? "more than Int.max" : String(needed + 1)); "
-                + "give more text or lower them"
+                + "\(name(.sequenceLength)) \(t) needs at least \(least); give more text or lower them"
         case .tooShortForTraining(let tokens, let left, let fraction):
             return
                 "corpus too short: \(tokens) tokens leave \(left) for training after the validation split "

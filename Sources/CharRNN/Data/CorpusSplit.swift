@@ -15,8 +15,8 @@ public struct CorpusSplit: Sendable, Equatable {
     /// - Parameters:
     ///   - tokenCount: the length of the token stream.
     ///   - validationFraction: in [0, 1). 0 means no validation split.
-    /// - Throws: `CorpusError.invalidSetting` for a fraction outside [0, 1), `.tooShortForTraining` or `.tooShortForValidation` when either side would
-    ///   have fewer than 2 tokens (one input and its target).
+    /// - Throws: `CorpusError.invalidSetting` for a fraction outside [0, 1), `.tooShortForTraining` or
+    ///   `.tooShortForValidation` when either side would have fewer than 2 tokens (one input and its target).
     public init(tokenCount: Int, validationFraction: Double) throws(CorpusError) {
         let fraction = SettingLimit.fraction(includingZero: true, includingOne: false)
         if let e = SettingError.check(.validationFraction, validationFraction, fraction) { throw .invalidSetting(e) }
