@@ -33,6 +33,7 @@ extension Setting {
         case .maxSteps: return "--max-steps"
         case .maxEpochs: return "--max-epochs"
         case .maxSeconds: return "--max-time"
+        case .patience: return "--patience"
         case .dropoutMasks: return "--dropout-masks"
         case .inputDropout: return "--input-dropout"
         case .outputDropout: return "--output-dropout"

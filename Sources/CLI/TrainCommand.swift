@@ -80,6 +80,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after n updates.") var maxSteps: Int?
     @Option(help: "Stop after n epochs.") var maxEpochs: Int?
     @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var maxTime: Double?
+    @Option(
+        help: ArgumentHelp(
+            "Stop early after n validations in a row without a new best validation loss (default: off).",
+            valueName: "n"))
+    var patience: Int?
     @Option(help: "Random seed (initialization, dropout). (default: 1)") var seed: UInt64?
     @Option(
         help: ArgumentHelp(
@@ -101,6 +106,7 @@ struct TrainCommand: ParsableCommand {
         (o.schedule, o.stepEvery, o.stepFactor) = (lrSchedule, lrStepEvery, lrDecay)
         (o.warmupSteps, o.minimumFactor, o.decaySteps) = (warmupSteps, minLrFactor, lrDecaySteps)
         (o.evaluateEvery, o.evaluationTokens, o.gradientExchange) = (evalEvery, evalTokens, gradientExchange)
+        o.patience = patience
         (o.maxSteps, o.maxEpochs, o.maxSeconds) = (maxSteps, maxEpochs, maxTime)
         return o
     }
@@ -167,6 +173,12 @@ struct TrainCommand: ParsableCommand {
                 )
             }
             throw ExitCode(130)
+        }
+        if !quiet, trainer.stoppedEarly, let patience = training.patience {
+            Terminal.writeError(
+                "charrnn: stopped early at step \(final.step): \(patience) validation\(patience == 1 ? "" : "s") in "
+                    + "a row brought no better loss than the best (--patience \(patience)); best.safetensors holds it\n"
+            )
         }
         if !quiet {
             let best =

@@ -48,6 +48,7 @@ import TestSupport
         case .clipMode: o.clipMode = .value
         case .evaluateEvery: o.evaluateEvery = 3
         case .evaluationTokens: o.evaluationTokens = 100
+        case .patience: o.patience = 3
         case .gradientExchange: o.gradientExchange = .bfloat16
         case .dropoutMasks: o.dropoutMasks = .elementwise
         case .inputDropout: o.inputDropout = 0.1

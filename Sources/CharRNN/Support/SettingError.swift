@@ -14,7 +14,7 @@ public enum Setting: String, Sendable, CaseIterable, Codable {
     case learningRate, weightDecay, schedule, stepEvery, stepFactor, warmupSteps, minimumFactor, decaySteps
     case gradientClip, clipMode, evaluateEvery, evaluationTokens, gradientExchange
     // TrainingConfig: when to stop
-    case maxSteps, maxEpochs, maxSeconds
+    case maxSteps, maxEpochs, maxSeconds, patience
     // Regularization
     case dropoutMasks, inputDropout, outputDropout, weightDrop, embeddingDropout
     // SamplingConfig

@@ -42,6 +42,9 @@ extension Trainer {
         state.lastValidationLoss = validation
         let improved = validation.map { v in state.bestValidationLoss.map { v < $0 } ?? true } ?? false
         if improved { state.bestValidationLoss = validation }
+        if config.patience != nil, validation != nil {
+            state.validationsSinceBest = improved ? 0 : (state.validationsSinceBest ?? 0) + 1
+        }
         let e = event(
             .evaluation, trainLoss: trainLoss, validation: validation, rate: rate, norm: norm,
             tokensPerSecond: Double(state.tokensSeen) / max(state.elapsedSeconds, 1e-9), elapsed: state.elapsedSeconds)

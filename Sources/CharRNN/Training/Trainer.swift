@@ -47,6 +47,8 @@ public final class Trainer {
     public internal(set) var state: TrainingState
     /// Whether the last `run` ended because `shouldStop` asked it to.
     public internal(set) var interrupted = false
+    /// Whether the last `run` ended early: `TrainingConfig.patience` validations in a row brought no new best.
+    public internal(set) var stoppedEarly = false
     /// The processes training this model together (data parallelism), or one process alone.
     public let group: ProcessGroup
     /// With several processes: compare a hash of the parameters every this many updates (and at every checkpoint);
@@ -107,6 +109,9 @@ public final class Trainer {
             throw problem
         }
         if let problem = training.problem ?? modelConfig.problem { throw problem }
+        if training.patience != nil && training.validationFraction == 0 {
+            throw TrainingError.patienceWithoutValidation
+        }
         let needed = Self.estimatedBytes(model: modelConfig, training: training)
         let available = Double(ProcessInfo.processInfo.physicalMemory)
         if needed > available * 0.9 { throw TrainingError.insufficientMemory(needed: needed, available: available) }
@@ -171,7 +176,8 @@ public final class Trainer {
         }
     }
 
-    /// Trains until a limit is reached, then validates, checkpoints and returns the final state.
+    /// Trains until a limit is reached (or, with `TrainingConfig.patience`, until validation stops improving),
+    /// then validates, checkpoints and returns the final state.
     ///
     /// - Parameters:
     ///   - report: receives progress and evaluation events.
@@ -197,6 +203,7 @@ public final class Trainer {
             return state
         }
         (firstStepOfProcess, processStart, timing) = (state.step, start, (0, 0, 0))
+        (interrupted, stoppedEarly) = (false, false)
         var sinceEvaluation = LossSum()
         var sinceReport = LossSum()
         var lastReport = start
@@ -235,6 +242,10 @@ public final class Trainer {
                 state.elapsedSeconds = elapsed()
                 try evaluateAndSave(trainLoss: sinceEvaluation.mean, rate: rate, norm: norm, report: report)
                 sinceEvaluation = LossSum()
+                if let patience = config.patience, (state.validationsSinceBest ?? 0) >= patience {
+                    stoppedEarly = true  // every rank validated the same loss, so all stop here
+                    break
+                }
             }
         }
         if group.size > 1 { profile = try collectProfile() }

@@ -24,6 +24,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var maxEpochs: Int? = nil
     /// Stop after this many seconds of wall-clock time (nil: no limit).
     public var maxSeconds: Double? = nil
+    /// Early stopping: stop after this many validations in a row without a new best validation loss (nil, the
+    /// default: never). The best checkpoint is the one to keep. Not written to checkpoints when nil.
+    public var patience: Int? = nil
     /// Seeds initialization and dropout. Default 1.
     public var seed: UInt64 = 1
     /// With several processes (MPI), how the gradients cross the network: nil (the default) as float32;
@@ -54,6 +57,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
             maxSteps.flatMap { SettingError.check(.maxSteps, $0, .atLeast(1)) },
             maxEpochs.flatMap { SettingError.check(.maxEpochs, $0, .atLeast(1)) },
             maxSeconds.flatMap { SettingError.check(.maxSeconds, $0, .positive) },
+            patience.flatMap { SettingError.check(.patience, $0, .atLeast(1)) },
             SettingError.check(.weightDecay, optimizer.weightDecay, .zeroOrPositive),
         ]
         return checks.lazy.compactMap { $0 }.first ?? regularization?.problem
@@ -84,6 +88,9 @@ public struct TrainingState: Codable, Sendable, Equatable {
     public var bestValidationLoss: Double? = nil
     /// The latest validation loss.
     public var lastValidationLoss: Double? = nil
+    /// Validations in a row since the best one (counted only when `TrainingConfig.patience` is set; nil before).
+    /// Saved in checkpoints, so a resumed run stops where the whole run would have.
+    public var validationsSinceBest: Int? = nil
     /// Training time so far, in seconds. Not saved in checkpoints, so the same command with the same seed
     /// writes the same bytes; a resumed run counts its time from zero.
     public var elapsedSeconds = 0.0
@@ -92,5 +99,6 @@ public struct TrainingState: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case step, epoch, batchInEpoch, tokensSeen, rngState, bestValidationLoss, lastValidationLoss
+        case validationsSinceBest
     }
 }

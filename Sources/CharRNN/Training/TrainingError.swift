@@ -24,6 +24,8 @@ public enum TrainingError: NamesSettings, Sendable, Equatable {
     case tokensOutsideVocabulary(Int)
     /// Resuming from a checkpoint that holds weights only (exported for sampling), without the optimizer state.
     case weightsOnly
+    /// Early stopping asked for without a validation split to watch.
+    case patienceWithoutValidation
 
     public func worded(_ name: (Setting) -> String) -> String {
         let lower = "a lower \(name(.learningRate)) or \(name(.gradientClip))"
@@ -50,6 +52,10 @@ public enum TrainingError: NamesSettings, Sendable, Equatable {
             return
                 "\(count) tokens of this corpus are outside the checkpoint's vocabulary; resume on the corpus it "
                 + "was trained on, or train a new run"
+        case .patienceWithoutValidation:
+            return
+                "\(name(.patience)) stops when the validation loss stops improving, and \(name(.validationFraction)) "
+                + "0 leaves no validation split; give a fraction above 0 or drop \(name(.patience))"
         case .weightsOnly:
             return
                 "the checkpoint holds weights only (exported for sampling), not the optimizer state that resuming "

@@ -51,6 +51,8 @@ public struct TrainingOptions: Sendable, Equatable {
     public var clipMode: ClipMode?
     public var evaluateEvery: Int?
     public var evaluationTokens: Int?
+    /// Early stopping after this many validations without a new best (nil: off, or the checkpoint's when resuming).
+    public var patience: Int?
     /// How gradients cross the network with several processes (nil: float32).
     public var gradientExchange: GradientExchange?
     // Regularisation (`Regularization`); may change when resuming, like the rest of how training goes on.
@@ -124,6 +126,7 @@ public struct TrainingOptions: Sendable, Equatable {
         note(.clipMode, training.clipMode, t.clipMode, \.rawValue)
         note(.evaluateEvery, training.evaluateEvery, t.evaluateEvery)
         note(.evaluationTokens, training.evaluationTokens, t.evaluationTokens) { $0.map(String.init) ?? "all" }
+        note(.patience, training.patience, t.patience) { $0.map(String.init) ?? "off" }
         note(.gradientExchange, training.gradientExchange, t.gradientExchange) { ($0 ?? .float32).rawValue }
         let (r, old) = (training.effectiveRegularization, t.effectiveRegularization)
         note(.dropoutMasks, r.dropoutMasks, old.dropoutMasks, \.rawValue)
@@ -141,7 +144,7 @@ public struct TrainingOptions: Sendable, Equatable {
     /// `maxEpochs`, `maxSeconds`) are always the run's own.
     public static let changeableOnResume: [Setting] = [
         .learningRate, .schedule, .stepEvery, .stepFactor, .warmupSteps, .minimumFactor, .decaySteps, .weightDecay,
-        .gradientClip, .clipMode, .evaluateEvery, .evaluationTokens, .gradientExchange, .dropoutMasks,
+        .gradientClip, .clipMode, .evaluateEvery, .evaluationTokens, .patience, .gradientExchange, .dropoutMasks,
         .inputDropout, .outputDropout, .weightDrop, .embeddingDropout,
     ]
 
@@ -163,6 +166,7 @@ public struct TrainingOptions: Sendable, Equatable {
         c.clipMode = clipMode ?? c.clipMode
         c.evaluateEvery = evaluateEvery ?? c.evaluateEvery
         c.evaluationTokens = evaluationTokens ?? c.evaluationTokens
+        c.patience = patience ?? c.patience
         if let gradientExchange { c.gradientExchange = gradientExchange == .float32 ? nil : gradientExchange }
         c.regularization = regularization(base: c.regularization, resuming: resuming)
         c.maxSteps = maxSteps
