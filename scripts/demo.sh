@@ -2,8 +2,8 @@
 # The main job: installs what is missing, builds every program the README documents in release mode (charrnn and
 # the server it runs, charrnn-serve), prepares the corpora, trains a small LSTM on the English quotations for a
 # bounded time (progress on the terminal), scores it, samples from it, says where the checkpoint and metrics are,
-# and how to serve it. Set DEMO_SECONDS to train longer or shorter (default 80, so that the whole job stays
-# within 6 minutes on 2 cores from a clean clone: the release build takes about 4½ of them).
+# and how to serve it. Set DEMO_SECONDS to train longer or shorter (default 60, so that the whole job stays
+# within 6 minutes on 2 cores from a clean clone: the release build takes 4½ to 5 of them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,7 +11,7 @@ swift build -c release   # charrnn and charrnn-serve
 bash corpora/prepare.sh
 charrnn=.build/release/charrnn
 run=runs/demo
-seconds=${DEMO_SECONDS:-80}
+seconds=${DEMO_SECONDS:-60}
 
 echo
 echo "== The corpus: English quotations (corpora/fortunes.txt)"
