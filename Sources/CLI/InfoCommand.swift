@@ -54,5 +54,11 @@ struct InfoCommand: ParsableCommand {
             optimizer: \(c.training.optimizer.kind.rawValue), learning rate \(c.training.optimizer.learningRate), \
             batch \(c.training.batchSize) × \(c.training.sequenceLength)
             """)
+        if let patience = c.training.patience {
+            let since = c.state.validationsSinceBest ?? 0
+            print(
+                "early stopping: --patience \(patience), \(since) validation\(since == 1 ? "" : "s") since the best"
+                    + (since >= patience ? " (stopped)" : ""))
+        }
     }
 }

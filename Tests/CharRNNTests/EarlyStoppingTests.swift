@@ -114,6 +114,8 @@ import Testing
             #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stderr.contains("charrnn: stopped early at step "), "\(r.stderr)")
             #expect(r.stderr.contains("2 validations in a row brought no better loss than the best (--patience 2)"))
+            let info = try runCharRNN(["info", dir.path + "/run/latest.safetensors"])
+            #expect(info.stdout.contains("early stopping: --patience 2, 2 validations since the best (stopped)"))
             let bad = try runCharRNN(
                 ["train", "-o", dir.path + "/none"] + flags + ["--val-frac", "0"], stdin: Data(text.utf8))
             #expect(
