@@ -61,8 +61,4 @@ func userMessage(_ error: any Error) -> String {
 }
 
 /// `settings` as a sentence's list of flags: "--a, --b and --c".
-func flagList(_ settings: [Setting]) -> String {
-    let flags = settings.map(\.flag)
-    guard let last = flags.last, flags.count > 1 else { return flags.first ?? "" }
-    return flags.dropLast().joined(separator: ", ") + " and " + last
-}
+func flagList(_ settings: [Setting]) -> String { listed(settings, \.flag) }

@@ -28,8 +28,9 @@ public struct DynamicEvaluation: Sendable, Equatable {
     public var problem: SettingError? {
         let checks: [SettingError?] = [
             SettingError.check(.segmentLength, segmentLength, .atLeast(1)),
-            (learningRate.isFinite ? nil : SettingError(.dynamicLearningRate, .real(learningRate), .zeroOrPositive)),
-            SettingError.check(.dynamicLearningRate, learningRate, .zeroOrPositive),
+            learningRate.isFinite
+                ? SettingError.check(.dynamicLearningRate, learningRate, .zeroOrPositive)
+                : SettingError(.dynamicLearningRate, .real(learningRate), .zeroOrPositive),
             SettingError.check(.dynamicDecay, decay, .fraction(includingZero: true, includingOne: true)),
         ]
         return checks.lazy.compactMap { $0 }.first

@@ -129,6 +129,13 @@ extension NamesSettings {
     public var description: String { worded(\.rawValue) }
 }
 
+/// `settings` as a sentence's list, each called `name(setting)`: "a", "a and b", "a, b and c".
+public func listed(_ settings: [Setting], _ name: (Setting) -> String) -> String {
+    let names = settings.map(name)
+    guard let last = names.last, names.count > 1 else { return names.first ?? "" }
+    return names.dropLast().joined(separator: ", ") + " and " + last
+}
+
 /// A setting given two values: this run's and a checkpoint's (resuming).
 public struct SettingChange: Sendable, Equatable, Codable {
     public var setting: Setting

@@ -253,12 +253,7 @@ public enum TrainingOptionsError: NamesSettings, Equatable {
                 + "\(given.count == 1 ? "was" : "were") given; drop \(given.count == 1 ? "it" : "them") or train a new "
                 + "run"
         case .parameterForOtherSchedule(let settings, let schedule):
-            let names = settings.map(name)
-            let list =
-                names.count <= 2
-                ? names.joined(separator: " and ")
-                : names.dropLast().joined(separator: ", ") + " and " + names.last!
-            return "\(list) apply only to \(name(.schedule)) \(schedule.rawValue)"
+            return "\(listed(settings, name)) apply only to \(name(.schedule)) \(schedule.rawValue)"
         }
     }
 }
