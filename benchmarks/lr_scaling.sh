@@ -20,7 +20,7 @@ run() {  # run BATCH LR SEED: best validation loss
     local batch=$1 lr=$2 seed=$3 steps
     steps=$((chars / (batch * 50)))
     rm -rf "$out/run"
-    "$bin" train "$corpus" -o "$out/run" --cell lstm --hidden 128 --layers 2 --batch-size "$batch" \
+    "$bin" train --no-auto "$corpus" -o "$out/run" --cell lstm --hidden 128 --layers 2 --batch-size "$batch" \
         --learning-rate "$lr" --lr-schedule cosine --warmup-steps $((steps / 10)) --max-steps "$steps" \
         --eval-every $((steps / 4)) --seed "$seed" --quiet
     python3 -c 'import json,sys; print(min(json.loads(l)["val_loss"] for l in open(sys.argv[1]) if "val_loss" in l))' \

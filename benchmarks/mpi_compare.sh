@@ -24,11 +24,11 @@ train() {  # train LAUNCH STEPS BATCH THREADS: training seconds of a fresh run (
     if [ "$launch" = mpi ] || [ "$launch" = mpi16 ]; then
         local exchange=float32
         [ "$launch" = mpi16 ] && exchange=bfloat16
-        "${mpirun[@]}" "$bin" train "$corpus" -o "$out/run" --cell "$cell" --hidden "$hidden" --batch-size "$batch" \
+        "${mpirun[@]}" "$bin" train --no-auto "$corpus" -o "$out/run" --cell "$cell" --hidden "$hidden" --batch-size "$batch" \
             --max-steps "$n" --eval-every 100000 --eval-tokens 2 --threads "$threads" --gradient-exchange "$exchange" \
             > "$out/log" 2>&1
     else
-        "$bin" train "$corpus" -o "$out/run" --cell "$cell" --hidden "$hidden" --batch-size "$batch" \
+        "$bin" train --no-auto "$corpus" -o "$out/run" --cell "$cell" --hidden "$hidden" --batch-size "$batch" \
             --max-steps "$n" --eval-every 100000 --eval-tokens 2 --threads "$threads" --quiet
     fi
     python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["elapsed_seconds"])' "$out/run/metrics.jsonl"

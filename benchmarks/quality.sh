@@ -42,7 +42,7 @@ start=$(date +%s)
 # training time (the rest pays for the validations). The run itself is deterministic given the decay printed
 # here; DECAY=N repeats it anywhere.
 if [ -z "${DECAY:-}" ]; then
-    .build/release/charrnn train "$corpus" -o "$out/calibrate" "${model[@]}" "${regularisation[@]}" \
+    .build/release/charrnn train --no-auto "$corpus" -o "$out/calibrate" "${model[@]}" "${regularisation[@]}" \
         --seed "$seed" --max-steps 70 --eval-every 10 --eval-tokens 2 --quiet
     decay=$(python3 -c 'import json, statistics, sys
 t = {r["step"]: r["elapsed_seconds"] for r in map(json.loads, open(sys.argv[1])) if "val_loss" in r}
@@ -71,7 +71,7 @@ echo "quality: $setting: ${regularisation[*]} --learning-rate $lr"
 model+=("${regularisation[@]}")
 recipe=("${model[@]}" --lr-schedule cosine --warmup-steps $warmup --lr-decay-steps $decay --learning-rate $lr)
 
-.build/release/charrnn train "$corpus" -o "$out/run" "${recipe[@]}" --seed "$seed" --max-time "$limit" \
+.build/release/charrnn train --no-auto "$corpus" -o "$out/run" "${recipe[@]}" --seed "$seed" --max-time "$limit" \
     --eval-every 250 --quiet
 wall=$(( $(date +%s) - start ))
 best=$(python3 -c 'import json,sys

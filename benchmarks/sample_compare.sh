@@ -12,7 +12,7 @@ corpus=${CORPUS:-corpora/tinyshakespeare.txt}
 swift build -c release --product charrnn >/dev/null
 out=$(mktemp -d)
 # A 2×512 checkpoint (one update is enough: speed does not depend on the weights).
-.build/release/charrnn train "$corpus" -o "$out/model" --hidden 512 --max-steps 1 --eval-every 1 --eval-tokens 2 --quiet
+.build/release/charrnn train --no-auto "$corpus" -o "$out/model" --hidden 512 --max-steps 1 --eval-every 1 --eval-tokens 2 --quiet
 model="$out/model/latest.safetensors"
 seconds() {  # charrnn sample arguments…: prints the wall time of one run
     local start end

@@ -15,9 +15,11 @@ corpus=${CORPUS:-corpora/tinyshakespeare.txt}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 warmup=3
+# The fixed defaults: --no-auto, for binaries that have automatic settings (2026-12-07 on).
+fixed() { "$1" train --help 2>&1 | grep -q -- --no-auto && echo --no-auto || true; }
 train() {  # train BINARY STEPS: the training seconds of a fresh run of STEPS updates (metrics.jsonl)
     rm -rf "$out/run"
-    "$1" train "$corpus" -o "$out/run" --cell "$cell" --hidden "$hidden" --max-steps "$2" --eval-every 100000 \
+    "$1" train $(fixed "$1") "$corpus" -o "$out/run" --cell "$cell" --hidden "$hidden" --max-steps "$2" --eval-every 100000 \
         --eval-tokens 2 --threads "$threads" --quiet
     python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["elapsed_seconds"])' "$out/run/metrics.jsonl"
 }

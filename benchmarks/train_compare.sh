@@ -14,7 +14,7 @@ out=$(mktemp -d)
 warmup=3  # updates left out of the timing on both sides (pytorch_train.py's --warmup default)
 train() {  # train STEPS: a fresh run of STEPS updates; peak RSS to $out/rss
     rm -rf "$out/run"
-    /usr/bin/time -f "%M" -o "$out/rss" .build/release/charrnn train "$corpus" -o "$out/run" --cell "$cell" \
+    /usr/bin/time -f "%M" -o "$out/rss" .build/release/charrnn train --no-auto "$corpus" -o "$out/run" --cell "$cell" \
         --hidden "$hidden" --max-steps "$1" --eval-every 100000 --eval-tokens 2 --threads "$threads" --quiet
     python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["elapsed_seconds"])' "$out/run/metrics.jsonl"
 }

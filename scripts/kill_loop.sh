@@ -17,7 +17,7 @@ corpus=corpora/tinyshakespeare.txt
 run=$work/run
 # Hidden 384: checkpoints of ~20 MB (weights and Adam moments), written after every update, so a good share of
 # the kills land in the middle of a write.
-flags=(--hidden 384 --batch-size 8 --seq-length 32 --eval-every 1 --eval-tokens 200 --quiet --threads 1)
+flags=(--no-auto --hidden 384 --batch-size 8 --seq-length 32 --eval-every 1 --eval-tokens 200 --quiet --threads 1)
 during_write=0
 for i in $(seq 1 "$kills"); do
     if [ -f "$run/latest.safetensors" ]; then

@@ -54,6 +54,11 @@ struct InfoCommand: ParsableCommand {
             optimizer: \(c.training.optimizer.kind.rawValue), learning rate \(c.training.optimizer.learningRate), \
             batch \(c.training.batchSize) × \(c.training.sequenceLength)
             """)
+        if let choice = c.training.automatic {
+            print(
+                "automatic settings: \(choice.reason); chose "
+                    + choice.flags(model: c.model, training: c.training).joined(separator: " "))
+        }
         if let patience = c.training.patience {
             let since = c.state.validationsSinceBest ?? 0
             print(

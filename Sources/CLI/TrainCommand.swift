@@ -23,6 +23,11 @@ struct TrainCommand: ParsableCommand {
             them other values is an error. \(flagList(TrainingOptions.changeableOnResume)) may change (each \
             change is reported), and the limits (--max-steps, --max-epochs, --max-time) are this command's own.
 
+            A new run chooses what is not given for its corpus and budget (--max-steps, --max-epochs or \
+            --max-time; 20 minutes with none): model size, regularisation, learning rate and its cosine schedule, \
+            batch and sequence length, validations. It prints what it chose, why, and the flags that repeat the \
+            run; --no-auto takes the fixed defaults shown below instead (and 10 epochs with no limit).
+
             Started by mpirun or srun, N processes train one model, each on B/N of the --batch-size B streams \
             (README: Training on many machines).
 
@@ -91,6 +96,12 @@ struct TrainCommand: ParsableCommand {
             "With several MPI ranks, how gradients cross the network: float32, or bfloat16 in half the bytes. "
                 + "(default: float32)", valueName: "float32|bfloat16"))
     var gradientExchange: GradientExchange?
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Choose the settings not given for this corpus and budget; --no-auto: the fixed defaults. A resumed run "
+                + "keeps its checkpoint's."))
+    var auto = true
     @Option(help: "Threads for matrix products, gate math and the update (default: all cores).") var threads: Int?
     @Flag(help: "Print nothing while training.") var quiet = false
 
@@ -107,6 +118,7 @@ struct TrainCommand: ParsableCommand {
         (o.warmupSteps, o.minimumFactor, o.decaySteps) = (warmupSteps, minLrFactor, lrDecaySteps)
         (o.evaluateEvery, o.evaluationTokens, o.gradientExchange) = (evalEvery, evalTokens, gradientExchange)
         o.patience = patience
+        o.automatic = auto && resume == nil
         (o.maxSteps, o.maxEpochs, o.maxSeconds) = (maxSteps, maxEpochs, maxTime)
         return o
     }
@@ -136,13 +148,20 @@ struct TrainCommand: ParsableCommand {
         let setup = try reportingFailures {
             try TrainingSetup(
                 options: options, resume: resume, text: { try input.source() }, tokenizer: tokenizer.config,
-                limits: VocabularyLimits(maxSize: maxVocab, minCount: minCount), group: group)
+                limits: VocabularyLimits(maxSize: maxVocab, minCount: minCount), group: group, threads: threads)
         }
         if group.isRoot { warnAboutInvalidUTF8(setup.corpus.statistics) }
         for change in setup.changes where !quiet {
             Terminal.note("resuming with \(change.setting.flag) \(change.value) (checkpoint: \(change.checkpoint))")
         }
         let (corpus, model, training) = (setup.corpus, setup.model, setup.training)
+        if resume == nil, let choice = training.automatic, !quiet {
+            let chosen = choice.flags(model: model, training: training)
+            Terminal.note(
+                "automatic settings \(choice.reason): \(chosen.joined(separator: " ")) (--no-auto: the defaults)")
+            let given = Array(CommandLine.arguments.dropFirst().drop { $0 != "train" }.dropFirst())
+            Terminal.note("to repeat this run: charrnn train \(shellWords(given + chosen))")
+        }
         let trainer = try reportingFailures { try setup.makeTrainer(runDirectory: runDirectory, threads: threads) }
         // From here a signal stops training with a checkpoint (set before the banner, so a signal sent on seeing
         // the banner is never taken for one before training).

@@ -30,7 +30,7 @@ import TestSupport
         for i in 0..<40 { text += "to be or not to be, line \(i % 5)\n" }
         let r = try runCharRNN(
             [
-                "train", "-o", dir.appendingPathComponent("run").path, "--hidden", "8", "--embedding", "4",
+                "train", "--no-auto", "-o", dir.appendingPathComponent("run").path, "--hidden", "8", "--embedding", "4",
                 "--batch-size", "4", "--seq-length", "10", "--max-steps", "1", "--threads", "1",
             ], stdin: Data(text.utf8))
         #expect(r.status == 0, "\(r.stderr)")

@@ -44,7 +44,7 @@ import TestSupport
         ),
     ])
     func badTrainingFlags(flags: [String], message: String) throws {
-        try expectOneLineFailure(["train", "-o", "{out}", "--max-steps", "2"] + flags, message: message)
+        try expectOneLineFailure(["train", "--no-auto", "-o", "{out}", "--max-steps", "2"] + flags, message: message)
     }
 
     /// A corrupt checkpoint given to every command that reads one.
@@ -59,7 +59,8 @@ import TestSupport
         let message = "\(corrupt): not a valid safetensors checkpoint"
         try expectOneLineFailure(["eval", "-m", corrupt], message: message)
         try expectOneLineFailure(["export", corrupt, "-o", "{out}"], message: message)
-        try expectOneLineFailure(["train", "-o", "{out}", "--resume", corrupt, "--max-steps", "2"], message: message)
+        try expectOneLineFailure(
+            ["train", "--no-auto", "-o", "{out}", "--resume", corrupt, "--max-steps", "2"], message: message)
         try expectOneLineFailure(["info", corrupt], message: message)
         try expectOneLineFailure(["sample", "-m", corrupt, "--prime", "a"], message: message)
     }

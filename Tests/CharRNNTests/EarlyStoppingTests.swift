@@ -110,14 +110,14 @@ import Testing
                 "--hidden", "12", "--embedding", "6", "--batch-size", "4", "--seq-length", "8", "--eval-every", "1",
                 "--learning-rate", "0.05", "--max-steps", "400", "--patience", "2",
             ]
-            let r = try runCharRNN(["train", "-o", dir.path + "/run"] + flags, stdin: Data(text.utf8))
+            let r = try runCharRNN(["train", "--no-auto", "-o", dir.path + "/run"] + flags, stdin: Data(text.utf8))
             #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stderr.contains("charrnn: stopped early at step "), "\(r.stderr)")
             #expect(r.stderr.contains("2 validations in a row brought no better loss than the best (--patience 2)"))
             let info = try runCharRNN(["info", dir.path + "/run/latest.safetensors"])
             #expect(info.stdout.contains("early stopping: --patience 2, 2 validations since the best (stopped)"))
             let bad = try runCharRNN(
-                ["train", "-o", dir.path + "/none"] + flags + ["--val-frac", "0"], stdin: Data(text.utf8))
+                ["train", "--no-auto", "-o", dir.path + "/none"] + flags + ["--val-frac", "0"], stdin: Data(text.utf8))
             #expect(
                 bad.status == 1
                     && bad.stderr
@@ -125,7 +125,8 @@ import Testing
                         + "0 leaves no validation split; give a fraction above 0 or drop --patience\n",
                 "\(bad.stderr)")
             #expect(!FileManager.default.fileExists(atPath: dir.path + "/none/latest.safetensors"))
-            let zero = try runCharRNN(["train", "-o", dir.path + "/zero", "--patience", "0"], stdin: Data(text.utf8))
+            let zero = try runCharRNN(
+                ["train", "--no-auto", "-o", dir.path + "/zero", "--patience", "0"], stdin: Data(text.utf8))
             #expect(zero.status != 0 && zero.stderr.contains("--patience must be at least 1, got 0"), "\(zero.stderr)")
         }
     }

@@ -16,13 +16,14 @@ import Testing
             "--hidden", "64", "--embedding", "8", "--batch-size", "3", "--seq-length", "7", "--eval-every", "3",
             "--quiet",
         ]
-        let first = try runCharRNN(["train", "-o", run, "--max-steps", "3"] + flags, stdin: ResumeTests.text)
+        let first = try runCharRNN(
+            ["train", "--no-auto", "-o", run, "--max-steps", "3"] + flags, stdin: ResumeTests.text)
         #expect(first.status == 0, "\(first.stderr)")
         let latest = try Data(contentsOf: URL(fileURLWithPath: run + "/latest.safetensors"))
         #expect(latest.count > 100 * 1024)  // above the limit below
         // Resumed under a 64 KiB file-size limit: the next checkpoint cannot be written, as on a full disk.
         let limited = try runCharRNN(
-            ["train", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "6", "--quiet"],
+            ["train", "--no-auto", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "6", "--quiet"],
             stdin: ResumeTests.text, fileSizeLimitKiB: 64)
         #expect(limited.status == 1)
         #expect(
@@ -37,7 +38,7 @@ import Testing
         #expect(!names.contains { $0.hasPrefix(AtomicFile.temporaryPrefix) }, "\(names)")
         // And the run resumes from it once there is room.
         let again = try runCharRNN(
-            ["train", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "6", "--quiet"],
+            ["train", "--no-auto", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "6", "--quiet"],
             stdin: ResumeTests.text)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try Checkpoint.read(from: run + "/latest.safetensors").state.step == 6)
@@ -52,7 +53,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: run + "/metrics.jsonl", withIntermediateDirectories: true)
         let r = try runCharRNN(
             [
-                "train", "-o", run, "--hidden", "12", "--embedding", "6", "--batch-size", "3", "--seq-length", "7",
+                "train", "--no-auto", "-o", run, "--hidden", "12", "--embedding", "6", "--batch-size", "3",
+                "--seq-length", "7",
                 "--max-steps", "6", "--eval-every", "3", "--quiet",
             ], stdin: ResumeTests.text)
         #expect(r.status == 1)
@@ -70,7 +72,8 @@ import Testing
         let run = dir.path + "/run"
         let first = try runCharRNN(
             [
-                "train", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "3", "--seq-length", "7",
+                "train", "--no-auto", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "3",
+                "--seq-length", "7",
                 "--max-steps", "3", "--eval-every", "3", "--quiet",
             ], stdin: ResumeTests.text)
         try #require(first.status == 0, "\(first.stderr)")
@@ -85,7 +88,7 @@ import Testing
         ] {
             let r = try runCharRNN(
                 [
-                    "train", "-o", run, "--resume", run + "/latest.safetensors", "--learning-rate", "1e38",
+                    "train", "--no-auto", "-o", run, "--resume", run + "/latest.safetensors", "--learning-rate", "1e38",
                     "--grad-clip", "0",
                     "--eval-every", evalEvery, "--max-steps", "50", "--quiet",
                 ], stdin: ResumeTests.text)
@@ -117,7 +120,8 @@ import Testing
                 ?? 0
             let process = try startCharRNN(
                 [
-                    "train", corpus, "-o", run, "--hidden", "192", "--batch-size", "2", "--seq-length", "5",
+                    "train", "--no-auto", corpus, "-o", run, "--hidden", "192", "--batch-size", "2", "--seq-length",
+                    "5",
                     "--eval-every", "1",
                     "--eval-tokens", "20", "--max-steps", "100000000", "--quiet",
                 ] + (attempt > 0 ? ["--resume", run + "/latest.safetensors"] : []))
@@ -143,7 +147,8 @@ import Testing
         let step = try Checkpoint.read(from: run + "/latest.safetensors").state.step
         let resumed = try runCharRNN(
             [
-                "train", corpus, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "\(step + 1)",
+                "train", "--no-auto", corpus, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps",
+                "\(step + 1)",
                 "--quiet",
             ])
         #expect(resumed.status == 0, "\(resumed.stderr)")

@@ -20,7 +20,7 @@ import Testing
         try Data("junk".utf8).write(
             to: URL(fileURLWithPath: run + "/" + AtomicFile.temporaryPrefix + "latest.safetensors-1"))
         let training = try startCharRNN([
-            "train", corpus.path, "-o", run, "--hidden", "16", "--batch-size", "4", "--seq-length", "10",
+            "train", "--no-auto", corpus.path, "-o", run, "--hidden", "16", "--batch-size", "4", "--seq-length", "10",
             "--max-steps", "100000000", "--eval-every", "3",
         ])
         // Signal once the first evaluation is on disk (its metrics line follows its checkpoints).
@@ -39,7 +39,7 @@ import Testing
         }
         #expect(leftovers.isEmpty)
         let resumed = try runCharRNN([
-            "train", corpus.path, "-o", run, "--resume", run + "/latest.safetensors",
+            "train", "--no-auto", corpus.path, "-o", run, "--resume", run + "/latest.safetensors",
             "--max-steps", "\(checkpoint.state.step + 3)", "--quiet",
         ])
         #expect(resumed.status == 0, "\(resumed.stderr)")
@@ -54,7 +54,7 @@ import Testing
         let corpus = dir.appendingPathComponent("corpus.txt")
         try TrainCommandTests.text.write(to: corpus)
         let training = try startCharRNN([
-            "train", corpus.path, "-o", run, "--hidden", "16", "--batch-size", "4", "--seq-length", "10",
+            "train", "--no-auto", corpus.path, "-o", run, "--hidden", "16", "--batch-size", "4", "--seq-length", "10",
             "--max-steps", "100000000", "--eval-every", "100000",
         ])
         // The banner is printed once a signal means "stop and save".
@@ -76,7 +76,7 @@ import Testing
         let fifo = dir.appendingPathComponent("corpus.fifo").path
         try #require(mkfifo(fifo, 0o600) == 0)
         let run = dir.appendingPathComponent("run").path
-        let training = try startCharRNN(["train", fifo, "-o", run, "--hidden", "16", "--max-steps", "5"])
+        let training = try startCharRNN(["train", "--no-auto", fifo, "-o", run, "--hidden", "16", "--max-steps", "5"])
         // charrnn has the FIFO open for reading (so its handlers are in: they come first) once our non-blocking
         // open for writing succeeds; it then waits for text that never comes.
         var writer: Int32 = -1
@@ -97,7 +97,8 @@ import Testing
     @Test func aTimeLimitShowsAnEstimatedTotalAndETA() throws {
         let r = try runCharRNN(
             [
-                "train", "-o", try temporaryDirectory().appendingPathComponent("run").path, "--hidden", "16",
+                "train", "--no-auto", "-o", try temporaryDirectory().appendingPathComponent("run").path, "--hidden",
+                "16",
                 "--batch-size", "4",
                 "--seq-length", "10", "--max-time", "2", "--eval-every", "5", "--eval-tokens", "20",
             ], stdin: TrainCommandTests.text)

@@ -12,14 +12,16 @@ import Testing
         try withTemporaryDirectory { dir in
             let corpus = try mpiCorpus(in: dir)
             let odd = try runMPI(
-                ranks: 2, ["train", corpus, "-o", dir.path + "/odd", "--batch-size", "5", "--max-steps", "2"])
+                ranks: 2,
+                ["train", "--no-auto", corpus, "-o", dir.path + "/odd", "--batch-size", "5", "--max-steps", "2"])
             #expect(
                 odd.status == 1
                     && odd.stderr
                         == "charrnn: error: --batch-size must be a multiple of the 2 ranks, got 5\n",
                 "\(odd.stderr)")
             let missing = try runMPI(
-                ranks: 2, ["train", dir.path + "/nothing.txt", "-o", dir.path + "/missing", "--max-steps", "2"])
+                ranks: 2,
+                ["train", "--no-auto", dir.path + "/nothing.txt", "-o", dir.path + "/missing", "--max-steps", "2"])
             #expect(
                 missing.status == 1
                     && missing.stderr
@@ -39,7 +41,7 @@ import Testing
             let corpus = try mpiCorpus(in: dir)
             let run = dir.path + "/run"
             let flags = ["--hidden", "64", "--embedding", "8", "--batch-size", "4", "--seq-length", "8", "--quiet"]
-            let first = try runMPI(ranks: 2, ["train", corpus, "-o", run, "--max-steps", "3"] + flags)
+            let first = try runMPI(ranks: 2, ["train", "--no-auto", corpus, "-o", run, "--max-steps", "3"] + flags)
             try #require(first.status == 0, "\(first.stderr)")
             let latest = try Data(contentsOf: URL(fileURLWithPath: run + "/latest.safetensors"))
             #expect(latest.count > 100 * 1024)  // above the limit below
@@ -51,7 +53,8 @@ import Testing
             for abortsTheJob in [true, false] {
                 let r = try runCharRNN(
                     [
-                        "train", corpus, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "30",
+                        "train", "--no-auto", corpus, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps",
+                        "30",
                         "--eval-every", "2", "--quiet",
                     ],
                     timeout: 60,
@@ -79,7 +82,7 @@ import Testing
         try withTemporaryDirectory { dir in
             let corpus = try mpiCorpus(in: dir)
             let mpirun = try #require(MPI.mpirun)
-            let common = ["train", corpus, "-o", dir.path + "/run", "--hidden", "16", "--max-steps", "2"]
+            let common = ["train", "--no-auto", corpus, "-o", dir.path + "/run", "--hidden", "16", "--max-steps", "2"]
             let launcher = MPI.launcher(ranks: 1)
             let r = try runCharRNN(
                 common + ["--seed", "1", ":"] + launcher + [charrnnExecutable.path] + common + ["--seed", "2"],
@@ -163,7 +166,7 @@ func startEndlessRun(corpus: String, run: String, _ extra: [String] = []) throws
     let job = try startMPI(
         ranks: 2,
         [
-            "train", corpus, "-o", run, "--hidden", "32", "--batch-size", "8", "--seq-length", "16",
+            "train", "--no-auto", corpus, "-o", run, "--hidden", "32", "--batch-size", "8", "--seq-length", "16",
             "--max-steps", "100000000", "--eval-every", "5", "--eval-tokens", "500",
         ] + extra)
     #expect(waitUntil { FileManager.default.fileExists(atPath: run + "/metrics.jsonl") || !job.isRunning })
@@ -178,7 +181,8 @@ func expectTheCheckpointResumes(
     let resumed = try runMPI(
         ranks: 2,
         [
-            "train", corpus, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "\(step + 2)",
+            "train", "--no-auto", corpus, "-o", run, "--resume", run + "/latest.safetensors", "--max-steps",
+            "\(step + 2)",
             "--quiet",
         ])
     #expect(resumed.status == 0, "\(resumed.stderr)", sourceLocation: sourceLocation)

@@ -15,11 +15,11 @@ import Testing
             let corpus = try mpiCorpus(in: dir)
             let (local, hosts) = (dir.path + "/local", dir.path + "/hosts")
             let flags = MPITests.flags("lstm", steps: 30)
-            let r = try runMPI(ranks: 2, ["train", corpus, "-o", local] + flags)
+            let r = try runMPI(ranks: 2, ["train", "--no-auto", corpus, "-o", local] + flags)
             try #require(r.status == 0, "\(r.stderr)")
             let script = repositoryRoot.appendingPathComponent("scripts/mpi-two-hosts.sh").path
             let two = try runCharRNN(
-                [charrnnExecutable.path, "train", corpus, "-o", hosts] + flags.filter { $0 != "--quiet" },
+                [charrnnExecutable.path, "train", "--no-auto", corpus, "-o", hosts] + flags.filter { $0 != "--quiet" },
                 launcher: ["/bin/bash", script])
             try #require(two.status == 0, "\(two.stderr)")
             #expect(two.stderr.contains("2 ranks on 2 hosts"), "\(two.stderr)")

@@ -16,7 +16,7 @@ import Testing
         try withTemporaryDirectory { dir in
             let corpus = try mpiCorpus(in: dir)
             let r = try runCharRNN(
-                ["train", corpus, "-o", dir.path + "/run", "--max-steps", "2"],
+                ["train", "--no-auto", corpus, "-o", dir.path + "/run", "--max-steps", "2"],
                 environment: [
                     "OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_RANK": "0", "CHARRNN_MPI_LIBRARY": library,
                 ])

@@ -58,9 +58,9 @@ func largestWeightDifference(_ a: String, _ b: String) throws -> Float {
         try withTemporaryDirectory { dir in
             let corpus = try mpiCorpus(in: dir)
             let (one, two) = (dir.path + "/one", dir.path + "/two")
-            let single = try runCharRNN(["train", corpus, "-o", one] + Self.flags(cell, steps: 100))
+            let single = try runCharRNN(["train", "--no-auto", corpus, "-o", one] + Self.flags(cell, steps: 100))
             try #require(single.status == 0, "\(single.stderr)")
-            let ranks = try runMPI(ranks: 2, ["train", corpus, "-o", two] + Self.flags(cell, steps: 100))
+            let ranks = try runMPI(ranks: 2, ["train", "--no-auto", corpus, "-o", two] + Self.flags(cell, steps: 100))
             try #require(ranks.status == 0, "\(ranks.stderr)")
             let (a, b) = (try lastValidationLoss(one), try lastValidationLoss(two))
             #expect(abs(a - b) / a < 1e-4, "\(cell): one process \(a), two ranks \(b)")
@@ -78,7 +78,7 @@ func largestWeightDifference(_ a: String, _ b: String) throws -> Float {
             for (run, exchange) in [("f32", "float32"), ("b16", "bfloat16"), ("b16again", "bfloat16")] {
                 let r = try runMPI(
                     ranks: 2,
-                    ["train", corpus, "-o", dir.path + "/" + run, "--gradient-exchange", exchange]
+                    ["train", "--no-auto", corpus, "-o", dir.path + "/" + run, "--gradient-exchange", exchange]
                         + Self.flags("gru", steps: 100))
                 try #require(r.status == 0, "\(r.stderr)")
                 losses.append(try lastValidationLoss(dir.path + "/" + run))
@@ -97,7 +97,8 @@ func largestWeightDifference(_ a: String, _ b: String) throws -> Float {
             let corpus = try mpiCorpus(in: dir)
             for run in ["a", "b"] {
                 let r = try runMPI(
-                    ranks: 2, ["train", corpus, "-o", dir.path + "/" + run] + Self.flags("lstm", steps: 30))
+                    ranks: 2,
+                    ["train", "--no-auto", corpus, "-o", dir.path + "/" + run] + Self.flags("lstm", steps: 30))
                 try #require(r.status == 0, "\(r.stderr)")
             }
             for file in ["latest.safetensors", "best.safetensors"] {
@@ -117,15 +118,17 @@ func largestWeightDifference(_ a: String, _ b: String) throws -> Float {
         try withTemporaryDirectory { dir in
             let corpus = try mpiCorpus(in: dir)
             let whole = dir.path + "/whole"
-            let r = try runMPI(ranks: 2, ["train", corpus, "-o", whole] + Self.flags("lstm", steps: 50))
+            let r = try runMPI(ranks: 2, ["train", "--no-auto", corpus, "-o", whole] + Self.flags("lstm", steps: 50))
             try #require(r.status == 0, "\(r.stderr)")
             let halves = dir.path + "/halves"
             try #require(
-                try runMPI(ranks: 2, ["train", corpus, "-o", halves] + Self.flags("lstm", steps: 25)).status == 0)
+                try runMPI(ranks: 2, ["train", "--no-auto", corpus, "-o", halves] + Self.flags("lstm", steps: 25))
+                    .status == 0)
             let copy = dir.path + "/at25.safetensors"
             try FileManager.default.copyItem(atPath: halves + "/latest.safetensors", toPath: copy)
             let resumed = try runMPI(
-                ranks: 2, ["train", corpus, "-o", halves, "--resume", copy, "--max-steps", "50", "--quiet"])
+                ranks: 2,
+                ["train", "--no-auto", corpus, "-o", halves, "--resume", copy, "--max-steps", "50", "--quiet"])
             try #require(resumed.status == 0, "\(resumed.stderr)")
             #expect(
                 try Data(contentsOf: URL(fileURLWithPath: halves + "/latest.safetensors"))
@@ -133,18 +136,20 @@ func largestWeightDifference(_ a: String, _ b: String) throws -> Float {
             // 2 → 1.
             let onOne = dir.path + "/one"
             let single = try runCharRNN([
-                "train", corpus, "-o", onOne, "--resume", copy, "--max-steps", "50", "--quiet",
+                "train", "--no-auto", corpus, "-o", onOne, "--resume", copy, "--max-steps", "50", "--quiet",
             ])
             try #require(single.status == 0, "\(single.stderr)")
             // 1 → 2, from the single process's checkpoint at 25.
             let firstHalf = dir.path + "/first"
             try #require(
-                try runCharRNN(["train", corpus, "-o", firstHalf] + Self.flags("lstm", steps: 25)).status == 0)
+                try runCharRNN(["train", "--no-auto", corpus, "-o", firstHalf] + Self.flags("lstm", steps: 25)).status
+                    == 0)
             let onTwo = dir.path + "/two"
             let back = try runMPI(
                 ranks: 2,
                 [
-                    "train", corpus, "-o", onTwo, "--resume", firstHalf + "/latest.safetensors", "--max-steps", "50",
+                    "train", "--no-auto", corpus, "-o", onTwo, "--resume", firstHalf + "/latest.safetensors",
+                    "--max-steps", "50",
                     "--quiet",
                 ])
             try #require(back.status == 0, "\(back.stderr)")

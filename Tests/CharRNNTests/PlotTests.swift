@@ -57,7 +57,8 @@ final class PlotReader: NSObject, XMLParserDelegate {
         let run = dir.path + "/run"
         let r = try runCharRNN(
             [
-                "train", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "3", "--seq-length", "7",
+                "train", "--no-auto", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "3",
+                "--seq-length", "7",
                 "--max-steps", "12", "--eval-every", "3",
             ], stdin: ResumeTests.text)
         #expect(r.status == 0, "\(r.stderr)")

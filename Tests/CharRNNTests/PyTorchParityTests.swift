@@ -31,7 +31,8 @@ enum PyTorch {
         // Three layers with dropout between them, sizes that all differ.
         let trained = try runCharRNN(
             [
-                "train", "-o", run, "--cell", cell, "--layers", "3", "--hidden", "24", "--embedding", "10", "--dropout",
+                "train", "--no-auto", "-o", run, "--cell", cell, "--layers", "3", "--hidden", "24", "--embedding", "10",
+                "--dropout",
                 "0.1",
                 "--batch-size", "4", "--seq-length", "16", "--max-steps", "30", "--eval-every", "30", "--quiet",
             ],

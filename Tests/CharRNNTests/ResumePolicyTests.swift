@@ -162,11 +162,12 @@ import TestSupport
             "--hidden", "12", "--embedding", "6", "--batch-size", "3", "--seq-length", "7", "--eval-every", "4",
         ]
         let first = try runCharRNN(
-            ["train", "-o", run, "--max-steps", "4", "--quiet"] + flags, stdin: ResumeTests.text)
+            ["train", "--no-auto", "-o", run, "--max-steps", "4", "--quiet"] + flags, stdin: ResumeTests.text)
         try #require(first.status == 0, "\(first.stderr)")
         let resumed = try runCharRNN(
             [
-                "train", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "8", "--learning-rate",
+                "train", "--no-auto", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "8",
+                "--learning-rate",
                 "1e-3",
                 "--eval-every", "4",
             ], stdin: ResumeTests.text)
@@ -177,7 +178,10 @@ import TestSupport
         let after = try Checkpoint.read(from: run + "/latest.safetensors")
         #expect(after.state.step == 8 && after.training.optimizer.learningRate == 1e-3)
         let conflict = try runCharRNN(
-            ["train", "-o", run, "--resume", run + "/latest.safetensors", "--seq-length", "9", "--max-steps", "9"],
+            [
+                "train", "--no-auto", "-o", run, "--resume", run + "/latest.safetensors", "--seq-length", "9",
+                "--max-steps", "9",
+            ],
             stdin: ResumeTests.text)
         #expect(conflict.status == 1, "\(conflict.stderr)")
         #expect(conflict.stderr.hasPrefix("charrnn: error: \(run)/latest.safetensors: resuming keeps the checkpoint's"))

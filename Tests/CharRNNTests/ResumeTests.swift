@@ -34,7 +34,7 @@ import TestSupport
     }
 
     func train(_ run: String, _ arguments: [String]) throws {
-        let r = try runCharRNN(["train", "-o", run] + arguments, stdin: Self.text)
+        let r = try runCharRNN(["train", "--no-auto", "-o", run] + arguments, stdin: Self.text)
         #expect(r.status == 0, "\(r.stderr)")
     }
 

@@ -14,7 +14,7 @@ func tinyCheckpoint(in dir: URL, unit: String = "grapheme", cell: String = "lstm
     for i in 0..<40 { text += "床前明月光，疑是地上霜。héllo wörld \(i % 3)\n" }
     let r = try runCharRNN(
         [
-            "train", "-o", run, "--unit", unit, "--cell", cell, "--hidden", "16", "--embedding", "8",
+            "train", "--no-auto", "-o", run, "--unit", unit, "--cell", cell, "--hidden", "16", "--embedding", "8",
             "--batch-size", "4", "--seq-length", "8", "--max-steps", "10", "--eval-every", "10", "--quiet",
         ], stdin: Data(text.utf8))
     try #require(r.status == 0, "\(r.stderr)")

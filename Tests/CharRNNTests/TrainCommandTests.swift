@@ -19,7 +19,8 @@ import Testing
         let run = dir.appendingPathComponent("run").path
         let r = try runCharRNN(
             [
-                "train", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "4", "--seq-length", "10",
+                "train", "--no-auto", "-o", run, "--hidden", "16", "--embedding", "8", "--batch-size", "4",
+                "--seq-length", "10",
                 "--max-steps", "12", "--eval-every", "6", "--seed", "3", "--cell", "gru",
             ], stdin: Self.text)
         #expect(r.status == 0, "\(r.stderr)")
@@ -40,7 +41,8 @@ import Testing
         let again = dir.appendingPathComponent("again").path
         let r2 = try runCharRNN(
             [
-                "train", "-o", again, "--hidden", "16", "--embedding", "8", "--batch-size", "4", "--seq-length", "10",
+                "train", "--no-auto", "-o", again, "--hidden", "16", "--embedding", "8", "--batch-size", "4",
+                "--seq-length", "10",
                 "--max-steps", "12", "--eval-every", "6", "--seed", "3", "--cell", "gru", "--quiet",
             ], stdin: Self.text)
         #expect(r2.status == 0 && r2.stderr.isEmpty)
@@ -50,22 +52,24 @@ import Testing
 
         // Resuming: more steps work; conflicting model flags and unseen tokens are one-line errors.
         let resumed = try runCharRNN(
-            ["train", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "14", "--quiet"],
+            ["train", "--no-auto", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "14", "--quiet"],
             stdin: Self.text)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try Checkpoint.read(from: run + "/latest.safetensors").state.step == 14)
         let conflict = try runCharRNN(
-            ["train", "-o", run, "--resume", run + "/latest.safetensors", "--hidden", "32"], stdin: Self.text)
+            ["train", "--no-auto", "-o", run, "--resume", run + "/latest.safetensors", "--hidden", "32"],
+            stdin: Self.text)
         #expect(conflict.status == 1 && conflict.stderr.contains("--hidden 32 (checkpoint: 16)"), "\(conflict.stderr)")
         let unseen = try runCharRNN(
-            ["train", "-o", run, "--resume", run + "/latest.safetensors"], stdin: Data("XYZ qqq\n".utf8) + Self.text)
+            ["train", "--no-auto", "-o", run, "--resume", run + "/latest.safetensors"],
+            stdin: Data("XYZ qqq\n".utf8) + Self.text)
         #expect(unseen.status == 1 && unseen.stderr.contains("outside the checkpoint's vocabulary"), "\(unseen.stderr)")
     }
 
     @Test func unwritableRunDirectoryIsOneLine() throws {
         let r = try runCharRNN(
             [
-                "train", "-o", "/dev/null/run", "--hidden", "8", "--max-steps", "1", "--batch-size", "2",
+                "train", "--no-auto", "-o", "/dev/null/run", "--hidden", "8", "--max-steps", "1", "--batch-size", "2",
                 "--seq-length", "4",
             ], stdin: Self.text)
         #expect(r.status == 1)
@@ -76,16 +80,16 @@ import Testing
     }
 
     @Test(arguments: [
-        (["train", "--dropout", "1"], "--dropout must be in [0, 1)"),
-        (["train", "--layers", "0"], "--layers must be at least 1"),
-        (["train", "--hidden=-3"], "--hidden must be at least 1"),
-        (["train", "--batch-size", "0"], "--batch-size must be at least 1"),
-        (["train", "--learning-rate", "0"], "--learning-rate must be positive"),
-        (["train", "--val-frac", "1.5"], "--val-frac must be in [0, 1)"),
-        (["train", "--cell", "transformer"], "'transformer' is invalid for '--cell <cell>'"),
-        (["train", "--batch-size", "500", "--seq-length", "500"], "corpus too short"),
-        (["train", "--resume", "/no/such.safetensors"], "/no/such.safetensors: no such checkpoint"),
-        (["train", "--hidden", "100000"], "more than this machine's"),
+        (["train", "--no-auto", "--dropout", "1"], "--dropout must be in [0, 1)"),
+        (["train", "--no-auto", "--layers", "0"], "--layers must be at least 1"),
+        (["train", "--no-auto", "--hidden=-3"], "--hidden must be at least 1"),
+        (["train", "--no-auto", "--batch-size", "0"], "--batch-size must be at least 1"),
+        (["train", "--no-auto", "--learning-rate", "0"], "--learning-rate must be positive"),
+        (["train", "--no-auto", "--val-frac", "1.5"], "--val-frac must be in [0, 1)"),
+        (["train", "--no-auto", "--cell", "transformer"], "'transformer' is invalid for '--cell <cell>'"),
+        (["train", "--no-auto", "--batch-size", "500", "--seq-length", "500"], "corpus too short"),
+        (["train", "--no-auto", "--resume", "/no/such.safetensors"], "/no/such.safetensors: no such checkpoint"),
+        (["train", "--no-auto", "--hidden", "100000"], "more than this machine's"),
     ])
     func badInputIsOneLineAndNonZeroExit(arguments: [String], message: String) throws {
         let dir = try temporaryDirectory()

@@ -37,6 +37,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// new run; nil, as in checkpoints written before 2026-12-02, means `Regularization.beforeRegularization`
     /// (per-position masks for `--dropout`, nothing else), so those runs resume exactly.
     public var regularization: Regularization? = nil
+    /// What automatic settings chose for this run and why (`AutomaticSettings`), or nil when it was not used. Not
+    /// written to checkpoints when nil.
+    public var automatic: AutomaticChoice? = nil
 
     public init() {}
 

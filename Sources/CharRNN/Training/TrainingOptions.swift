@@ -67,6 +67,11 @@ public struct TrainingOptions: Sendable, Equatable {
     public var maxEpochs: Int?
     public var maxSeconds: Double?
 
+    /// A new run chooses the settings left out for its corpus and budget (`AutomaticSettings`) instead of taking
+    /// the fixed defaults. Default false here; `charrnn train` sets it unless given `--no-auto`. A resumed run never
+    /// chooses: it continues with the checkpoint's settings.
+    public var automatic = false
+
     /// No setting given: every default.
     public init() {}
 

@@ -2,7 +2,9 @@
 // resume and the corpus (rank 0 reads them and sends them to the others, so they need to exist only where rank 0
 // runs), and the model and training configurations from the options: a new run's, or the checkpoint's under the
 // resume policy (TrainingOptions). Rank 0 works the configurations out, so the ranks can never disagree on them;
-// a failure on rank 0 fails every rank with it. Then `makeTrainer` gives each rank its Trainer.
+// a failure on rank 0 fails every rank with it; so does choosing automatic settings (AutomaticSettings), which
+// rank 0 alone times. Then `makeTrainer` gives each rank its Trainer.
+import Foundation
 
 /// A run ready to train: the corpus, the checkpoint it continues (if any) and its configurations.
 public struct TrainingSetup {
@@ -26,12 +28,14 @@ public struct TrainingSetup {
     ///   - tokenizer: how a new run tokenizes the text (a resumed run uses the checkpoint's vocabulary).
     ///   - limits: a new run's vocabulary limits.
     ///   - group: the processes training together. Default: this process alone.
+    ///   - threads: the threads each process trains with; with `options.automatic` and a time budget, rank 0
+    ///     times candidate models with them (the other ranks wait). Default 1.
     /// - Throws: `ResumeError` (naming the checkpoint) when the checkpoint cannot continue on this corpus with
     ///   these options; `SettingError` and `TrainingOptionsError` for settings that cannot work; the corpus's and
     ///   the checkpoint's own read errors; `DistributedError` when the processes fail.
     public init(
         options: TrainingOptions, resume: String?, text: () throws -> TextSource, tokenizer: TokenizerConfig,
-        limits: VocabularyLimits = VocabularyLimits(), group: ProcessGroup = .single
+        limits: VocabularyLimits = VocabularyLimits(), group: ProcessGroup = .single, threads: Int = 1
     ) throws {
         let checkpoint = try resume.map { try group.checkpointFromRoot($0) }
         let corpus = try group.corpusFromRoot {
@@ -40,9 +44,7 @@ public struct TrainingSetup {
         }
         let resolved = try group.fromRoot {
             guard let checkpoint, let resume else {
-                return Resolved(
-                    model: options.model(vocabularySize: corpus.vocabulary.count), training: try options.newRun(),
-                    changes: [])
+                return try Self.newRun(options, corpus: corpus, ranks: group.size, threads: threads)
             }
             do {
                 if corpus.unknownCount > 0 { throw TrainingError.tokensOutsideVocabulary(corpus.unknownCount) }
@@ -59,11 +61,47 @@ public struct TrainingSetup {
         (model, training, changes) = (resolved.model, resolved.training, resolved.changes)
     }
 
-    /// This process's trainer for the run, writing to `runDirectory` (see `Trainer.init`).
+    /// This process's trainer for the run, writing to `runDirectory` (see `Trainer.init`). A new run with
+    /// automatic settings starts its clock at the seconds their measurements took, so a time limit covers them.
     public func makeTrainer(runDirectory: String, threads: Int) throws -> Trainer {
-        try Trainer(
+        let trainer = try Trainer(
             corpus: corpus, model: model, training: training, runDirectory: runDirectory, resume: checkpoint,
             threads: threads, group: group)
+        if checkpoint == nil { trainer.state.elapsedSeconds = training.automatic?.measuringSeconds ?? 0 }
+        return trainer
+    }
+
+    /// A new run's configurations: the options over the defaults, or, with `options.automatic`, over the settings
+    /// `AutomaticSettings` chooses for this corpus (timing candidates on this process, with `threads`, on its
+    /// share of the batch).
+    private static func newRun(
+        _ options: TrainingOptions, corpus: Corpus, ranks: Int, threads: Int
+    ) throws
+        -> Resolved
+    {
+        var options = options
+        var choice: AutomaticChoice?
+        if options.automatic {
+            let split = try CorpusSplit(
+                tokenCount: corpus.ids.count,
+                validationFraction: options.validationFraction ?? TrainingConfig().validationFraction)
+            (options, choice) = try AutomaticSettings.choose(
+                options, trainingTokens: split.training.count, validationTokens: split.validation.count,
+                vocabularySize: corpus.vocabulary.count, ranks: ranks
+            ) { model, training, seconds in
+                var share = training
+                share.batchSize = max(1, training.batchSize / ranks)
+                let directory = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("charrnn-timing-\(UUID().uuidString)").path
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                let trainer = try Trainer(
+                    corpus: corpus, model: model, training: share, runDirectory: directory, threads: threads)
+                return try trainer.measureSecondsPerUpdate(seconds: seconds)
+            }
+        }
+        var training = try options.newRun()
+        training.automatic = choice
+        return Resolved(model: options.model(vocabularySize: corpus.vocabulary.count), training: training, changes: [])
     }
 
     /// The configurations as rank 0 sends them to the others.

@@ -1,0 +1,220 @@
+// Automatic settings: a new run's model, regularisation and schedule chosen for its corpus and its budget, so a
+// user who gives only a text and a time gets the recipe the quality benchmark uses, sized to both. Every setting
+// the user gives is kept and the rest are chosen around it. The rule is a small table, measured
+// (BENCHMARKS.md: Automatic settings): the layout first (sequences of 100, batches of 50 unless the text is too
+// short for them), then the largest hidden size the text can use whose run still reads it a few times in the
+// budget, then the regularisation and learning rate by the epochs that run makes, and a cosine decay that ends
+// where the budget does.
+//
+// A step or epoch limit makes the choice a pure function of the corpus's size and the count, the same anywhere. A
+// time limit (or none: `defaultSeconds`) needs the updates that fit, so the candidate model is timed on this
+// machine for a few updates (`Measure`), within a few percent of the time; the run after the choice is as
+// deterministic as any run given those settings as flags.
+
+/// What a new run may spend, as its limits give it.
+public enum TrainingBudget: Codable, Sendable, Equatable {
+    /// A step or epoch limit, in updates.
+    case updates(Int)
+    /// A time limit, in seconds.
+    case seconds(Double)
+}
+
+/// What the automatic settings chose and why. Stored in the checkpoint's training configuration
+/// (`TrainingConfig.automatic`) and shown by `charrnn info`.
+public struct AutomaticChoice: Codable, Sendable, Equatable {
+    /// Tokens in the training split.
+    public var trainingTokens: Int
+    /// The budget the choice was sized for.
+    public var budget: TrainingBudget
+    /// Whether `budget` is `AutomaticSettings.defaultSeconds` because no limit was given.
+    public var defaultBudget: Bool
+    /// Seconds per update of the chosen model, measured on this machine (time budgets only).
+    public var secondsPerUpdate: Double?
+    /// Seconds the measurements took, counted within the time limit (time budgets only).
+    public var measuringSeconds: Double?
+    /// The updates the run is planned for: where the cosine decay ends.
+    public var updates: Int
+    /// The passes over the training split those updates make.
+    public var epochs: Double
+    /// The settings that were chosen; the others were given.
+    public var chosen: [Setting]
+}
+
+/// The rule behind automatic settings (see the file's header). `choose` applies it.
+public enum AutomaticSettings {
+    /// Times `model` training with `training` on this machine, spending at most about `seconds`: returns the
+    /// seconds per update and the seconds spent.
+    public typealias Measure = (_ model: ModelConfig, _ training: TrainingConfig, _ seconds: Double) throws -> (
+        perUpdate: Double, spent: Double
+    )
+
+    /// The budget when no limit is given: 20 minutes.
+    public static let defaultSeconds = 1200.0
+    /// Sequence length: 100, the quality recipe's (long enough to learn a line's structure).
+    public static let sequenceLength = 100
+    /// Streams per batch: 50, fewer for a text too short to give each stream 8 sequences per epoch.
+    public static let batchSize = 50
+    /// Stacked layers: 2.
+    public static let layers = 2
+    /// The hidden sizes the rule chooses from.
+    public static let hiddenSizes = [128, 256, 384, 512, 640]
+    /// The largest hidden size a text can use, by training tokens: the first row whose bound the text is within.
+    public static let largestHidden: [(tokens: Int, hidden: Int)] = [
+        (50_000, 128), (300_000, 384), (1_500_000, 512), (Int.max, 640),
+    ]
+    /// A larger model is chosen only while its run still reads the text this many times.
+    public static let minimumEpochs = 2.0
+    /// Regularisation and learning rate by the epochs the run makes: the last row whose `fromEpochs` it reaches.
+    public static let tiers: [Tier] = [
+        Tier(from: 0, rate: 0.003, dropout: 0, input: 0, output: 0, weightDrop: 0),
+        Tier(from: 3, rate: 0.003, dropout: 0.15, input: 0.05, output: 0.15, weightDrop: 0.2),
+        Tier(from: 18, rate: 0.002, dropout: 0.2, input: 0.1, output: 0.2, weightDrop: 0.3),
+    ]
+    /// The share of a time budget planned for updates; validations and checkpoints take the rest.
+    public static let updateShare = 0.95
+    /// The share of a time budget the speed measurements may take.
+    public static let measuringShare = 0.03
+    /// Validations planned over a run.
+    public static let validations = 10
+
+    /// One row of the regularisation table: from how many epochs it applies, the learning rate, and the dropout
+    /// probabilities (`ModelConfig.dropout`, `Regularization`'s input and output dropout and weight drop).
+    public struct Tier: Sendable, Equatable {
+        public var fromEpochs: Double
+        public var learningRate: Double
+        public var dropout, inputDropout, outputDropout, weightDrop: Double
+
+        public init(from: Double, rate: Double, dropout: Double, input: Double, output: Double, weightDrop: Double) {
+            (fromEpochs, learningRate, self.dropout) = (from, rate, dropout)
+            (inputDropout, outputDropout, self.weightDrop) = (input, output, weightDrop)
+        }
+    }
+
+    /// `given` with every setting the rule covers and the user left out filled in, and the choice (nil when every
+    /// one was given: nothing is timed then).
+    ///
+    /// - Parameters:
+    ///   - given: the run as the user asked for it (a new run's).
+    ///   - trainingTokens: tokens in the training split; `validationTokens`, in the validation split.
+    ///   - vocabularySize: the corpus's vocabulary, `<unk>` included.
+    ///   - ranks: processes training together; a chosen batch is a multiple of them.
+    ///   - measure: times a candidate (called only for a time budget, at most twice).
+    public static func choose(
+        _ given: TrainingOptions, trainingTokens: Int, validationTokens: Int, vocabularySize: Int, ranks: Int = 1,
+        measure: Measure
+    ) throws -> (options: TrainingOptions, choice: AutomaticChoice?) {
+        var o = given
+        var chosen: [Setting] = []
+        func pick<V>(_ field: WritableKeyPath<TrainingOptions, V?>, _ setting: Setting, _ value: V) {
+            if o[keyPath: field] == nil {
+                o[keyPath: field] = value
+                chosen.append(setting)
+            }
+        }
+        let n = max(1, trainingTokens)
+        pick(\.sequenceLength, .sequenceLength, sequenceLength)
+        let t = o.sequenceLength ?? sequenceLength
+        pick(\.batchSize, .batchSize, batch(trainingTokens: n, sequenceLength: t, ranks: ranks))
+        let b = o.batchSize ?? batchSize
+        pick(\.layers, .layers, layers)
+        pick(\.schedule, .schedule, .cosine)
+
+        // The budget in updates: a step or epoch limit's, else the time's (measured, per candidate size).
+        let perEpoch = max(1, n / max(1, b * t))
+        let byLimit = [o.maxSteps, o.maxEpochs.map { $0 * perEpoch }].compactMap { $0 }.min()
+        let seconds = o.maxSeconds ?? defaultSeconds
+        var measured: (perUpdate: Double, spent: Double, hidden: Int)?
+        var spent = 0.0
+        func updates(hidden: Int) throws -> Int {
+            if let byLimit { return byLimit }
+            let candidate = o.with(hiddenSize: hidden)
+            if measured == nil || measured!.hidden != hidden {
+                let m = try measure(
+                    candidate.model(vocabularySize: vocabularySize), try candidate.newRun(),
+                    seconds * measuringShare / 2)
+                spent += m.spent
+                measured = (m.perUpdate, m.spent, hidden)
+            }
+            return max(1, Int((seconds - spent) * updateShare / measured!.perUpdate))
+        }
+        func epochs(_ u: Int) -> Double { Double(u) * Double(b * t) / Double(n) }
+
+        if o.hiddenSize == nil {
+            let cap = largestHidden.first { n <= $0.tokens }?.hidden ?? hiddenSizes.last!
+            let candidates = hiddenSizes.filter { $0 <= cap }
+            var hidden = candidates.first ?? cap
+            if byLimit != nil {
+                hidden = candidates.last ?? cap
+            } else {
+                // The speeds of the smaller sizes follow from the largest's by their cost per token.
+                let largest = candidates.last ?? cap
+                let u = try updates(hidden: largest)
+                let layers = o.layers ?? Self.layers
+                func cost(_ h: Int) -> Double {
+                    tokenCost(
+                        cell: o.cell ?? .lstm, hidden: h, layers: layers, embedding: o.embeddingSize ?? 64,
+                        vocabulary: vocabularySize)
+                }
+                hidden =
+                    candidates.last { h in epochs(Int(Double(u) * cost(largest) / cost(h))) >= minimumEpochs }
+                    ?? candidates.first ?? cap
+            }
+            pick(\.hiddenSize, .hiddenSize, hidden)
+        }
+        let left: [Any?] = [
+            o.dropout, o.inputDropout, o.outputDropout, o.weightDrop, o.learningRate, o.evaluateEvery,
+            o.schedule == .cosine ? o.warmupSteps : 0, o.schedule == .cosine ? o.decaySteps : 0,
+        ]
+        if chosen.isEmpty && !left.contains(where: { $0 == nil }) { return (o, nil) }  // nothing to choose
+        let u = try updates(hidden: o.hiddenSize!)
+        let e = epochs(u)
+        let tier = tiers.last { e >= $0.fromEpochs } ?? tiers[0]
+        pick(\.dropout, .dropout, tier.dropout)
+        pick(\.inputDropout, .inputDropout, tier.inputDropout)
+        pick(\.outputDropout, .outputDropout, tier.outputDropout)
+        pick(\.weightDrop, .weightDrop, tier.weightDrop)
+        pick(\.learningRate, .learningRate, tier.learningRate)
+        if o.schedule == .cosine {
+            pick(\.warmupSteps, .warmupSteps, min(200, max(1, u / 20)))
+            pick(\.decaySteps, .decaySteps, u)
+        }
+        pick(\.evaluateEvery, .evaluateEvery, max(1, u / validations))
+        // Validations cost at most about 1.5% of the training's tokens (a forward pass costs a third of an update's).
+        let validationCap = max(20_000, Int(0.015 * Double(u) * Double(b * t)))
+        if validationTokens > validationCap { pick(\.evaluationTokens, .evaluationTokens, validationCap) }
+        if byLimit == nil && o.maxSeconds == nil { pick(\.maxSeconds, .maxSeconds, defaultSeconds) }
+        let order = Setting.allCases
+        chosen.sort { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! }
+        let choice = AutomaticChoice(
+            trainingTokens: trainingTokens, budget: byLimit.map { .updates($0) } ?? .seconds(seconds),
+            defaultBudget: byLimit == nil && given.maxSeconds == nil, secondsPerUpdate: measured?.perUpdate,
+            measuringSeconds: byLimit == nil ? spent : nil, updates: u, epochs: e, chosen: chosen)
+        return (o, choice)
+    }
+
+    /// Streams per batch for a text of `trainingTokens`: `batchSize`, fewer when the text cannot give each stream 8
+    /// sequences per epoch, and a multiple of `ranks` (at least `ranks`).
+    public static func batch(trainingTokens: Int, sequenceLength: Int, ranks: Int) -> Int {
+        let fits = max(1, trainingTokens / (8 * (sequenceLength + 1)))
+        let b = min(batchSize, fits)
+        return max(ranks, b / ranks * ranks)
+    }
+
+    /// A model's work per token, for comparing the speeds of sizes: the multiply-adds of the forward pass (gates of
+    /// every layer, decoder) and a fixed part for the rest (measured on 2 cores of an Intel Xeon (Emerald Rapids),
+    /// 2026-12-07: seconds per update of 2-layer LSTMs of 128 to 640 units follow this within 10%).
+    public static func tokenCost(cell: CellKind, hidden h: Int, layers: Int, embedding: Int, vocabulary: Int) -> Double
+    {
+        let (g, h, e, v) = (Double(cell.gateCount), Double(h), Double(embedding), Double(vocabulary))
+        return g * h * (e + h) + Double(max(0, layers - 1)) * g * h * (2 * h) + h * v + v + 145_000
+    }
+}
+
+extension TrainingOptions {
+    /// These options with the hidden size set.
+    func with(hiddenSize: Int) -> TrainingOptions {
+        var o = self
+        o.hiddenSize = hiddenSize
+        return o
+    }
+}

@@ -1,0 +1,199 @@
+// Automatic settings (AutomaticSettings): the rule on synthetic corpus sizes and budgets, given settings kept,
+// batches that fit the text and the ranks, time budgets timed at most twice and counted; then through the binary:
+// the line saying what was chosen, the flags that repeat the run bit for bit, `info`, a resume that never chooses
+// again, and `--no-auto`'s fixed defaults.
+import Foundation
+import TestSupport
+import Testing
+
+@testable import CharRNN
+
+@Suite struct AutomaticSettingsTests {
+    /// A measure that must not be called (step and epoch budgets are pure functions of the corpus and the count).
+    static func neverTimed(_: ModelConfig, _: TrainingConfig, _: Double) -> (perUpdate: Double, spent: Double) {
+        Issue.record("a step or epoch budget timed a model")
+        return (1, 0)
+    }
+
+    static func choose(
+        _ options: TrainingOptions, tokens: Int, vocabulary: Int = 80, ranks: Int = 1,
+        measure: AutomaticSettings.Measure = neverTimed
+    ) throws -> (options: TrainingOptions, choice: AutomaticChoice) {
+        let (o, choice) = try AutomaticSettings.choose(
+            options, trainingTokens: tokens * 9 / 10, validationTokens: tokens / 10, vocabularySize: vocabulary,
+            ranks: ranks, measure: measure)
+        return (o, try #require(choice, "nothing chosen"))
+    }
+
+    static func steps(_ n: Int) -> TrainingOptions {
+        var o = TrainingOptions()
+        o.maxSteps = n
+        return o
+    }
+
+    @Test func aSmallTextGetsASmallModelRegularisedForTheManyEpochsItIsRead() throws {
+        // 100 KB for 2,000 updates of 50 × 100: 111 epochs.
+        let (o, choice) = try Self.choose(Self.steps(2000), tokens: 100_000)
+        #expect(o.hiddenSize == 384 && o.layers == 2 && o.batchSize == 50 && o.sequenceLength == 100)
+        #expect(choice.epochs > 18 && o.weightDrop == 0.3 && o.dropout == 0.2 && o.learningRate == 0.002)
+        #expect(o.schedule == .cosine && o.decaySteps == 2000 && o.warmupSteps == 100 && o.evaluateEvery == 200)
+        #expect(choice.budget == .updates(2000) && !choice.defaultBudget && choice.secondsPerUpdate == nil)
+        // Every chosen setting is in the list, in the order of `Setting`; nothing given is.
+        #expect(choice.chosen.contains(.hiddenSize) && !choice.chosen.contains(.maxSteps))
+        #expect(choice.chosen == Setting.allCases.filter(choice.chosen.contains))
+        let training = try o.newRun()
+        #expect(training.problem == nil && training.maxSteps == 2000)
+    }
+
+    @Test func theEpochsAReadChoosesTheRegularisation() throws {
+        // 3 M tokens: the largest model; 500 updates read it under once (none), 3,000 five times (light).
+        let (few, fewChoice) = try Self.choose(Self.steps(500), tokens: 3_000_000)
+        #expect(few.hiddenSize == 640 && fewChoice.epochs < 3 && few.weightDrop == 0 && few.learningRate == 0.003)
+        let (more, moreChoice) = try Self.choose(Self.steps(3000), tokens: 3_000_000)
+        #expect(moreChoice.epochs > 3 && moreChoice.epochs < 18 && more.weightDrop == 0.2 && more.dropout == 0.15)
+        // A validation split of 300,000 tokens is capped to 1.5% of the tokens trained on (at least 20,000).
+        #expect(more.evaluationTokens == 225_000 && few.evaluationTokens == 37_500)
+    }
+
+    @Test func anEpochLimitIsTurnedIntoUpdates() throws {
+        var o = TrainingOptions()
+        o.maxEpochs = 4
+        let (chosen, choice) = try Self.choose(o, tokens: 1_000_000)  // 900,000 training tokens: 180 batches
+        #expect(choice.budget == .updates(720) && chosen.decaySteps == 720 && abs(choice.epochs - 4) < 0.01)
+    }
+
+    @Test func givenSettingsAreKeptAndTheRestChosenAroundThem() throws {
+        var o = Self.steps(1000)
+        (o.hiddenSize, o.learningRate, o.weightDrop, o.schedule) = (96, 0.01, 0.5, .constant)
+        let (chosen, choice) = try Self.choose(o, tokens: 200_000)
+        #expect(chosen.hiddenSize == 96 && chosen.learningRate == 0.01 && chosen.weightDrop == 0.5)
+        #expect(chosen.schedule == .constant && chosen.warmupSteps == nil && chosen.decaySteps == nil)
+        #expect(!choice.chosen.contains(.hiddenSize) && !choice.chosen.contains(.schedule))
+        #expect(chosen.dropout != nil && chosen.evaluateEvery == 100)
+        // Everything given: nothing to choose, nothing timed.
+        var all = chosen
+        all.evaluationTokens = 1000
+        let (same, none) = try AutomaticSettings.choose(
+            all, trainingTokens: 1, validationTokens: 1, vocabularySize: 2, measure: Self.neverTimed)
+        #expect(none == nil && same == all)
+    }
+
+    @Test func theBatchFitsTheTextAndTheRanks() throws {
+        // 20,000 training tokens cannot give 50 streams 8 sequences of 101 each: 24 can.
+        #expect(AutomaticSettings.batch(trainingTokens: 20_000, sequenceLength: 100, ranks: 1) == 24)
+        #expect(AutomaticSettings.batch(trainingTokens: 20_000, sequenceLength: 100, ranks: 5) == 20)
+        #expect(AutomaticSettings.batch(trainingTokens: 10_000_000, sequenceLength: 100, ranks: 3) == 48)
+        #expect(AutomaticSettings.batch(trainingTokens: 500, sequenceLength: 100, ranks: 1) == 1)
+        #expect(AutomaticSettings.batch(trainingTokens: 500, sequenceLength: 100, ranks: 4) == 4)
+        let (o, _) = try Self.choose(Self.steps(100), tokens: 5_000_000, ranks: 4)
+        #expect(o.batchSize == 48 && o.batchSize! % 4 == 0)
+    }
+
+    @Test func aTimeBudgetTimesTheLargestCandidateThenTheChosenOne() throws {
+        // A machine on which an update costs 1 µs per unit of `tokenCost` (2×640 on 80 tokens: about 5 s).
+        var calls: [(hidden: Int, seconds: Double)] = []
+        let measure: AutomaticSettings.Measure = { model, training, seconds in
+            calls.append((model.hiddenSize, seconds))
+            #expect(training.batchSize == 50 && training.sequenceLength == 100)
+            let cost = AutomaticSettings.tokenCost(
+                cell: model.cell, hidden: model.hiddenSize, layers: model.layers, embedding: model.embeddingSize,
+                vocabulary: model.vocabularySize)
+            return (cost * 1e-6, 2)
+        }
+        var o = TrainingOptions()
+        o.maxSeconds = 600
+        // 3 M tokens in 10 minutes: 2×640 would read them under twice, so a smaller model is chosen and timed.
+        let (chosen, choice) = try Self.choose(o, tokens: 3_000_000, measure: measure)
+        #expect(calls.map(\.hidden) == [640, chosen.hiddenSize!] && chosen.hiddenSize! < 640, "\(calls)")
+        #expect(calls.allSatisfy { $0.seconds == 600 * AutomaticSettings.measuringShare / 2 })
+        #expect(choice.measuringSeconds == 4 && choice.budget == .seconds(600) && choice.epochs >= 2)
+        let perUpdate = try #require(choice.secondsPerUpdate)
+        #expect(choice.updates == Int((600 - 4) * AutomaticSettings.updateShare / perUpdate))
+        #expect(chosen.decaySteps == choice.updates && chosen.maxSeconds == 600)
+        // No limit at all: the default budget, chosen and said so.
+        calls = []
+        let (open, openChoice) = try Self.choose(TrainingOptions(), tokens: 100_000, measure: measure)
+        #expect(openChoice.defaultBudget && open.maxSeconds == AutomaticSettings.defaultSeconds)
+        #expect(openChoice.chosen.contains(.maxSeconds) && calls.count == 1 && calls[0].hidden == 384)
+    }
+
+    @Test func theChoiceIsStoredInTheCheckpoint() throws {
+        try withTemporaryDirectory { dir in
+            let text = dir.appendingPathComponent("text.txt")
+            try ResumeTests.text.write(to: text)
+            var options = Self.steps(6)
+            options.automatic = true
+            options.hiddenSize = 16
+            options.embeddingSize = 8
+            let setup = try TrainingSetup(
+                options: options, resume: nil, text: { try TextSource(paths: [text.path]) },
+                tokenizer: TokenizerConfig())
+            let choice = try #require(setup.training.automatic)
+            #expect(setup.model.hiddenSize == 16 && choice.budget == .updates(6))
+            let run = dir.appendingPathComponent("run").path
+            _ = try setup.makeTrainer(runDirectory: run, threads: 1).run { _ in }
+            let saved = try Checkpoint.read(from: run + "/latest.safetensors")
+            #expect(saved.training.automatic == choice)
+        }
+    }
+
+    // MARK: Through the binary
+
+    /// The words after `charrnn train` on the line that says how to repeat the run.
+    static func repeatArguments(_ stderr: String) throws -> [String] {
+        let line = try #require(
+            stderr.split(separator: "\n").first { $0.contains("to repeat this run: charrnn train ") },
+            "no repeat line: \(stderr)")
+        let words = line.split(separator: " ").map(String.init)
+        return Array(words.drop { $0 != "train" }.dropFirst())
+    }
+
+    @Test func theBinarySaysWhatItChoseAndTheFlagsRepeatTheRunBitForBit() throws {
+        try withTemporaryDirectory { dir in
+            let run = dir.path + "/auto"
+            let r = try runCharRNN(
+                ["train", "-o", run, "--max-steps", "12", "--embedding", "8"], stdin: ResumeTests.text)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stderr.contains("automatic settings for 1,836 training tokens") && r.stderr.contains("--hidden 128"), "\(r.stderr)")
+            #expect(r.stderr.contains("(--no-auto: the defaults)"), "\(r.stderr)")
+            let again = try Self.repeatArguments(r.stderr).map { $0 == run ? dir.path + "/again" : $0 }
+            #expect(again.contains("--weight-drop") && again.contains("--lr-decay-steps"), "\(again)")
+            let r2 = try runCharRNN(["train"] + again, stdin: ResumeTests.text)
+            #expect(r2.status == 0 && !r2.stderr.contains("automatic settings"), "\(r2.stderr)")
+            let (a, b) = (
+                try Checkpoint.read(from: run + "/latest.safetensors"),
+                try Checkpoint.read(from: dir.path + "/again/latest.safetensors")
+            )
+            #expect(a.model == b.model && a.state == b.state && a.tensors == b.tensors)
+            #expect(a.training.automatic != nil && b.training.automatic == nil)
+            var withoutChoice = a.training
+            withoutChoice.automatic = nil
+            #expect(withoutChoice == b.training)
+
+            let info = try runCharRNN(["info", run + "/latest.safetensors"])
+            #expect(info.stdout.contains("automatic settings: for 1,836 training tokens"), "\(info.stdout)")
+            #expect(info.stdout.contains("12 updates") && info.stdout.contains("--hidden 128"), "\(info.stdout)")
+
+            // A resume continues with the stored settings and chooses nothing.
+            let resumed = try runCharRNN(
+                ["train", "-o", run, "--resume", run + "/latest.safetensors", "--max-steps", "14"],
+                stdin: ResumeTests.text)
+            #expect(resumed.status == 0 && !resumed.stderr.contains("automatic settings"), "\(resumed.stderr)")
+            let continued = try Checkpoint.read(from: run + "/latest.safetensors")
+            #expect(continued.training.automatic == a.training.automatic && continued.model == a.model)
+        }
+    }
+
+    @Test func noAutoTrainsWithTheFixedDefaults() throws {
+        try withTemporaryDirectory { dir in
+            let run = dir.path + "/fixed"
+            let r = try runCharRNN(
+                ["train", "--no-auto", "-o", run, "--max-steps", "2", "--batch-size", "2"], stdin: ResumeTests.text)
+            #expect(r.status == 0 && !r.stderr.contains("automatic settings"), "\(r.stderr)")
+            let c = try Checkpoint.read(from: run + "/latest.safetensors")
+            let defaults = ModelConfig(vocabularySize: c.model.vocabularySize)
+            #expect(c.model == defaults && c.training.automatic == nil && c.training.schedule == .constant)
+            #expect(c.training.regularization == Regularization() && c.training.sequenceLength == 50)
+        }
+    }
+}
