@@ -154,7 +154,9 @@ import Testing
             let r = try runCharRNN(
                 ["train", "-o", run, "--max-steps", "12", "--embedding", "8"], stdin: ResumeTests.text)
             #expect(r.status == 0, "\(r.stderr)")
-            #expect(r.stderr.contains("automatic settings for 1,836 training tokens") && r.stderr.contains("--hidden 128"), "\(r.stderr)")
+            #expect(
+                r.stderr.contains("automatic settings for 1,836 training tokens") && r.stderr.contains("--hidden 128"),
+                "\(r.stderr)")
             #expect(r.stderr.contains("(--no-auto: the defaults)"), "\(r.stderr)")
             let again = try Self.repeatArguments(r.stderr).map { $0 == run ? dir.path + "/again" : $0 }
             #expect(again.contains("--weight-drop") && again.contains("--lr-decay-steps"), "\(again)")

@@ -164,4 +164,20 @@ func largestWeightDifference(_ a: String, _ b: String) throws -> Float {
             }
         }
     }
+
+    /// Automatic settings under mpirun: rank 0 times the candidates (a time budget) while the others wait, every
+    /// rank trains with the one choice, and the chosen batch is a multiple of the ranks.
+    @Test func automaticSettingsAreChosenOnceForEveryRank() throws {
+        try withTemporaryDirectory { dir in
+            let corpus = try mpiCorpus(in: dir)
+            let run = dir.path + "/auto"
+            let r = try runMPI(
+                ranks: 2, ["train", corpus, "-o", run, "--max-time", "6", "--hidden", "16", "--embedding", "8"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stderr.components(separatedBy: "automatic settings for").count == 2, "\(r.stderr)")
+            let c = try Checkpoint.read(from: run + "/latest.safetensors")
+            let choice = try #require(c.training.automatic)
+            #expect(choice.secondsPerUpdate != nil && choice.budget == .seconds(6) && c.training.batchSize % 2 == 0)
+        }
+    }
 }

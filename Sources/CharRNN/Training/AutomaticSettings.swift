@@ -30,7 +30,8 @@ public struct AutomaticChoice: Codable, Sendable, Equatable {
     public var defaultBudget: Bool
     /// Seconds per update of the chosen model, measured on this machine (time budgets only).
     public var secondsPerUpdate: Double?
-    /// Seconds the measurements took, counted within the time limit (time budgets only).
+    /// Seconds of the measurements counted within the time limit: the time they took, at most
+    /// `AutomaticSettings.measuringShare` of the limit (time budgets only).
     public var measuringSeconds: Double?
     /// The updates the run is planned for: where the cosine decay ends.
     public var updates: Int
@@ -125,6 +126,9 @@ public enum AutomaticSettings {
         let seconds = o.maxSeconds ?? defaultSeconds
         var measured: (perUpdate: Double, spent: Double, hidden: Int)?
         var spent = 0.0
+        // The measurements count within the time, up to `measuringShare` of it: on a machine so slow that two
+        // updates take longer, the run still gets the rest of its time.
+        var counted: Double { min(spent, seconds * measuringShare) }
         func updates(hidden: Int) throws -> Int {
             if let byLimit { return byLimit }
             let candidate = o.with(hiddenSize: hidden)
@@ -135,7 +139,7 @@ public enum AutomaticSettings {
                 spent += m.spent
                 measured = (m.perUpdate, m.spent, hidden)
             }
-            return max(1, Int((seconds - spent) * updateShare / measured!.perUpdate))
+            return max(1, Int((seconds - counted) * updateShare / measured!.perUpdate))
         }
         func epochs(_ u: Int) -> Double { Double(u) * Double(b * t) / Double(n) }
 
@@ -188,7 +192,7 @@ public enum AutomaticSettings {
         let choice = AutomaticChoice(
             trainingTokens: trainingTokens, budget: byLimit.map { .updates($0) } ?? .seconds(seconds),
             defaultBudget: byLimit == nil && given.maxSeconds == nil, secondsPerUpdate: measured?.perUpdate,
-            measuringSeconds: byLimit == nil ? spent : nil, updates: u, epochs: e, chosen: chosen)
+            measuringSeconds: byLimit == nil ? counted : nil, updates: u, epochs: e, chosen: chosen)
         return (o, choice)
     }
 
