@@ -110,6 +110,12 @@ import Testing
         let perUpdate = try #require(choice.secondsPerUpdate)
         #expect(choice.updates == Int((600 - 4) * AutomaticSettings.updateShare / perUpdate))
         #expect(chosen.decaySteps == choice.updates && chosen.maxSeconds == 600)
+        // A machine so slow that the timing takes longer than its share: only the share counts against the time.
+        var given = TrainingOptions()
+        (given.maxSeconds, given.hiddenSize) = (600, 256)
+        let (_, slow) = try Self.choose(given, tokens: 100_000) { _, _, _ in (50, 100) }
+        let share = 600 * AutomaticSettings.measuringShare
+        #expect(slow.measuringSeconds == share && slow.updates == Int((600 - share) * 0.95 / 50))
         // No limit at all: the default budget, chosen and said so.
         calls = []
         let (open, openChoice) = try Self.choose(TrainingOptions(), tokens: 100_000, measure: measure)
