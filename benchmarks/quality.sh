@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# The quality bar: charrnn's recipe on tiny-shakespeare (nanoGPT's split: the last 10% is validation) for at most
-# 60 minutes of wall time on this machine, start to finish; the last line is `val_loss=X`, the best validation
-# loss in nats per character. With PEER=1 the same recipe then runs in PyTorch (benchmarks/pytorch_quality.py)
-# for the same training time, and the best checkpoint's validation loss is recomputed in PyTorch from its weights
-# alone (tools/pytorch/check_checkpoint.py --validation).
+# The quality bar, through the automatic settings: `charrnn train CORPUS --max-time LIMIT` with no other flag than
+# the seed, on tiny-shakespeare (nanoGPT's split: the last 10% is validation), at most 60 minutes of wall time on
+# this machine, start to finish. The run chooses its own model, regularisation and schedule for the text and the
+# time (README: Automatic settings); the script prints that choice and ends with `val_loss=X`, the best validation
+# loss in nats per character. With PEER=1 the same settings, read back from the checkpoint (`charrnn info
+# --json`), then train in PyTorch (benchmarks/pytorch_quality.py) for the same training time, and the best
+# checkpoint's validation loss is recomputed in PyTorch from its weights alone (tools/pytorch/check_checkpoint.py
+# --validation).
+#
+# Until 2026-12-07 this script held the recipe itself (it timed the machine, chose the regularisation by the
+# epochs that fit and ended the cosine decay where the time ran out); the automatic settings are that recipe, in
+# the library, for any text and budget.
 #
 # usage: benchmarks/quality.sh [SEED (default 1)]
 # env:   CORPUS (corpora/tinyshakespeare.txt), SECONDS_LIMIT (training time, default 3300: with start-up,
 #        validations and the last checkpoint the run stays under 60 minutes), OUT (run directory, default a
-#        fresh one under /tmp), PEER=1 (also PyTorch; needs python3 with torch, or PYTHON=...).
-#        Settings other than the recipe's, for BENCHMARKS.md's table: HIDDEN, LAYERS, EMBEDDING, BATCH, SEQ,
-#        WARMUP, DECAY (the update where the cosine decay ends; default: measured, see below), LR, and
-#        REGULARISATION (charrnn's flags as one string; both default to one of two settings, chosen by the epochs
-#        that fit in the hour, see below).
+#        fresh one under /tmp), PEER=1 (also PyTorch; needs python3 with torch, or PYTHON=...), FLAGS (charrnn
+#        flags for the run, as one string: the rest are chosen around them; `--no-auto` for the fixed defaults).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-1}
@@ -23,66 +27,35 @@ swift build -c release --product charrnn >/dev/null
 out=${OUT:-$(mktemp -d /tmp/charrnn-quality.XXXXXX)}
 python=${PYTHON:-python3}
 [ -x .build/pytorch-venv/bin/python ] && [ -z "${PYTHON:-}" ] && python=.build/pytorch-venv/bin/python
-
-# The recipe (README: Getting good results; docs/performance-log.md has the settings tried), as charrnn's flags;
-# pytorch_quality.py takes the same names but for --batch, --seq, --warmup, --decay-steps and --lr.
-hidden=${HIDDEN:-640} layers=${LAYERS:-2} embedding=${EMBEDDING:-64} batch=${BATCH:-50} seq=${SEQ:-100}
-warmup=${WARMUP:-200}
-# Two settings of regularisation and learning rate; which one runs depends on the epochs the hour allows (below).
-long_regularisation="--dropout 0.2 --input-dropout 0.1 --output-dropout 0.2 --weight-drop 0.3" long_lr=0.002
-short_regularisation="--dropout 0.15 --input-dropout 0.05 --output-dropout 0.15 --weight-drop 0.2" short_lr=0.003
-read -r -a regularisation <<< "${REGULARISATION:-$long_regularisation}"
-model=(--hidden $hidden --layers $layers --embedding $embedding --batch-size $batch --seq-length $seq)
+read -r -a flags <<< "${FLAGS:-}"
 
 start=$(date +%s)
-# The cosine decay ends where the time runs out: machines differ 2.6x in speed (5,250 characters/s on a Zen 3,
-# 13,600 on a Zen 5), and a schedule sized for one is cut short, or flat for half the hour, on the other. So
-# unless DECAY is given, 70 timed updates of the same model measure this machine (the median of six spans of 10,
-# after 10 of warm-up: a shared VM's speed jumps), and the decay ends at 95% of the updates that fit in the
-# training time (the rest pays for the validations). The run itself is deterministic given the decay printed
-# here; DECAY=N repeats it anywhere.
-if [ -z "${DECAY:-}" ]; then
-    .build/release/charrnn train --no-auto "$corpus" -o "$out/calibrate" "${model[@]}" "${regularisation[@]}" \
-        --seed "$seed" --max-steps 70 --eval-every 10 --eval-tokens 2 --quiet
-    decay=$(python3 -c 'import json, statistics, sys
-t = {r["step"]: r["elapsed_seconds"] for r in map(json.loads, open(sys.argv[1])) if "val_loss" in r}
-per_update = statistics.median((t[s + 10] - t[s]) / 10 for s in range(10, 70, 10))
-print(max(1000, int(0.95 * float(sys.argv[2]) / per_update) // 100 * 100))' "$out/calibrate/metrics.jsonl" "$limit")
-    rm -rf "$out/calibrate"
-    echo "quality: the decay ends at update $decay (measured on this machine; DECAY=$decay repeats it)"
-else
-    decay=$DECAY
-fi
-# AWD-LSTM's heavier regularisation pays where the model reads the text 25 times or more in the hour (2x640 on a
-# Zen 5: 1.4178 and 1.4085). Where the decay ends before 18 M characters (18 epochs of the training text; a Zen 4
-# or a Zen 3), it slows learning more than it stops memorising, and lighter regularisation with Adam at 3e-3 does
-# better (the Zen 4: 1.4186 and 1.4178, the heavier setting 1.4255). docs/runs/README.md lists every run.
-# REGULARISATION and LR override the choice.
-if [ "$(( decay * batch * seq ))" -lt 18000000 ]; then
-    setting="lighter regularisation, Adam at 3e-3 (fewer than 18 epochs fit)"
-    read -r -a regularisation <<< "${REGULARISATION:-$short_regularisation}"
-    lr=${LR:-$short_lr}
-else
-    setting="AWD-LSTM regularisation, Adam at 2e-3"
-    lr=${LR:-$long_lr}
-fi
-[ -n "${REGULARISATION:-}${LR:-}" ] && setting="the given setting (the script would choose $setting)"
-echo "quality: $setting: ${regularisation[*]} --learning-rate $lr"
-model+=("${regularisation[@]}")
-recipe=("${model[@]}" --lr-schedule cosine --warmup-steps $warmup --lr-decay-steps $decay --learning-rate $lr)
-
-.build/release/charrnn train --no-auto "$corpus" -o "$out/run" "${recipe[@]}" --seed "$seed" --max-time "$limit" \
-    --eval-every 250 --quiet
+.build/release/charrnn train "$corpus" -o "$out/run" --seed "$seed" --max-time "$limit" "${flags[@]}" \
+    2> "$out/train.log" || { tail -5 "$out/train.log" >&2; exit 1; }
 wall=$(( $(date +%s) - start ))
+sed -n 's/^charrnn: \(automatic settings\|to repeat this run\)/quality: \1/p' "$out/train.log"
 best=$(python3 -c 'import json,sys
 best = min(json.loads(l)["val_loss"] for l in open(sys.argv[1]) if "val_loss" in l)
 print(f"{best:.4f}")' "$out/run/metrics.jsonl")
-echo "quality: charrnn seed $seed, $wall s wall time, run in $out/run (metrics.jsonl, loss.svg)"
+echo "quality: charrnn seed $seed, $wall s wall time, run in $out/run (metrics.jsonl, loss.svg, train.log)"
 if [ "${PEER:-0}" = 1 ]; then
     "$python" tools/pytorch/check_checkpoint.py --validation "$corpus" "$out/run/best.safetensors"
-    "$python" benchmarks/pytorch_quality.py "$corpus" --seconds "$limit" --seed "$seed" --hidden $hidden \
-        --layers $layers --embedding $embedding --batch $batch --seq $seq "${regularisation[@]}" \
-        --warmup $warmup --decay-steps $decay --lr $lr --eval-every 250 | tee "$out/pytorch.jsonl" \
-        | sed 's/^val_loss=/pytorch: best val_loss=/'
+    # The run's settings as pytorch_quality.py's flags (its names: --batch, --seq, --warmup, --decay-steps, --lr).
+    read -r -a peer <<< "$(.build/release/charrnn info --json "$out/run/best.safetensors" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+m, t = c["model"], c["training"]
+r = t.get("regularization", {})
+cosine = t["schedule"].get("cosine")
+if not cosine: sys.exit("quality: PEER=1 needs a cosine schedule")
+flags = {"hidden": m["hiddenSize"], "layers": m["layers"], "embedding": m["embeddingSize"], "batch": t["batchSize"],
+         "seq": t["sequenceLength"], "dropout": m["dropout"], "input-dropout": r.get("inputDropout", 0),
+         "output-dropout": r.get("outputDropout", 0), "weight-drop": r.get("weightDrop", 0),
+         "embedding-dropout": r.get("embeddingDropout", 0), "warmup": cosine["warmup"], "decay-steps": cosine["total"],
+         "min-lr-factor": cosine["minimumFactor"], "lr": t["optimizer"]["learningRate"],
+         "eval-every": t["evaluateEvery"], "eval-tokens": t.get("evaluationTokens") or 0}
+print(" ".join(f"--{k} {v}" for k, v in flags.items()))')"
+    "$python" benchmarks/pytorch_quality.py "$corpus" --seconds "$limit" --seed "$seed" "${peer[@]}" \
+        | tee "$out/pytorch.jsonl" | sed 's/^val_loss=/pytorch: best val_loss=/'
 fi
 echo "val_loss=$best"

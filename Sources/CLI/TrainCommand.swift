@@ -17,7 +17,7 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a character-level language model on a corpus.",
         discussion: """
             Writes RUN_DIR/latest.safetensors (every evaluation), RUN_DIR/best.safetensors (lowest validation \
-            loss) and RUN_DIR/metrics.jsonl (one JSON line per evaluation). With no limit given, trains 10 epochs.
+            loss) and RUN_DIR/metrics.jsonl (one JSON line per evaluation). With no limit given, trains 20 minutes.
 
             --resume continues a run with the checkpoint's \(flagList(TrainingOptions.keptOnResume)): giving \
             them other values is an error. \(flagList(TrainingOptions.changeableOnResume)) may change (each \

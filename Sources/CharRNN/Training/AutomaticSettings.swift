@@ -2,7 +2,7 @@
 // user who gives only a text and a time gets the recipe the quality benchmark uses, sized to both. Every setting
 // the user gives is kept and the rest are chosen around it. The rule is a small table, measured
 // (BENCHMARKS.md: Automatic settings): the layout first (sequences of 100, batches of 50 unless the text is too
-// short for them), then the largest hidden size the text can use whose run still reads it a few times in the
+// short for them), then the largest hidden size the text can use whose run still makes enough updates in the
 // budget, then the regularisation and learning rate by the epochs that run makes, and a cosine decay that ends
 // where the budget does.
 //
@@ -17,6 +17,26 @@ public enum TrainingBudget: Codable, Sendable, Equatable {
     case updates(Int)
     /// A time limit, in seconds.
     case seconds(Double)
+
+    // In JSON (checkpoints, `charrnn info --json`): {"updates": 2000} or {"seconds": 300}.
+    private enum CodingKeys: String, CodingKey { case updates, seconds }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let u = try c.decodeIfPresent(Int.self, forKey: .updates) {
+            self = .updates(u)
+        } else {
+            self = .seconds(try c.decode(Double.self, forKey: .seconds))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .updates(let u): try c.encode(u, forKey: .updates)
+        case .seconds(let s): try c.encode(s, forKey: .seconds)
+        }
+    }
 }
 
 /// What the automatic settings chose and why. Stored in the checkpoint's training configuration
@@ -61,10 +81,12 @@ public enum AutomaticSettings {
     public static let hiddenSizes = [128, 256, 384, 512, 640]
     /// The largest hidden size a text can use, by training tokens: the first row whose bound the text is within.
     public static let largestHidden: [(tokens: Int, hidden: Int)] = [
-        (50_000, 128), (300_000, 384), (1_500_000, 512), (Int.max, 640),
+        (50_000, 128), (300_000, 384), (Int.max, 640),
     ]
-    /// A larger model is chosen only while its run still reads the text this many times.
-    public static let minimumEpochs = 2.0
+    /// In a time budget, a larger model is chosen only while its run still makes this many updates: on 100 KB of
+    /// English in 5 minutes, 2×256 for 1,700 updates beat 2×384 for 875 and 2×512 for 500 (BENCHMARKS.md); the
+    /// quality recipe's 2×640 makes 2,800–4,600 in its hour.
+    public static let minimumUpdates = 1500
     /// Regularisation and learning rate by the epochs the run makes: the last row whose `fromEpochs` it reaches.
     public static let tiers: [Tier] = [
         Tier(from: 0, rate: 0.003, dropout: 0, input: 0, output: 0, weightDrop: 0),
@@ -160,7 +182,7 @@ public enum AutomaticSettings {
                         vocabulary: vocabularySize)
                 }
                 hidden =
-                    candidates.last { h in epochs(Int(Double(u) * cost(largest) / cost(h))) >= minimumEpochs }
+                    candidates.last { h in Double(u) * cost(largest) / cost(h) >= Double(minimumUpdates) }
                     ?? candidates.first ?? cap
             }
             pick(\.hiddenSize, .hiddenSize, hidden)

@@ -62,7 +62,7 @@ public struct TrainingOptions: Sendable, Equatable {
     public var weightDrop: Double?
     public var embeddingDropout: Double?
 
-    // When to stop: always this run's own (10 epochs when none is given).
+    // When to stop: always this run's own (10 epochs when none is given; with `automatic`, 20 minutes).
     public var maxSteps: Int?
     public var maxEpochs: Int?
     public var maxSeconds: Double?
