@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds every program the README documents in release mode (charrnn and
 # the server it runs, charrnn-serve), prepares the corpora, trains an LSTM on the English quotations for a
-# bounded time with automatic settings (progress on the terminal), scores it, samples from it, says where the checkpoint and metrics are,
-# and how to serve it. The training gets what is left of 5½ minutes after the set-up and the build (between 30
+# bounded time with the settings charrnn chooses (progress on the terminal), scores it, samples from it, says where
+# the checkpoint and metrics are, and how to serve it. The training gets what is left of 5½ minutes after the set-up and the build (between 30
 # and 120 s), so that the whole job stays within 6 minutes on 2 cores from a clean clone, where the release build
 # takes 4 to 5 of them; DEMO_SECONDS sets it instead.
 set -euo pipefail

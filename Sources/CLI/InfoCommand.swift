@@ -23,7 +23,7 @@ struct InfoCommand: ParsableCommand {
                 try JSONSerialization.jsonObject(with: try encoder.encode(e))
             }
             let info: [String: Any] = [
-                "format_version": Checkpoint.formatVersion, "model": try object(c.model), "parameters": parameters,
+                "format_version": c.version, "model": try object(c.model), "parameters": parameters,
                 "tokenizer": try object(v.tokenizer), "vocabulary_size": v.count,
                 "vocabulary_preview": (1..<min(v.count, 41)).map { v.decode([$0]) },
                 "training": try object(c.training), "state": try object(c.state), "optimizer_step": c.optimizerStep,
@@ -40,7 +40,7 @@ struct InfoCommand: ParsableCommand {
             ?? "none yet"
         print(
             """
-            checkpoint: \(checkpoint) (charrnn format \(Checkpoint.formatVersion))
+            checkpoint: \(checkpoint) (charrnn format \(c.version))
             model: \(m.layers)-layer \(m.cell.rawValue), hidden \(m.hiddenSize), embedding \(m.embeddingSize), \
             dropout \(m.dropout)
             parameters: \(parameters.grouped)
@@ -54,6 +54,11 @@ struct InfoCommand: ParsableCommand {
             optimizer: \(c.training.optimizer.kind.rawValue), learning rate \(c.training.optimizer.learningRate), \
             batch \(c.training.batchSize) × \(c.training.sequenceLength)
             """)
+        if let base = c.training.baseModel {
+            print(
+                "fine-tuned from: \(base.name) (sha256 \(base.sha256)); ids 0–\(base.vocabularySize - 1) are its, "
+                    + "\(base.addedTokens.grouped) token\(base.addedTokens == 1 ? "" : "s") added")
+        }
         if let choice = c.training.automatic {
             print(
                 "automatic settings: \(choice.reason); chose "

@@ -42,6 +42,8 @@ extension Setting {
         case .temperature: return "--temperature"
         case .topK: return "--top-k"
         case .topP: return "--top-p"
+        case .unit: return "--unit"
+        case .normalization: return "--normalize"
         case .strictUTF8: return "--strict-utf8"
         case .segmentLength: return "--dynamic-segment"
         case .dynamicLearningRate: return "--dynamic-lr"

@@ -31,14 +31,14 @@ struct TokenizerOptions: ParsableArguments {
             "What a token is: grapheme (user-perceived characters, the default), codepoint, byte (as char-rnn), or "
                 + "word (ICU word segments; spaces and punctuation are tokens too).",
             valueName: "unit"))
-    var unit: TokenUnit = TokenizerConfig().unit
+    var unit: TokenUnit?
 
     @Option(
         help: ArgumentHelp(
             "Unicode normalization before tokenizing: nfc (default), nfkc (also folds compatibility forms such as "
                 + "full-width letters), or none.",
             valueName: "form"))
-    var normalize: NormalizationForm = TokenizerConfig().normalization
+    var normalize: NormalizationForm?
 
     @Flag(
         help: ArgumentHelp(
@@ -52,7 +52,9 @@ struct TokenizerOptions: ParsableArguments {
     var locale = TokenizerConfig().locale
 
     var config: TokenizerConfig {
-        TokenizerConfig(unit: unit, normalization: normalize, strictUTF8: strictUTF8, locale: locale)
+        let d = TokenizerConfig()
+        return TokenizerConfig(
+            unit: unit ?? d.unit, normalization: normalize ?? d.normalization, strictUTF8: strictUTF8, locale: locale)
     }
 }
 

@@ -35,6 +35,7 @@ struct TrainCommand: ParsableCommand {
               charrnn train corpora/classical-zh.txt -o runs/poems --max-time 120
               cat corpus.txt | charrnn train -o runs/mine --hidden 512 --max-steps 2000
               charrnn train corpus.txt -o runs/mine --resume runs/mine/latest.safetensors --learning-rate 1e-3
+              charrnn train my-poems.txt -o runs/poems --init-from models/fortunes-en.safetensors --max-time 300
             """)
 
     @OptionGroup(title: "Input") var input: CorpusInputOptions
@@ -48,6 +49,11 @@ struct TrainCommand: ParsableCommand {
         help: ArgumentHelp(
             "Continue training from this checkpoint (its model and data layout are kept).", valueName: "checkpoint"))
     var resume: String?
+    @Option(
+        help: ArgumentHelp(
+            "Fine-tune: start from this trained or exported model's weights (its shape and tokenizer; tokens the "
+                + "text adds grow its vocabulary) with a fresh optimizer and schedule.", valueName: "checkpoint"))
+    var initFrom: String?
 
     // Every training flag is optional, so a resumed run can tell a flag given from a default. The defaults shown
     // are ModelConfig's and TrainingConfig's.
@@ -124,6 +130,10 @@ struct TrainCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if resume != nil && initFrom != nil {
+            throw ValidationError(
+                "--init-from starts a new run from a model's weights and --resume continues a run: give one of them")
+        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let maxVocab, maxVocab < 2 { throw ValidationError("--max-vocab must be at least 2, got \(maxVocab)") }
         if minCount < 1 { throw ValidationError("--min-count must be at least 1, got \(minCount)") }
@@ -148,13 +158,27 @@ struct TrainCommand: ParsableCommand {
         let setup = try reportingFailures {
             try TrainingSetup(
                 options: options, resume: resume, text: { try input.source() }, tokenizer: tokenizer.config,
-                limits: VocabularyLimits(maxSize: maxVocab, minCount: minCount), group: group, threads: threads)
+                limits: VocabularyLimits(maxSize: maxVocab, minCount: minCount), group: group, threads: threads,
+                initFrom: initFrom.map {
+                    InitialModel(path: $0, unit: tokenizer.unit, normalization: tokenizer.normalize)
+                })
         }
         if group.isRoot { warnAboutInvalidUTF8(setup.corpus.statistics) }
         for change in setup.changes where !quiet {
             Terminal.note("resuming with \(change.setting.flag) \(change.value) (checkpoint: \(change.checkpoint))")
         }
         let (corpus, model, training) = (setup.corpus, setup.model, setup.training)
+        if let base = training.baseModel, !quiet {
+            let added = base.addedTokens
+            let unknown =
+                corpus.unknownCount > 0
+                ? "; \(corpus.unknownCount.grouped) occurrences of tokens --max-vocab or --min-count left out are "
+                    + "<unk>"
+                : ""
+            Terminal.note(
+                "fine-tuning \(base.name) (sha256 \(base.sha256.prefix(12))…): its \(base.vocabularySize.grouped) ids "
+                    + "kept, \(added.grouped) token\(added == 1 ? "" : "s") the text adds appended\(unknown)")
+        }
         if resume == nil, let choice = training.automatic, !quiet {
             let chosen = choice.flags(model: model, training: training)
             Terminal.note(

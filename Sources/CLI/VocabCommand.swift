@@ -67,7 +67,9 @@ struct VocabCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            print(report.text(unit: tokenizer.unit, normalization: tokenizer.normalize, savedTo: output))
+            print(
+                report.text(unit: tokenizer.config.unit, normalization: tokenizer.config.normalization, savedTo: output)
+            )
         }
     }
 }

@@ -54,4 +54,30 @@ enum PyTorch {
         let difference = try expectType(report["difference"], Double.self, "difference")
         #expect(difference <= 1e-5, "\(cell): PyTorch and charrnn differ by \(difference) nats per token")
     }
+
+    /// A fine-tuned model whose vocabulary grew (format 2) loads strictly in PyTorch and scores like charrnn on a
+    /// text of the new characters.
+    @Test func aGrownModelLoadsStrictlyAndScoresLikeCharRNN() throws {
+        let python = try #require(PyTorch.python, "no PyTorch: bash scripts/pytorch-venv.sh makes .build/pytorch-venv")
+        try withTemporaryDirectory { dir in
+            let base = try FineTuningTests.trainBase(in: dir)
+            let text = dir.appendingPathComponent("new.txt")
+            try Data(FineTuningTests.newText.utf8).write(to: text)
+            let run = dir.path + "/tuned"
+            let tuned = try runCharRNN([
+                "train", text.path, "-o", run, "--init-from", base, "--no-auto", "--batch-size", "4", "--seq-length",
+                "10", "--max-steps", "6", "--eval-every", "6", "--quiet",
+            ])
+            try #require(tuned.status == 0, "\(tuned.stderr)")
+            let process = try runProgram(
+                URL(fileURLWithPath: python),
+                [
+                    repositoryRoot.appendingPathComponent("tools/pytorch/check_checkpoint.py").path, "--compare",
+                    "--charrnn", charrnnExecutable.path, "--tolerance", "1e-5", run + "/latest.safetensors", text.path,
+                ], timeout: 600)
+            #expect(process.status == 0, "\(process.stdout)\(process.stderr)")
+            let report = try jsonObject(process.stdout)
+            #expect(report["match"] as? Bool == true, "\(process.stdout)")
+        }
+    }
 }

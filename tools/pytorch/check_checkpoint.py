@@ -13,8 +13,9 @@ checkpoint and text and fails (exit 1) if the two losses differ by more than
 The safetensors file is parsed here directly (no `safetensors` package):
 a little-endian u64 header length N, N bytes of JSON header, then the data.
 
-Tokenization: only texts whose characters are each one grapheme (ASCII
-without "\\r\\n") are accepted, so that one code point is one token;
+Tokenization: only texts whose characters are each one grapheme are accepted
+(in NFC, no combining marks, joiners, variation selectors, regional
+indicators, Hangul jamo or "\\r\\n"), so that one code point is one token;
 characters outside the vocabulary map to id 0 (<unk>), as in charrnn.
 
 With --validation CORPUS it instead recomputes the validation loss that
@@ -34,6 +35,7 @@ import math
 import struct
 import subprocess
 import sys
+import unicodedata
 
 import torch
 import torch.nn as nn
@@ -84,8 +86,14 @@ class CharRNN(nn.Module):
 
 def encode(text, vocabulary):
     """Map each character to its id (tokens[i] has id i+1; 0 is <unk>). Returns (ids, unknown count)."""
-    if any(ord(c) > 127 for c in text) or "\r\n" in text:
-        raise SystemExit("error: this check accepts only ASCII text without \\r\\n (one code point = one grapheme)")
+    def joins(c):  # a code point that can be part of a longer grapheme cluster
+        o = ord(c)
+        return (unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Mc") or o in (0x200C, 0x200D)
+                or 0xFE00 <= o <= 0xFE0F or 0x1F1E6 <= o <= 0x1F1FF or 0x1100 <= o <= 0x11FF
+                or 0xE0100 <= o <= 0xE01EF)
+    if text != unicodedata.normalize("NFC", text) or "\r\n" in text or any(joins(c) for c in text):
+        raise SystemExit("error: this check accepts only NFC text whose code points are each one grapheme "
+                         "(no combining marks, joiners, variation selectors, regional indicators, jamo or \\r\\n)")
     ids_by_token = {token: i + 1 for i, token in enumerate(vocabulary["tokens"])}
     unknown_id = vocabulary["unknown"]["id"]
     ids = [ids_by_token.get(c, unknown_id) for c in text]

@@ -8,8 +8,14 @@ import Foundation
 
 /// Everything a checkpoint holds, in memory.
 public struct Checkpoint {
-    /// The format this build writes; it reads this and older.
-    public static let formatVersion = 1
+    /// The newest format this build reads and writes; it reads every older one. Version 2 (2026-12-07) is a
+    /// checkpoint whose vocabulary fine-tuning grew (`Vocabulary.blocks`), which builds before it must refuse:
+    /// they assume a vocabulary sorted by bytes. Every other checkpoint is still written as version 1, byte for
+    /// byte as before.
+    public static let formatVersion = 2
+
+    /// The format this checkpoint is written in: 2 when its vocabulary was grown, else 1.
+    public var version: Int { vocabulary.jsonVersion > 1 ? 2 : 1 }
 
     public var model: ModelConfig
     public var vocabulary: Vocabulary
@@ -70,7 +76,7 @@ public struct Checkpoint {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         func json<V: Encodable>(_ v: V) throws -> String { String(decoding: try encoder.encode(v), as: UTF8.self) }
         let metadata = [
-            "format": "charrnn", "format_version": String(Self.formatVersion), "model": try json(model),
+            "format": "charrnn", "format_version": String(version), "model": try json(model),
             "vocabulary": String(decoding: try vocabulary.jsonData(), as: UTF8.self),
             "training_config": try json(training),
             "training_state": try json(state), "optimizer_step": String(optimizerStep),

@@ -77,7 +77,7 @@ public struct Corpus: Sendable {
     }
 
     /// The streaming pass: every token interned, its slot number stored.
-    private static func intern(
+    static func intern(
         _ source: TextSource, tokenizer config: TokenizerConfig, chunkSize: Int
     ) throws -> (slots: TokenIDs, table: TokenTable, statistics: CorpusStatistics) {
         let tokenizer = try Tokenizer(config: config)

@@ -3,8 +3,8 @@
 // so no message in the library names a flag or a field of a protocol.
 
 /// A setting of the library's configurations, as errors and resume reports name it. The raw value is the field's
-/// name in its configuration (`ModelConfig`, `TrainingConfig`, `Regularization`, `SamplingConfig`,
-/// `DynamicEvaluation`, `GenerationRequest`).
+/// name in its configuration (`ModelConfig`, `TrainingConfig`, `Regularization`, `TokenizerConfig`,
+/// `SamplingConfig`, `DynamicEvaluation`, `GenerationRequest`).
 public enum Setting: String, Sendable, CaseIterable, Codable {
     // ModelConfig
     case vocabularySize, cell, layers, hiddenSize, embeddingSize, dropout
@@ -19,8 +19,8 @@ public enum Setting: String, Sendable, CaseIterable, Codable {
     case dropoutMasks, inputDropout, outputDropout, weightDrop, embeddingDropout
     // SamplingConfig
     case temperature, topK, topP
-    // Reading text
-    case strictUTF8
+    // Reading text (TokenizerConfig)
+    case unit, normalization, strictUTF8
     // DynamicEvaluation
     case segmentLength, dynamicLearningRate, dynamicDecay
     // GenerationRequest

@@ -4,6 +4,11 @@
 // vocabulary; ids 1… are the kept tokens sorted by their UTF-8 bytes, which is code point order (the choice of
 // char-rnn and nanoGPT). Tokens are kept by frequency: those seen fewer than `minCount` times are dropped, then
 // at most `maxSize - 1` of the most frequent remain (ties go to the smaller token).
+//
+// Fine-tuning (`charrnn train --init-from`) grows a vocabulary without moving any id: the tokens the new text adds
+// come after the old ones, sorted among themselves. So a vocabulary is a sequence of blocks, each sorted by bytes;
+// one built from a corpus has one block. A vocabulary of several blocks is JSON version 2 (older builds refuse
+// it), one of a single block stays version 1, byte for byte as before.
 
 /// A token vocabulary: id ↔ token bytes, with the counts it was built from.
 public struct Vocabulary: Sendable, Equatable {
@@ -17,7 +22,11 @@ public struct Vocabulary: Sendable, Equatable {
     /// Each id's token as UTF-8 bytes (for `.byte` units, one byte). `tokens[0]` is empty: the `<unk>` slot.
     public let tokens: [[UInt8]]
     /// Each id's occurrences in the corpus it was built from; `counts[0]` counts the tokens mapped to `<unk>`.
+    /// (Tokens added by fine-tuning count their occurrences in its text.)
     public let counts: [Int]
+    /// The lengths of the runs of ids 1… that are each sorted by bytes, in id order: one block for a vocabulary
+    /// built from one corpus, one more for each fine-tuning that added tokens. They sum to `count - 1`.
+    public let blocks: [Int]
     private let ids: [[UInt8]: Int]
 
     /// Number of ids, `<unk>` included.
@@ -25,30 +34,58 @@ public struct Vocabulary: Sendable, Equatable {
 
     /// Creates a vocabulary from tokens (without `<unk>`) and their counts.
     ///
-    /// - Throws: `VocabularyError` unless the tokens are non-empty, distinct and sorted by their bytes, single
-    ///   bytes for `.byte` units, and `counts` has one more entry than `tokens` (the `<unk>` count first).
-    public init(tokenizer: TokenizerConfig, tokens: [[UInt8]], counts: [Int]) throws(VocabularyError) {
+    /// - Parameter blocks: the lengths of the runs of `tokens` that are each sorted (default: one run, all of
+    ///   them).
+    /// - Throws: `VocabularyError` unless the tokens are non-empty, distinct, sorted by their bytes within each
+    ///   block, single bytes for `.byte` units, the blocks are non-empty and cover the tokens, and `counts` has one
+    ///   more entry than `tokens` (the `<unk>` count first).
+    public init(
+        tokenizer: TokenizerConfig, tokens: [[UInt8]], counts: [Int], blocks: [Int]? = nil
+    ) throws(VocabularyError) {
         guard counts.count == tokens.count + 1 else {
             throw .inconsistent(
                 "\(tokens.count) tokens need \(tokens.count + 1) counts (<unk> first), found \(counts.count)")
         }
+        let blocks = blocks ?? [tokens.count]
+        guard blocks.reduce(0, +) == tokens.count, blocks.allSatisfy({ $0 > 0 }) || tokens.isEmpty else {
+            throw .inconsistent("blocks \(blocks) do not cover the \(tokens.count) tokens")
+        }
+        var blockStarts = Set<Int>()
+        var start = 0
+        for length in blocks {
+            blockStarts.insert(start)
+            start += length
+        }
+        var ids: [[UInt8]: Int] = [:]
+        ids.reserveCapacity(tokens.count)
         for (k, token) in tokens.enumerated() {
             if token.isEmpty { throw .inconsistent("token \(k + 1) is empty") }
             if tokenizer.unit == .byte && token.count != 1 {
                 throw .inconsistent("token \(k + 1) has \(token.count) bytes; byte vocabularies hold single bytes")
             }
-            if k > 0 && !tokens[k - 1].lexicographicallyPrecedes(token) {
+            if k > 0 && !blockStarts.contains(k) && !tokens[k - 1].lexicographicallyPrecedes(token) {
                 throw .inconsistent("tokens \(k) and \(k + 1) are not distinct and sorted by their UTF-8 bytes")
             }
+            if ids.updateValue(k + 1, forKey: token) != nil { throw .inconsistent("token \(k + 1) appears twice") }
         }
         if let negative = counts.firstIndex(where: { $0 < 0 }) { throw .inconsistent("count \(negative) is negative") }
         self.tokenizer = tokenizer
         self.tokens = [[]] + tokens
         self.counts = counts
-        var ids: [[UInt8]: Int] = [:]
-        ids.reserveCapacity(tokens.count)
-        for (k, token) in tokens.enumerated() { ids[token] = k + 1 }
+        self.blocks = tokens.isEmpty ? [] : blocks
         self.ids = ids
+    }
+
+    /// This vocabulary with `added` tokens (none of them in it) appended as a new block, sorted by their bytes,
+    /// each with its count. Every existing id keeps its token.
+    ///
+    /// - Throws: `VocabularyError` when an added token is already here, repeated, or not a token of this unit.
+    public func adding(_ added: [(token: [UInt8], count: Int)]) throws(VocabularyError) -> Vocabulary {
+        guard !added.isEmpty else { return self }
+        let sorted = added.sorted { $0.token.lexicographicallyPrecedes($1.token) }
+        return try Vocabulary(
+            tokenizer: tokenizer, tokens: Array(tokens.dropFirst()) + sorted.map(\.token),
+            counts: counts + sorted.map(\.count), blocks: blocks + [sorted.count])
     }
 
     /// The id of a token given as UTF-8 bytes; `unknownID` when it is not in the vocabulary.

@@ -94,6 +94,8 @@ public final class Trainer {
     ///   - training: how to train (for `resume`, see `TrainingOptions.resuming`).
     ///   - runDirectory: where checkpoints, metrics.jsonl and the loss plot go (created if missing).
     ///   - resume: a checkpoint to continue, or nil for a new run.
+    ///   - weights: a new run's starting weights instead of random ones (fine-tuning: `Checkpoint.grown`); its
+    ///     model must be `modelConfig`. The optimizer, schedule and state start fresh.
     ///   - threads: threads for the model's passes, clipping and the update (default 1; the same bits for any).
     ///   - group: the processes training together (every one makes its Trainer with the same corpus, configs and
     ///     checkpoint); each trains `training.batchSize / group.size` of the streams, and rank 0 alone writes to
@@ -103,7 +105,7 @@ public final class Trainer {
     ///   run directory that cannot be written.
     public init(
         corpus: Corpus, model modelConfig: ModelConfig, training: TrainingConfig, runDirectory: String,
-        resume: Checkpoint? = nil, threads: Int = 1, group: ProcessGroup = .single
+        resume: Checkpoint? = nil, weights: Checkpoint? = nil, threads: Int = 1, group: ProcessGroup = .single
     ) throws {
         if let problem = SettingError.check(.batchSize, training.batchSize, .multipleOfRanks(group.size)) {
             throw problem
@@ -145,6 +147,17 @@ public final class Trainer {
         } else {
             model.initialize(using: &rng)
             state.rngState = rng.state
+            if let weights {
+                var shape = weights.model
+                shape.dropout = modelConfig.dropout  // a training setting, not part of the weights
+                guard shape == modelConfig else {
+                    throw TrainingError.modelMismatch(given: modelConfig, checkpoint: weights.model)
+                }
+                let p = model.parameters
+                for view in p.views {
+                    (p.values.pointer + view.offset).update(from: weights.tensors[view.name]!, count: view.count)
+                }
+            }
         }
     }
 

@@ -40,6 +40,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// What automatic settings chose for this run and why (`AutomaticSettings`), or nil when it was not used. Not
     /// written to checkpoints when nil.
     public var automatic: AutomaticChoice? = nil
+    /// The trained model this run started from (`charrnn train --init-from`), or nil for random weights. Not
+    /// written to checkpoints when nil.
+    public var baseModel: BaseModel? = nil
 
     public init() {}
 
@@ -103,5 +106,21 @@ public struct TrainingState: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case step, epoch, batchInEpoch, tokensSeen, rngState, bestValidationLoss, lastValidationLoss
         case validationsSinceBest
+    }
+}
+
+/// The model a fine-tuned run started from: its lineage, shown by `charrnn info`.
+public struct BaseModel: Codable, Sendable, Equatable {
+    /// The base checkpoint's file name (the last part of the path it was given as).
+    public var name: String
+    /// SHA-256 of the base checkpoint's bytes, in hexadecimal (`sha256sum` prints the same).
+    public var sha256: String
+    /// Ids of the base's vocabulary, `<unk>` included: the ids below this are the base's, with its rows.
+    public var vocabularySize: Int
+    /// Tokens the fine-tuning text added to the vocabulary.
+    public var addedTokens: Int
+
+    public init(name: String, sha256: String, vocabularySize: Int, addedTokens: Int) {
+        (self.name, self.sha256, self.vocabularySize, self.addedTokens) = (name, sha256, vocabularySize, addedTokens)
     }
 }

@@ -18,12 +18,16 @@ public struct TrainingSetup {
     public let training: TrainingConfig
     /// When resuming, each setting that differs from the checkpoint's (for the user to see).
     public let changes: [SettingChange]
+    /// A fine-tuned run's starting weights (the base model grown to `corpus.vocabulary`), else nil.
+    public let weights: Checkpoint?
 
     /// Reads the checkpoint and the corpus on rank 0, shares them, and resolves the configurations.
     ///
     /// - Parameters:
     ///   - options: the run as the user asked for it.
     ///   - resume: the path of a checkpoint to continue, or nil for a new run.
+    ///   - initFrom: a new run's base model (fine-tuning: `FineTuning.swift`), or nil for random weights. Its
+    ///     shape and tokenizer replace `tokenizer` and the model options (which must agree with them).
     ///   - text: the corpus's text (called on rank 0 only).
     ///   - tokenizer: how a new run tokenizes the text (a resumed run uses the checkpoint's vocabulary).
     ///   - limits: a new run's vocabulary limits.
@@ -35,16 +39,33 @@ public struct TrainingSetup {
     ///   the checkpoint's own read errors; `DistributedError` when the processes fail.
     public init(
         options: TrainingOptions, resume: String?, text: () throws -> TextSource, tokenizer: TokenizerConfig,
-        limits: VocabularyLimits = VocabularyLimits(), group: ProcessGroup = .single, threads: Int = 1
+        limits: VocabularyLimits = VocabularyLimits(), group: ProcessGroup = .single, threads: Int = 1,
+        initFrom: InitialModel? = nil
     ) throws {
+        if resume != nil && initFrom != nil { throw FineTuningError.withResume }
         let checkpoint = try resume.map { try group.checkpointFromRoot($0) }
+        let base = try initFrom.map { try group.checkpointFromRoot($0.path) }
+        if let initFrom, let base { try group.onRoot { try initFrom.check(options, against: base) } }
         let corpus = try group.corpusFromRoot {
             if let checkpoint { return try Corpus.load(from: text(), vocabulary: checkpoint.vocabulary) }
+            if let base {
+                return try Corpus.load(
+                    from: text(), extending: base.vocabulary, limits: limits, strictUTF8: tokenizer.strictUTF8
+                ).corpus
+            }
             return try Corpus.load(from: text(), tokenizer: tokenizer, limits: limits)
         }
+        // Every rank grows the base the same way from the same corpus.
+        let weights = base?.grown(to: corpus.vocabulary, textTokens: corpus.ids.count)
         let resolved = try group.fromRoot {
             guard let checkpoint, let resume else {
-                return try Self.newRun(options, corpus: corpus, ranks: group.size, threads: threads)
+                guard let initFrom, let base else {
+                    return try Self.newRun(options, corpus: corpus, ranks: group.size, threads: threads)
+                }
+                var run = try Self.newRun(
+                    initFrom.shaped(options, by: base), corpus: corpus, ranks: group.size, threads: threads)
+                run.training.baseModel = try initFrom.lineage(base: base, vocabulary: corpus.vocabulary)
+                return run
             }
             do {
                 if corpus.unknownCount > 0 { throw TrainingError.tokensOutsideVocabulary(corpus.unknownCount) }
@@ -58,6 +79,7 @@ public struct TrainingSetup {
         self.group = group
         self.corpus = corpus
         self.checkpoint = checkpoint
+        self.weights = weights
         (model, training, changes) = (resolved.model, resolved.training, resolved.changes)
     }
 
@@ -66,7 +88,7 @@ public struct TrainingSetup {
     public func makeTrainer(runDirectory: String, threads: Int) throws -> Trainer {
         let trainer = try Trainer(
             corpus: corpus, model: model, training: training, runDirectory: runDirectory, resume: checkpoint,
-            threads: threads, group: group)
+            weights: weights, threads: threads, group: group)
         if checkpoint == nil { trainer.state.elapsedSeconds = training.automatic?.measuringSeconds ?? 0 }
         return trainer
     }
