@@ -37,6 +37,7 @@ import Testing
         #expect(o.hiddenSize == 384 && o.layers == 2 && o.batchSize == 50 && o.sequenceLength == 100)
         #expect(choice.epochs > 18 && o.weightDrop == 0.3 && o.dropout == 0.2 && o.learningRate == 0.002)
         #expect(o.schedule == .cosine && o.decaySteps == 2000 && o.warmupSteps == 100 && o.evaluateEvery == 200)
+        #expect(o.patience == 3)
         #expect(choice.budget == .updates(2000) && !choice.defaultBudget && choice.secondsPerUpdate == nil)
         // Every chosen setting is in the list, in the order of `Setting`; nothing given is.
         #expect(choice.chosen.contains(.hiddenSize) && !choice.chosen.contains(.maxSteps))
@@ -76,6 +77,14 @@ import Testing
         let (same, none) = try AutomaticSettings.choose(
             all, trainingTokens: 1, validationTokens: 1, vocabularySize: 2, measure: Self.neverTimed)
         #expect(none == nil && same == all)
+    }
+
+    @Test func earlyStoppingOnlyWithAValidationSplit() throws {
+        var o = Self.steps(100)
+        o.validationFraction = 0
+        let (chosen, choice) = try Self.choose(o, tokens: 100_000)
+        #expect(chosen.patience == nil && !choice.chosen.contains(.patience))
+        #expect(try chosen.newRun().problem == nil)
     }
 
     @Test func theBatchFitsTheTextAndTheRanks() throws {

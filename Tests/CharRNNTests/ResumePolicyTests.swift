@@ -78,7 +78,8 @@ import TestSupport
         let listed = Set(TrainingOptions.keptOnResume + TrainingOptions.changeableOnResume)
         #expect(listed.count == TrainingOptions.keptOnResume.count + TrainingOptions.changeableOnResume.count)
         let notOfARun: Set<Setting> = [
-            .vocabularySize, .maxSteps, .maxEpochs, .maxSeconds, .temperature, .topK, .topP, .strictUTF8,
+            .vocabularySize, .maxSteps, .maxEpochs, .maxSeconds, .temperature, .topK, .topP, .unit, .normalization,
+            .strictUTF8,
             .segmentLength, .dynamicLearningRate, .dynamicDecay, .choices, .maxTokens, .topLogprobs,
         ]
         #expect(listed.union(notOfARun) == Set(Setting.allCases) && listed.isDisjoint(with: notOfARun))

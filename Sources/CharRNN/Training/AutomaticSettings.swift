@@ -99,6 +99,10 @@ public enum AutomaticSettings {
     public static let measuringShare = 0.03
     /// Validations planned over a run.
     public static let validations = 10
+    /// Early stopping after this many of them in a row without a new best (`TrainingConfig.patience`). In the
+    /// runs behind the table, a run with these settings never had more than one validation without a new best
+    /// before a later one, while a run that overfits stops after three (BENCHMARKS.md).
+    public static let patience = 3
 
     /// One row of the regularisation table: from how many epochs it applies, the learning rate, and the dropout
     /// probabilities (`ModelConfig.dropout`, `Regularization`'s input and output dropout and weight drop).
@@ -205,6 +209,7 @@ public enum AutomaticSettings {
             pick(\.decaySteps, .decaySteps, u)
         }
         pick(\.evaluateEvery, .evaluateEvery, max(1, u / validations))
+        if (o.validationFraction ?? TrainingConfig().validationFraction) > 0 { pick(\.patience, .patience, patience) }
         // Validations cost at most about 1.5% of the training's tokens (a forward pass costs a third of an update's).
         let validationCap = max(20_000, Int(0.015 * Double(u) * Double(b * t)))
         if validationTokens > validationCap { pick(\.evaluationTokens, .evaluationTokens, validationCap) }
