@@ -32,9 +32,10 @@ import Testing
     }
 
     @Test func aSmallTextGetsASmallModelRegularisedForTheManyEpochsItIsRead() throws {
-        // 100 KB for 2,000 updates of 50 × 100: 111 epochs.
+        // 100 KB for 2,000 updates of 23 × 100: 51 epochs.
         let (o, choice) = try Self.choose(Self.steps(2000), tokens: 100_000)
-        #expect(o.hiddenSize == 384 && o.layers == 2 && o.batchSize == 50 && o.sequenceLength == 100)
+        // 90,000 training tokens: 50·√(90,000 / 400,000) = 23.7 streams.
+        #expect(o.hiddenSize == 384 && o.layers == 2 && o.batchSize == 23 && o.sequenceLength == 100)
         #expect(choice.epochs > 18 && o.weightDrop == 0.3 && o.dropout == 0.2 && o.learningRate == 0.002)
         #expect(o.schedule == .cosine && o.decaySteps == 2000 && o.warmupSteps == 100 && o.evaluateEvery == 200)
         #expect(o.patience == 3)
@@ -88,9 +89,13 @@ import Testing
     }
 
     @Test func theBatchFitsTheTextAndTheRanks() throws {
-        // 20,000 training tokens cannot give 50 streams 8 sequences of 101 each: 24 can.
-        #expect(AutomaticSettings.batch(trainingTokens: 20_000, sequenceLength: 100, ranks: 1) == 24)
-        #expect(AutomaticSettings.batch(trainingTokens: 20_000, sequenceLength: 100, ranks: 5) == 20)
+        // Below 400,000 training tokens, 50·√(N / 400,000): 25 at 100,000, 11 at 20,000.
+        #expect(AutomaticSettings.batch(trainingTokens: 100_000, sequenceLength: 100, ranks: 1) == 25)
+        #expect(AutomaticSettings.batch(trainingTokens: 400_000, sequenceLength: 100, ranks: 1) == 50)
+        #expect(AutomaticSettings.batch(trainingTokens: 20_000, sequenceLength: 100, ranks: 1) == 11)
+        #expect(AutomaticSettings.batch(trainingTokens: 20_000, sequenceLength: 100, ranks: 5) == 10)
+        // 4,000 tokens cannot give 4 streams (50·√0.01 = 5) 8 sequences of 101 each: 4 can.
+        #expect(AutomaticSettings.batch(trainingTokens: 4_000, sequenceLength: 100, ranks: 1) == 4)
         #expect(AutomaticSettings.batch(trainingTokens: 10_000_000, sequenceLength: 100, ranks: 3) == 48)
         #expect(AutomaticSettings.batch(trainingTokens: 500, sequenceLength: 100, ranks: 1) == 1)
         #expect(AutomaticSettings.batch(trainingTokens: 500, sequenceLength: 100, ranks: 4) == 4)
@@ -103,7 +108,7 @@ import Testing
         var calls: [(hidden: Int, seconds: Double)] = []
         let measure: AutomaticSettings.Measure = { model, training, seconds in
             calls.append((model.hiddenSize, seconds))
-            #expect(training.batchSize == 50 && training.sequenceLength == 100)
+            #expect(training.sequenceLength == 100)
             let cost = AutomaticSettings.tokenCost(
                 cell: model.cell, hidden: model.hiddenSize, layers: model.layers, embedding: model.embeddingSize,
                 vocabulary: model.vocabularySize)

@@ -73,8 +73,10 @@ public enum AutomaticSettings {
     public static let defaultSeconds = 1200.0
     /// Sequence length: 100, the quality recipe's (long enough to learn a line's structure).
     public static let sequenceLength = 100
-    /// Streams per batch: 50, fewer for a text too short to give each stream 8 sequences per epoch.
+    /// Streams per batch: 50 for a text of `fullBatchTokens` training tokens or more, fewer below (`batch`).
     public static let batchSize = 50
+    /// The training tokens from which a batch has `batchSize` streams.
+    public static let fullBatchTokens = 400_000
     /// Stacked layers: 2.
     public static let layers = 2
     /// The hidden sizes the rule chooses from.
@@ -223,11 +225,15 @@ public enum AutomaticSettings {
         return (o, choice)
     }
 
-    /// Streams per batch for a text of `trainingTokens`: `batchSize`, fewer when the text cannot give each stream 8
-    /// sequences per epoch, and a multiple of `ranks` (at least `ranks`).
-    public static func batch(trainingTokens: Int, sequenceLength: Int, ranks: Int) -> Int {
-        let fits = max(1, trainingTokens / (8 * (sequenceLength + 1)))
-        let b = min(batchSize, fits)
+    /// Streams per batch for a text of `trainingTokens` (N): `batchSize` from `fullBatchTokens` up; below,
+    /// 50·√(N / 400,000), so a smaller text gets more and smaller updates in the same time (25 at 100,000 tokens:
+    /// on 100 KB of English in 5 minutes, 2×256 reached 1.861 nats/char with 25 streams, 1.938 with 50); never
+    /// more than gives each stream 8 sequences per epoch; a multiple of `ranks` (at least `ranks`).
+    public static func batch(trainingTokens n: Int, sequenceLength: Int, ranks: Int) -> Int {
+        let scaled = Double(batchSize) * (Double(n) / Double(fullBatchTokens)).squareRoot()
+        let bySize = n >= fullBatchTokens ? batchSize : max(1, Int(scaled))
+        let fits = max(1, n / (8 * (sequenceLength + 1)))
+        let b = min(bySize, fits)
         return max(ranks, b / ranks * ranks)
     }
 
