@@ -15,7 +15,9 @@ extension Checkpoint {
     /// The weights of this checkpoint for `vocabulary`, which must be this checkpoint's vocabulary with tokens
     /// added after it (`Vocabulary.adding`): weights only, a fresh training state.
     ///
-    /// - Parameter textTokens: the tokens of the text the added tokens' counts come from (their shares).
+    /// - Parameters:
+    ///   - vocabulary: the grown vocabulary (this checkpoint's, then the added block).
+    ///   - textTokens: the tokens of the text the added tokens' counts come from (their shares).
     public func grown(to vocabulary: Vocabulary, textTokens: Int) -> Checkpoint {
         let old = model.vocabularySize
         precondition(vocabulary.count >= old && Array(vocabulary.tokens.prefix(old)) == self.vocabulary.tokens)

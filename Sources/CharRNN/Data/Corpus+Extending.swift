@@ -7,9 +7,12 @@ extension Corpus {
     /// Reads `source` with `base`'s tokenizer settings and encodes it with `base` grown by the tokens it lacks.
     ///
     /// - Parameters:
+    ///   - source: the text.
+    ///   - base: the trained model's vocabulary, whose ids stay as they are.
     ///   - limits: which new tokens are added: those seen at least `minCount` times, the most frequent first
     ///     (ties: the smaller bytes), while the vocabulary stays within `maxSize` ids.
     ///   - strictUTF8: overrides the base's setting when given.
+    ///   - chunkSize: bytes read at a time (`TextSource.defaultChunkSize`).
     /// - Returns: the corpus (its `vocabulary` is the grown one; `unknownCount` counts what stayed `<unk>`) and
     ///   the number of tokens added.
     public static func load(

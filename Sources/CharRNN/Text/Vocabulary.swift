@@ -34,8 +34,11 @@ public struct Vocabulary: Sendable, Equatable {
 
     /// Creates a vocabulary from tokens (without `<unk>`) and their counts.
     ///
-    /// - Parameter blocks: the lengths of the runs of `tokens` that are each sorted (default: one run, all of
-    ///   them).
+    /// - Parameters:
+    ///   - tokenizer: how text is cut into these tokens.
+    ///   - tokens: each id's token from id 1 on, as UTF-8 bytes.
+    ///   - counts: each id's occurrences, `<unk>`'s first.
+    ///   - blocks: the lengths of the runs of `tokens` that are each sorted (default: one run, all of them).
     /// - Throws: `VocabularyError` unless the tokens are non-empty, distinct, sorted by their bytes within each
     ///   block, single bytes for `.byte` units, the blocks are non-empty and cover the tokens, and `counts` has one
     ///   more entry than `tokens` (the `<unk>` count first).

@@ -124,7 +124,8 @@ public enum AutomaticSettings {
     ///
     /// - Parameters:
     ///   - given: the run as the user asked for it (a new run's).
-    ///   - trainingTokens: tokens in the training split; `validationTokens`, in the validation split.
+    ///   - trainingTokens: tokens in the training split.
+    ///   - validationTokens: tokens in the validation split.
     ///   - vocabularySize: the corpus's vocabulary, `<unk>` included.
     ///   - ranks: processes training together; a chosen batch is a multiple of them.
     ///   - measure: times a candidate (called only for a time budget, at most twice).
