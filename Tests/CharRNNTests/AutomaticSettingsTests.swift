@@ -115,15 +115,15 @@ import Testing
             return (cost * 1e-6, 2)
         }
         var o = TrainingOptions()
-        o.maxSeconds = 1800
-        // 3 M tokens in 30 minutes: 2×640 would make 323 updates, 2×256 1,677: the largest that makes 1,500.
+        o.maxSeconds = 2400
+        // 3 M tokens in 40 minutes: 2×640 would make 431 updates, 2×256 2,237: the largest that makes 2,000.
         let (chosen, choice) = try Self.choose(o, tokens: 3_000_000, measure: measure)
         #expect(calls.map(\.hidden) == [640, 256] && chosen.hiddenSize == 256, "\(calls)")
-        #expect(calls.allSatisfy { $0.seconds == 1800 * AutomaticSettings.measuringShare / 2 })
-        #expect(choice.measuringSeconds == 4 && choice.budget == .seconds(1800) && choice.updates >= 1500)
+        #expect(calls.allSatisfy { $0.seconds == 2400 * AutomaticSettings.measuringShare / 2 })
+        #expect(choice.measuringSeconds == 4 && choice.budget == .seconds(2400) && choice.updates >= 2000)
         let perUpdate = try #require(choice.secondsPerUpdate)
-        #expect(choice.updates == Int((1800 - 4) * AutomaticSettings.updateShare / perUpdate))
-        #expect(chosen.decaySteps == choice.updates && chosen.maxSeconds == 1800)
+        #expect(choice.updates == Int((2400 - 4) * AutomaticSettings.updateShare / perUpdate))
+        #expect(chosen.decaySteps == choice.updates && chosen.maxSeconds == 2400)
         // A machine so slow that the timing takes longer than its share: only the share counts against the time.
         var given = TrainingOptions()
         (given.maxSeconds, given.hiddenSize) = (600, 256)
@@ -134,7 +134,7 @@ import Testing
         calls = []
         let (open, openChoice) = try Self.choose(TrainingOptions(), tokens: 100_000, measure: measure)
         #expect(openChoice.defaultBudget && open.maxSeconds == AutomaticSettings.defaultSeconds)
-        // 100 KB may use 2×384, but in 20 minutes only 2×128 makes 1,500 updates here.
+        // 100 KB may use 2×384, but in 20 minutes only 2×128 makes 2,000 updates here.
         #expect(openChoice.chosen.contains(.maxSeconds) && calls.map(\.hidden) == [384, 128] && open.hiddenSize == 128)
     }
 

@@ -86,9 +86,10 @@ public enum AutomaticSettings {
         (50_000, 128), (300_000, 384), (Int.max, 640),
     ]
     /// In a time budget, a larger model is chosen only while its run still makes this many updates: on 100 KB of
-    /// English in 5 minutes, 2×256 for 1,700 updates beat 2×384 for 875 and 2×512 for 500 (BENCHMARKS.md); the
-    /// quality recipe's 2×640 makes 2,800–4,600 in its hour.
-    public static let minimumUpdates = 1500
+    /// English in 5 minutes, 2×256 for 1,700 updates beat 2×384 for 875 and 2×512 for 500, and with half the batch
+    /// for 3,400 updates did better still (BENCHMARKS.md); the quality recipe's 2×640 makes 2,800–4,600 in its
+    /// hour.
+    public static let minimumUpdates = 2000
     /// Regularisation and learning rate by the epochs the run makes: the last row whose `fromEpochs` it reaches.
     public static let tiers: [Tier] = [
         Tier(from: 0, rate: 0.003, dropout: 0, input: 0, output: 0, weightDrop: 0),
