@@ -26,23 +26,26 @@ charrnn=.build/release/charrnn
 mkdir -p "$out/texts"
 
 text() {  # text NAME: the path of a measurement text, made on first use
-    local name=$1 path="$out/texts/$1.txt"
+    local name=$1 path="$out/texts/$1.txt" part="$out/texts/$1.part"
     [ -f "$name" ] && { echo "$name"; return; }
     if [ ! -f "$path" ]; then
         case "$name" in
-            *-120k) head -c 120000 "corpora/${name%-120k}.txt" | sed '$d' > "$path" ;;
+            *-120k)
+                local source="corpora/${name%-120k}.txt"
+                [ -f "$source" ] || source=$(text "${name%-120k}")
+                head -c 120000 "$source" | sed '$d' > "$part" ;;
             python-code)
                 perl -e 'my @f = sort glob("/usr/lib/python3.11/*.py"); srand(1);
                     for (my $i = $#f; $i > 0; $i--) { my $j = int(rand($i + 1)); @f[$i, $j] = @f[$j, $i] }
                     my $n = 0; for my $f (@f) { open(my $h, "<", $f) or die; local $/; my $t = <$h>; close $h;
                     print "# file: ", ($f =~ s{.*/}{}r), "\n", $t, "\n"; $n += length($t); last if $n > 2000000 }' \
-                    > "$path" ;;
+                    > "$part" ;;
             fortunes-de-110k|fortunes-ru-110k)
                 local lang=${name#fortunes-}; lang=${lang%-110k}
                 [ -d "/usr/share/games/fortunes/$lang" ] || {
                     sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
                     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "fortunes-$lang" >/dev/null; }
-                python3 - "$lang" "$path" <<'EOF'
+                python3 - "$lang" "$part" <<'EOF'
 import glob, os, random, re, sys
 lang, path = sys.argv[1], sys.argv[2]
 files = sorted(f for f in glob.glob(f"/usr/share/games/fortunes/{lang}/*")
@@ -61,6 +64,7 @@ EOF
                 ;;
             *) echo "auto_compare: no text $name" >&2; exit 1 ;;
         esac
+        mv "$part" "$path"  # whole or not at all: a stopped run leaves no empty text behind
     fi
     echo "$path"
 }

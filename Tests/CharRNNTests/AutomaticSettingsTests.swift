@@ -109,6 +109,10 @@ import Testing
         let measure: AutomaticSettings.Measure = { model, training, seconds in
             calls.append((model.hiddenSize, seconds))
             #expect(training.sequenceLength == 100)
+            // Timed as it will train: with the heavier tier's regularisation (the tier is not known yet).
+            let heavier = AutomaticSettings.tiers.last!
+            #expect(
+                model.dropout == heavier.dropout && training.effectiveRegularization.weightDrop == heavier.weightDrop)
             let cost = AutomaticSettings.tokenCost(
                 cell: model.cell, hidden: model.hiddenSize, layers: model.layers, embedding: model.embeddingSize,
                 vocabulary: model.vocabularySize)
@@ -119,7 +123,7 @@ import Testing
         // 3 M tokens in 40 minutes: 2×640 would make 431 updates, 2×256 2,237: the largest that makes 2,000.
         let (chosen, choice) = try Self.choose(o, tokens: 3_000_000, measure: measure)
         #expect(calls.map(\.hidden) == [640, 256] && chosen.hiddenSize == 256, "\(calls)")
-        #expect(calls.allSatisfy { $0.seconds == 2400 * AutomaticSettings.measuringShare / 2 })
+        #expect(calls.allSatisfy { $0.seconds == 2400 * AutomaticSettings.measuringShare / 3 })
         #expect(choice.measuringSeconds == 4 && choice.budget == .seconds(2400) && choice.updates >= 2000)
         let perUpdate = try #require(choice.secondsPerUpdate)
         #expect(choice.updates == Int((2400 - 4) * AutomaticSettings.updateShare / perUpdate))
@@ -136,6 +140,28 @@ import Testing
         #expect(openChoice.defaultBudget && open.maxSeconds == AutomaticSettings.defaultSeconds)
         // 100 KB may use 2×384, but in 20 minutes only 2×128 makes 2,000 updates here.
         #expect(openChoice.chosen.contains(.maxSeconds) && calls.map(\.hidden) == [384, 128] && open.hiddenSize == 128)
+    }
+
+    @Test func aRunWithoutRegularisationIsTimedAgainWithout() throws {
+        // Masks cost a quarter more here. 3 M tokens in 10 minutes: under 3 epochs, so the lightest tier (no
+        // masks), whose updates are counted from a timing without them.
+        var calls: [Bool] = []
+        let measure: AutomaticSettings.Measure = { model, training, _ in
+            let masked = model.dropout > 0 || training.effectiveRegularization.weightDrop > 0
+            calls.append(masked)
+            return (masked ? 0.5 : 0.4, 1)
+        }
+        var o = TrainingOptions()
+        (o.maxSeconds, o.hiddenSize) = (600, 256)
+        let (chosen, choice) = try Self.choose(o, tokens: 3_000_000, measure: measure)
+        #expect(calls == [true, false] && chosen.dropout == 0 && chosen.weightDrop == 0, "\(calls)")
+        #expect(choice.secondsPerUpdate == 0.4 && choice.updates == Int((600 - 2) * 0.95 / 0.4))
+        #expect(choice.epochs < 3)
+        // Regularisation the user gives is timed as given, and not timed again.
+        calls = []
+        o.weightDrop = 0.5
+        let (_, given) = try Self.choose(o, tokens: 3_000_000, measure: measure)
+        #expect(calls == [true] && given.secondsPerUpdate == 0.5)
     }
 
     @Test func theChoiceIsStoredInTheCheckpoint() throws {

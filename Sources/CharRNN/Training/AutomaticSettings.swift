@@ -129,7 +129,7 @@ public enum AutomaticSettings {
     ///   - validationTokens: tokens in the validation split.
     ///   - vocabularySize: the corpus's vocabulary, `<unk>` included.
     ///   - ranks: processes training together; a chosen batch is a multiple of them.
-    ///   - measure: times a candidate (called only for a time budget, at most twice).
+    ///   - measure: times a candidate (called only for a time budget, at most three times).
     public static func choose(
         _ given: TrainingOptions, trainingTokens: Int, validationTokens: Int, vocabularySize: Int, ranks: Int = 1,
         measure: Measure
@@ -154,20 +154,22 @@ public enum AutomaticSettings {
         let perEpoch = max(1, n / max(1, b * t))
         let byLimit = [o.maxSteps, o.maxEpochs.map { $0 * perEpoch }].compactMap { $0 }.min()
         let seconds = o.maxSeconds ?? defaultSeconds
-        var measured: (perUpdate: Double, spent: Double, hidden: Int)?
+        var measured: (perUpdate: Double, hidden: Int, regularised: Bool)?
         var spent = 0.0
         // The measurements count within the time, up to `measuringShare` of it: on a machine so slow that two
         // updates take longer, the run still gets the rest of its time.
         var counted: Double { min(spent, seconds * measuringShare) }
-        func updates(hidden: Int) throws -> Int {
+        // A candidate is timed as it will train: with the regularisation it will have (dropout masks and weight
+        // drop's masked copies cost a fifth of an update at 2×256), the heavier tier's until the tier is known.
+        func updates(hidden: Int, regularised: Bool = true) throws -> Int {
             if let byLimit { return byLimit }
-            let candidate = o.with(hiddenSize: hidden)
-            if measured == nil || measured!.hidden != hidden {
+            if measured == nil || measured!.hidden != hidden || measured!.regularised != regularised {
+                let candidate = o.with(hiddenSize: hidden).with(regularisation: regularised ? tiers.last! : tiers[0])
                 let m = try measure(
                     candidate.model(vocabularySize: vocabularySize), try candidate.newRun(),
-                    seconds * measuringShare / 2)
+                    seconds * measuringShare / 3)
                 spent += m.spent
-                measured = (m.perUpdate, m.spent, hidden)
+                measured = (m.perUpdate, hidden, regularised)
             }
             return max(1, Int((seconds - counted) * updateShare / measured!.perUpdate))
         }
@@ -200,9 +202,13 @@ public enum AutomaticSettings {
             o.schedule == .cosine ? o.warmupSteps : 0, o.schedule == .cosine ? o.decaySteps : 0,
         ]
         if chosen.isEmpty && !left.contains(where: { $0 == nil }) { return (o, nil) }  // nothing to choose
-        let u = try updates(hidden: o.hiddenSize!)
+        var u = try updates(hidden: o.hiddenSize!)
+        let tier = tiers.last { epochs(u) >= $0.fromEpochs } ?? tiers[0]
+        let givenMasks = [o.dropout, o.inputDropout, o.outputDropout, o.weightDrop].contains { ($0 ?? 0) > 0 }
+        if tier.weightDrop == 0 && tier.dropout == 0 && !givenMasks {
+            u = try updates(hidden: o.hiddenSize!, regularised: false)  // no masks to pay for: timed again
+        }
         let e = epochs(u)
-        let tier = tiers.last { e >= $0.fromEpochs } ?? tiers[0]
         pick(\.dropout, .dropout, tier.dropout)
         pick(\.inputDropout, .inputDropout, tier.inputDropout)
         pick(\.outputDropout, .outputDropout, tier.outputDropout)
@@ -254,6 +260,16 @@ extension TrainingOptions {
     func with(hiddenSize: Int) -> TrainingOptions {
         var o = self
         o.hiddenSize = hiddenSize
+        return o
+    }
+
+    /// These options with `tier`'s regularisation wherever none is given.
+    func with(regularisation tier: AutomaticSettings.Tier) -> TrainingOptions {
+        var o = self
+        o.dropout = o.dropout ?? tier.dropout
+        o.inputDropout = o.inputDropout ?? tier.inputDropout
+        o.outputDropout = o.outputDropout ?? tier.outputDropout
+        o.weightDrop = o.weightDrop ?? tier.weightDrop
         return o
     }
 }
