@@ -120,7 +120,8 @@ import Testing
         }
         var o = TrainingOptions()
         o.maxSeconds = 2400
-        // 3 M tokens in 40 minutes: 2×640 would make 431 updates, 2×256 2,237: the largest that makes 2,000.
+        // 3 M tokens in 40 minutes: 2×640 would make under 400 updates, 2×256 just over 2,000: the largest that makes
+        // 2,000.
         let (chosen, choice) = try Self.choose(o, tokens: 3_000_000, measure: measure)
         #expect(calls.map(\.hidden) == [640, 256] && chosen.hiddenSize == 256, "\(calls)")
         #expect(calls.allSatisfy { $0.seconds == 2400 * AutomaticSettings.measuringShare / 3 })
@@ -133,7 +134,7 @@ import Testing
         (given.maxSeconds, given.hiddenSize) = (600, 256)
         let (_, slow) = try Self.choose(given, tokens: 100_000) { _, _, _ in (50, 100) }
         let share = 600 * AutomaticSettings.measuringShare
-        #expect(slow.measuringSeconds == share && slow.updates == Int((600 - share) * 0.95 / 50))
+        #expect(slow.measuringSeconds == share && slow.updates == Int((600 - share) * AutomaticSettings.updateShare / 50))
         // No limit at all: the default budget, chosen and said so.
         calls = []
         let (open, openChoice) = try Self.choose(TrainingOptions(), tokens: 100_000, measure: measure)
@@ -155,7 +156,7 @@ import Testing
         (o.maxSeconds, o.hiddenSize) = (600, 256)
         let (chosen, choice) = try Self.choose(o, tokens: 3_000_000, measure: measure)
         #expect(calls == [true, false] && chosen.dropout == 0 && chosen.weightDrop == 0, "\(calls)")
-        #expect(choice.secondsPerUpdate == 0.4 && choice.updates == Int((600 - 2) * 0.95 / 0.4))
+        #expect(choice.secondsPerUpdate == 0.4 && choice.updates == Int((600 - 2) * AutomaticSettings.updateShare / 0.4))
         #expect(choice.epochs < 3)
         // Regularisation the user gives is timed as given, and not timed again.
         calls = []
