@@ -120,8 +120,7 @@ import Testing
         }
         var o = TrainingOptions()
         o.maxSeconds = 2400
-        // 3 M tokens in 40 minutes: 2×640 would make under 400 updates, 2×256 just over 2,000: the largest that makes
-        // 2,000.
+        // 3 M tokens in 40 minutes: 2×640 would make 431 updates, 2×256 2,237: the largest that makes 2,000.
         let (chosen, choice) = try Self.choose(o, tokens: 3_000_000, measure: measure)
         #expect(calls.map(\.hidden) == [640, 256] && chosen.hiddenSize == 256, "\(calls)")
         #expect(calls.allSatisfy { $0.seconds == 2400 * AutomaticSettings.measuringShare / 3 })

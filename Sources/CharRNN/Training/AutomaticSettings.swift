@@ -96,12 +96,11 @@ public enum AutomaticSettings {
         Tier(from: 3, rate: 0.003, dropout: 0.15, input: 0.05, output: 0.15, weightDrop: 0.2),
         Tier(from: 18, rate: 0.002, dropout: 0.2, input: 0.1, output: 0.2, weightDrop: 0.3),
     ]
-    /// The share of a time budget planned for updates; validations, checkpoints and the machine's slower moments
-    /// take the rest. Real 5-minute runs on a shared 2-core machine made 4–38% fewer updates than their timing
-    /// predicted (2026-12-07, Intel Xeon; one made more), and checkpoints of 2×384 took 2 s each there. Planning
-    /// short is the safer error: a decay that ends before the time does trains on at the floor rate, one the time
-    /// cuts off never reaches it.
-    public static let updateShare = 0.85
+    /// The share of a time budget planned for updates; validations and checkpoints take the rest. Planning short
+    /// did worse: on 100 KB texts in 5 minutes, decays planned for 85% of the time ended 0.014 and 0.048
+    /// nats/char above decays planned long enough that the time cut them off at a quarter of the rate
+    /// (2026-12-07, Intel Xeon; BENCHMARKS.md).
+    public static let updateShare = 0.95
     /// The share of a time budget the speed measurements may take.
     public static let measuringShare = 0.03
     /// Validations planned over a run.
