@@ -133,7 +133,8 @@ import Testing
         (given.maxSeconds, given.hiddenSize) = (600, 256)
         let (_, slow) = try Self.choose(given, tokens: 100_000) { _, _, _ in (50, 100) }
         let share = 600 * AutomaticSettings.measuringShare
-        #expect(slow.measuringSeconds == share && slow.updates == Int((600 - share) * AutomaticSettings.updateShare / 50))
+        #expect(
+            slow.measuringSeconds == share && slow.updates == Int((600 - share) * AutomaticSettings.updateShare / 50))
         // No limit at all: the default budget, chosen and said so.
         calls = []
         let (open, openChoice) = try Self.choose(TrainingOptions(), tokens: 100_000, measure: measure)
@@ -155,7 +156,8 @@ import Testing
         (o.maxSeconds, o.hiddenSize) = (600, 256)
         let (chosen, choice) = try Self.choose(o, tokens: 3_000_000, measure: measure)
         #expect(calls == [true, false] && chosen.dropout == 0 && chosen.weightDrop == 0, "\(calls)")
-        #expect(choice.secondsPerUpdate == 0.4 && choice.updates == Int((600 - 2) * AutomaticSettings.updateShare / 0.4))
+        #expect(
+            choice.secondsPerUpdate == 0.4 && choice.updates == Int((600 - 2) * AutomaticSettings.updateShare / 0.4))
         #expect(choice.epochs < 3)
         // Regularisation the user gives is timed as given, and not timed again.
         calls = []

@@ -63,6 +63,7 @@ final class ReadmeServer {
             of: "charrnn=\(Readme.release)\n",
             with: "charrnn=\(charrnnExecutable.path)\n"
         ).replacingOccurrences(of: "--max-time 1800", with: "--max-time 4")
+            .replacingOccurrences(of: " models/", with: " \(repositoryRoot.path)/models/")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("charrnn-readme-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -79,13 +80,15 @@ final class ReadmeServer {
         #expect(out.contains("bits"), "eval reports bits: \(out)")
         for file in [
             "runs/mine/best.safetensors", "runs/mine/latest.safetensors", "runs/mine/metrics.jsonl",
-            "runs/mine/loss.svg", "mine.safetensors",
+            "runs/mine/loss.svg", "mine.safetensors", "runs/tuned/best.safetensors",
         ] {
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(file).path), "\(file)")
         }
-        // The second train resumes: its step count goes on from the first's.
+        // The fine-tuning adds the characters the English model lacks; the last train resumes the first: its step
+        // count goes on from the first's.
+        #expect(r.stderr.contains("fine-tuning fortunes-en.safetensors"), "\(r.stderr)")
         let steps = r.stderr.matches(of: #/trained (\d+) steps/#).compactMap { Int($0.1) }
-        #expect(steps.count == 2 && steps[1] > steps[0], "\(r.stderr)")
+        #expect(steps.count == 3 && steps[2] > steps[0], "\(r.stderr)")
     }
 
     /// The server section's command, then its curl and Python examples against it.
